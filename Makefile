@@ -1,0 +1,53 @@
+# PPA 智能客服 — every target sets up what it needs (venv, database, NLU resources, model).
+SHELL := /bin/bash
+PY := .venv/bin/python
+LOCK_STAMP := .venv/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+SPACY_MODEL := build/spacy_zh/meta.json
+NLU_SOURCES := $(wildcard bot/data/*.yml) $(wildcard bot/nlu/*.py) bot/textnorm.py bot/catalogue.py
+
+.PHONY: run shell test setup venv db nlu train evaluate bench lint format lock clean
+
+run: setup train          ## start the action server and the Rasa server (Ctrl-C stops both)
+	./scripts/run.sh
+
+shell: setup train        ## staff: rasa shell against a running action server
+	./scripts/shell.sh
+
+test: setup              ## the whole test suite (trains the model once if the data changed)
+	$(PY) -m pytest
+
+setup: venv db nlu
+
+venv: $(LOCK_STAMP)
+$(LOCK_STAMP): requirements.lock requirements-tools.txt scripts/bootstrap.sh
+	./scripts/bootstrap.sh
+
+db: venv                 ## migrate the support store and load the demo contracts
+	$(PY) -m bot db upgrade
+	$(PY) -m bot seed-demo
+
+nlu: $(SPACY_MODEL)
+$(SPACY_MODEL): $(NLU_SOURCES) $(LOCK_STAMP)
+	$(PY) -m bot.nlu.build
+
+train: setup             ## rasa train; Rasa's fingerprinting skips it when nothing changed
+	$(PY) -m rasa train --out models --fixed-model-name ppa
+
+evaluate: setup train    ## NLU reports and confusion matrices under results/
+	$(PY) -m bot.nlu.evaluate
+
+lint: venv
+	$(PY) -m ruff check bot actions tests
+	$(PY) -m ruff format --check bot actions tests
+	$(PY) -m mypy bot
+
+format: venv
+	$(PY) -m ruff format bot actions tests
+	$(PY) -m ruff check --fix bot actions tests
+
+lock: venv               ## re-pin requirements.lock from requirements.in
+	.venv/bin/uv pip compile requirements.in --python-version 3.10 \
+	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+clean:
+	rm -rf build models results .pytest_cache

@@ -1,0 +1,92 @@
+"""check_case_status and escalate_case (stage 3) on an existing case."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import channel_of, entity_values, latest_intent, services
+from bot.replies import render
+from bot.services.cases import Access
+from bot.services.intake import is_interruption
+from bot.store import StoreUnavailable
+from bot.validators import normalise_case_id
+
+
+class ActionCaseIntent(Action):
+    """Remember whether the customer wants the status or an escalation."""
+
+    def name(self) -> Text:
+        return "action_case_intent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent, _ = latest_intent(tracker)
+        action = "escalate" if intent == "escalate_case" else "status"
+        events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
+        case_id = (entity_values(tracker, "case_id") or [None])[0] or tracker.get_slot("last_case_id")
+        events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
+        return events
+
+
+class ValidateCaseForm(FormValidationAction):
+    """Case id, and the registered phone only when the caller did not open the case."""
+
+    def name(self) -> Text:
+        return "validate_case_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        case_id = tracker.get_slot("case_id")
+        if case_id:
+            try:
+                found = await services().cases.lookup(case_id, channel_of(tracker), tracker.sender_id)
+            except StoreUnavailable:
+                return ["case_id"]
+            if found.access is not Access.NEED_PROOF:
+                return ["case_id"]
+        return domain_slots
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        intent, confidence = latest_intent(tracker)
+        if is_interruption(intent, confidence):
+            return []
+        requested = tracker.get_slot("requested_slot")
+        text = (tracker.latest_message.get("text") or "").strip()
+        events = []
+        ids = entity_values(tracker, "case_id")
+        if ids or requested == "case_id":
+            events.append(SlotSet("case_id", normalise_case_id(ids[0] if ids else text) or text))
+        if requested == "case_proof":
+            phone = (entity_values(tracker, "phone") or [text])[0]
+            events.append(SlotSet("case_proof", phone))
+        return events
+
+
+class ActionCaseSubmit(Action):
+    """Answer the status or record the escalation, for a verified caller only."""
+
+    def name(self) -> Text:
+        return "action_case_submit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        svc = services()
+        case_id = tracker.get_slot("case_id") or ""
+        clear = [SlotSet("case_id", None), SlotSet("case_proof", None), SlotSet("case_action", None)]
+        try:
+            found = await svc.cases.lookup(case_id, channel_of(tracker), tracker.sender_id, tracker.get_slot("case_proof"))
+            if found.access is not Access.GRANTED or found.case is None:
+                # Unknown id and wrong proof get the same answer: no hint at other cases.
+                dispatcher.utter_message(text=render("case_not_found", case_id=case_id))
+                return clear
+            if tracker.get_slot("case_action") == "escalate":
+                note = tracker.latest_message.get("text") or ""
+                dispatcher.utter_message(text=await svc.cases.escalate(found.case, note[:500]))
+            else:
+                dispatcher.utter_message(text=svc.cases.status_text(found.case))
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_store_unavailable")
+            return clear
+        return [*clear, SlotSet("last_case_id", found.case.case_id)]

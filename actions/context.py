@@ -1,0 +1,67 @@
+"""Per-process services for the actions: one Database (engine) per action server.
+
+Created lazily on first use, inside the running event loop, so importing the
+actions never opens a connection or creates tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from bot.config import Settings
+from bot.services.cases import CaseService
+from bot.services.contracts import ContractService
+from bot.services.hotline import HotlineService
+from bot.services.hours import utc_now
+from bot.store import Database
+from bot.store.repositories import CaseRepository, ContractRepository
+
+
+class Services:
+    """The services every action needs, sharing one Database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database.from_settings(settings)
+        self.hotline = HotlineService()
+        self.contracts = ContractService(ContractRepository(self.db), settings)
+        self.cases = CaseService(CaseRepository(self.db), notify_urls=settings.case_notify_urls)
+
+    def today(self) -> dt.date:
+        """Today at the support desk."""
+        return self.hotline.hours.local(utc_now()).date()
+
+
+@functools.lru_cache(maxsize=1)
+def services() -> Services:
+    """The process-wide services (settings from the environment)."""
+    return Services(Settings.from_env())
+
+
+def entity_values(tracker: Tracker, entity: str) -> List[str]:
+    """Values of ``entity`` in the latest message, in order, without repeats."""
+    values: List[str] = []
+    for ent in tracker.latest_message.get("entities", []):
+        if ent.get("entity") == entity and ent.get("value") not in values:
+            values.append(str(ent["value"]))
+    return values
+
+
+def latest_intent(tracker: Tracker) -> tuple:
+    """``(name, confidence)`` of the latest message's intent."""
+    intent: Dict[str, Any] = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The input channel of the conversation (``rest`` when unknown)."""
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def first(values: List[str]) -> Optional[str]:
+    """The first value, or None."""
+    return values[0] if values else None

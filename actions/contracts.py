@@ -1,0 +1,85 @@
+"""check_contract: identity first (customer no. + contract no. + phone / e-mail)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import entity_values, latest_intent, services
+from bot.services.intake import is_interruption
+from bot.store import StoreUnavailable
+
+MAX_FAILURES = 3
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,29}")
+
+
+class ValidateContractForm(FormValidationAction):
+    """Fills the three contract-check slots from entities or the plain answer."""
+
+    def name(self) -> Text:
+        return "validate_contract_form"
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        intent, confidence = latest_intent(tracker)
+        if is_interruption(intent, confidence):
+            return []
+        requested = tracker.get_slot("requested_slot")
+        text = (tracker.latest_message.get("text") or "").strip()
+        values: Dict[str, Any] = {}
+        for entity, slot in (("customer_number", "cc_customer_number"), ("contract_number", "cc_contract_number")):
+            found = entity_values(tracker, entity)
+            if found:
+                values[slot] = found[0]
+        proof = (entity_values(tracker, "phone") + entity_values(tracker, "email"))
+        if proof:
+            values["cc_proof"] = proof[0]
+        if requested and requested not in values and text:
+            if requested == "cc_proof":
+                values[requested] = text
+            else:
+                m = _ID.search(text)
+                if m:
+                    values[requested] = m.group()
+        return [SlotSet(k, v) for k, v in values.items()]
+
+
+class ActionCheckContract(Action):
+    """Describe the contract to a verified caller; one neutral answer otherwise."""
+
+    def name(self) -> Text:
+        return "action_check_contract"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        svc = services()
+        customer, contract_no, proof = (tracker.get_slot(s) for s in ("cc_customer_number", "cc_contract_number", "cc_proof"))
+        clear = [SlotSet(s, None) for s in ("cc_customer_number", "cc_contract_number", "cc_proof")]
+        if not (customer and contract_no and proof):
+            return clear
+        try:
+            contract = await svc.contracts.verify_identity(customer, contract_no, proof)
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_store_unavailable")
+            return clear
+        if contract is None:
+            failures = int(tracker.get_slot("cc_failures") or 0) + 1
+            if failures >= MAX_FAILURES:
+                dispatcher.utter_message(response="utter_too_many_failures")
+                dispatcher.utter_message(text=svc.hotline.handoff_text(None, tracker.get_slot("region"), _now()))
+                return [*clear, SlotSet("cc_failures", 0)]
+            dispatcher.utter_message(response="utter_contract_unverified")
+            return [*clear, SlotSet("cc_failures", failures)]
+        dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
+        return [*clear, SlotSet("cc_failures", 0)]
+
+
+def _now():
+    from bot.services.hours import utc_now
+
+    return utc_now()

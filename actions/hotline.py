@@ -1,0 +1,83 @@
+"""find_hotline and human_handoff."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import entity_values, services
+from bot.services.hours import utc_now
+
+PAO_WORDS = ("pao", "passport")
+
+
+class ActionFindHotline(Action):
+    """Numbers for the products (and region) in the message, or ask which product."""
+
+    def name(self) -> Text:
+        return "action_find_hotline"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        svc = services()
+        text = (tracker.latest_message.get("text") or "").lower()
+        products = entity_values(tracker, "product")
+        if not products:
+            products = [p.name for p in svc.hotline.catalogue.find_products(text)]
+        region = svc.hotline.catalogue.region_of(
+            " ".join(entity_values(tracker, "region")) or text
+        ) or tracker.get_slot("region")
+        pao = any(w in text for w in PAO_WORDS)
+        reply = svc.hotline.answer(products, region, utc_now(), pao=pao)
+        if reply.choices:
+            buttons = [
+                {"title": title, "payload": "/find_hotline" + json.dumps({"product": product})}
+                for title, product in reply.choices
+            ]
+            dispatcher.utter_message(text=reply.text, buttons=buttons)
+            return [SlotSet("hotline_pending", True)]
+        dispatcher.utter_message(text=reply.text)
+        return [SlotSet("hotline_pending", False), SlotSet("region", region)]
+
+
+class ActionHandoff(Action):
+    """Where a human answers: the product's hotline, hours, and the open case id."""
+
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        svc = services()
+        product = (entity_values(tracker, "product") or [None])[0] or tracker.get_slot("product")
+        text = svc.hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
+        case_id = tracker.get_slot("last_case_id")
+        if case_id:
+            from bot.replies import render
+
+            text += "\n" + render("handoff_with_case", case_id=case_id)
+        dispatcher.utter_message(text=text)
+        return []
+
+
+class ActionFallback(Action):
+    """Ask to rephrase once; the second time in a row, offer a human."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        count = int(tracker.get_slot("fallback_count") or 0) + 1
+        if count >= 2:
+            await ActionHandoff().run(dispatcher, tracker, domain)
+            return [SlotSet("fallback_count", 0)]
+        dispatcher.utter_message(response="utter_rephrase")
+        return [SlotSet("fallback_count", count)]

@@ -1,0 +1,1 @@
+"""Chinese NLU pieces: normalisation, segmentation, the spaCy pipeline, Rasa components."""

@@ -1,0 +1,1 @@
+"""Support-desk services: hours, hotlines, severity, contracts, cases (no Rasa here)."""

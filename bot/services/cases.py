@@ -1,0 +1,164 @@
+"""Opening, reading and escalating support cases (the guide's stages 1–3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+from dataclasses import dataclass
+from typing import Dict, Mapping, Optional, Sequence
+
+from bot.catalogue import Catalogue, default_catalogue
+from bot.replies import render
+from bot.services.hours import Clock, SupportHours, utc_now
+from bot.store.repositories import CaseRecord, CaseRepository, NewCase
+from bot.validators import normalise_case_id, parse_phone
+
+STAGE1_FIELDS = ("contact_name", "company", "phone", "contract_number")
+STAGE2_FIELDS = (
+    "product",
+    "version",
+    "patch_level",
+    "os",
+    "configuration",
+    "other_info",
+    "frequency",
+    "trigger_action",
+    "repro_steps",
+    "symptoms",
+    "error_log",
+)
+DETAIL_FIELDS = STAGE2_FIELDS[1:]  # product has its own column
+INTAKE_FIELDS_ALL = (*STAGE1_FIELDS, *STAGE2_FIELDS)
+
+STATUS_LABELS = {"open": "处理中", "escalated": "已升级（第三阶段）", "closed": "已关闭"}
+EVENT_LABELS = {"opened": "开立", "info_added": "补充信息", "escalated": "升级", "closed": "关闭"}
+
+
+def idempotency_key(channel: str, sender_id: str, intake_id: str) -> str:
+    """The same intake of the same sender always maps to the same key."""
+    return hashlib.sha256(f"{channel}\x1f{sender_id}\x1f{intake_id}".encode()).hexdigest()
+
+
+class Access(enum.Enum):
+    """Whether a caller may see a case."""
+
+    GRANTED = "granted"
+    NEED_PROOF = "need_proof"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class CaseLookup:
+    """A case-lookup result: access decision and, when granted, the case."""
+
+    access: Access
+    case: Optional[CaseRecord] = None
+
+
+class CaseService:
+    """Case operations on top of :class:`CaseRepository` and the guide's rules."""
+
+    def __init__(
+        self,
+        cases: CaseRepository,
+        hours: Optional[SupportHours] = None,
+        catalogue: Optional[Catalogue] = None,
+        clock: Clock = utc_now,
+        notify_urls: Sequence[str] = (),
+    ) -> None:
+        self._cases = cases
+        self._catalogue = catalogue or default_catalogue()
+        self._hours = hours or SupportHours.from_catalogue(self._catalogue)
+        self._clock = clock
+        self._notify_urls = tuple(notify_urls)
+
+    def severity_name(self, level: int) -> str:
+        """The guide's name of a severity level."""
+        return self._catalogue.severity(level).name
+
+    def format_due(self, due: dt.datetime) -> str:
+        """A due time as the customer reads it (local time)."""
+        return self._hours.local(due).strftime("%Y-%m-%d %H:%M")
+
+    async def open(
+        self,
+        fields: Mapping[str, Optional[str]],
+        severity: int,
+        channel: str,
+        sender_id: str,
+        intake_id: str,
+        customer_number: Optional[str] = None,
+    ) -> tuple:
+        """Open the case once per intake; returns ``(record, created)``."""
+        now = self._clock()
+        new = NewCase(
+            idempotency_key=idempotency_key(channel, sender_id, intake_id),
+            severity=severity,
+            product=fields.get("product") or "",
+            contact_name=fields.get("contact_name") or "",
+            company=fields.get("company") or "",
+            phone=fields.get("phone") or "",
+            customer_number=customer_number,
+            contract_number=fields.get("contract_number"),
+            channel=channel,
+            sender_id=sender_id,
+            details={k: fields.get(k) or "" for k in DETAIL_FIELDS},
+            response_due_at=self._hours.response_due(now, severity),
+            created_at=now,
+        )
+        return await self._cases.open(new, notify_urls=self._notify_urls)
+
+    def opened_text(self, case: CaseRecord, created: bool) -> str:
+        """What the customer is told once the case exists."""
+        key = "case_opened" if created else "case_already_opened"
+        return render(
+            key,
+            case_id=case.case_id,
+            severity_name=self.severity_name(case.severity),
+            due=self.format_due(case.response_due_at),
+            phone=case.phone,
+        )
+
+    async def lookup(
+        self, case_id: str, channel: str, sender_id: str, proof: Optional[str] = None
+    ) -> CaseLookup:
+        """A case for its owner: the sender who opened it, or whoever knows its phone."""
+        canonical = normalise_case_id(case_id)
+        case = await self._cases.get(canonical) if canonical else None
+        if case is None:
+            return CaseLookup(Access.NOT_FOUND)
+        if case.channel == channel and case.sender_id == sender_id:
+            return CaseLookup(Access.GRANTED, case)
+        if proof and parse_phone(proof) and parse_phone(proof) == parse_phone(case.phone):
+            return CaseLookup(Access.GRANTED, case)
+        return CaseLookup(Access.NEED_PROOF)
+
+    def status_text(self, case: CaseRecord) -> str:
+        """Status and history of a case."""
+        history = "\n".join(
+            render(
+                "case_event_line",
+                time=self.format_due(e.created_at),
+                kind=EVENT_LABELS.get(e.kind, e.kind),
+                note=f"：{e.note}" if e.note else "",
+            )
+            for e in case.events
+        )
+        return render(
+            "case_status",
+            case_id=case.case_id,
+            product=case.product,
+            severity_name=self.severity_name(case.severity),
+            status=STATUS_LABELS.get(case.status, case.status),
+            history=history,
+        )
+
+    async def escalate(self, case: CaseRecord, note: str) -> str:
+        """Record stage 3 (more resources) and say so."""
+        await self._cases.add_event(case.case_id, "escalated", note)
+        return render("case_escalated", case_id=case.case_id)
+
+    def summary_fields(self, fields: Dict[str, Optional[str]]) -> Dict[str, str]:
+        """Every summary placeholder filled ("—" where a field is empty)."""
+        return {k: (v if v else "—") for k, v in fields.items()}

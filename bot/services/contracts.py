@@ -1,0 +1,168 @@
+"""Contract checks: for opening a case, and for a customer asking about their contract.
+
+Identity before disclosure: a contract's details are only described to someone who
+gives its customer number, its contract number and the registered phone or e-mail.
+Any mismatch gets the same neutral answer, so a caller cannot probe which part was
+wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.catalogue import Catalogue, default_catalogue
+from bot.config import Settings
+from bot.replies import render
+from bot.store.repositories import ContractRecord, ContractRepository
+from bot.validators import parse_email, parse_phone
+
+EXPIRY_WARNING_DAYS = 60
+
+
+class ContractState(enum.Enum):
+    """Where a contract stands on a given day."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    NOT_STARTED = "not_started"
+
+
+def contract_state(contract: ContractRecord, today: dt.date) -> ContractState:
+    """Active, expired or not yet started on ``today``."""
+    if today < contract.start_date:
+        return ContractState.NOT_STARTED
+    if today > contract.end_date:
+        return ContractState.EXPIRED
+    return ContractState.ACTIVE
+
+
+class CaseContractCheck(enum.Enum):
+    """Outcome of checking the number a customer gave while reporting a fault."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    EXPIRED = "expired"
+    NOT_STARTED = "not_started"
+    NOT_COVERED = "not_covered"
+
+
+@dataclass(frozen=True)
+class CaseContractResult:
+    """The check's outcome and, when found, the contract it used."""
+
+    outcome: CaseContractCheck
+    contract: Optional[ContractRecord] = None
+
+
+class ContractService:
+    """Looks contracts up and decides what may be said about them."""
+
+    def __init__(
+        self,
+        contracts: ContractRepository,
+        settings: Settings,
+        catalogue: Optional[Catalogue] = None,
+    ) -> None:
+        self._contracts = contracts
+        self._settings = settings
+        self._catalogue = catalogue or default_catalogue()
+
+    async def find(self, number: str) -> Optional[ContractRecord]:
+        """A contract by contract number, else the best contract of a customer number."""
+        contract = await self._contracts.get(number)
+        if contract is not None:
+            return contract
+        candidates = await self._contracts.for_customer(number)
+        if not candidates:
+            return None
+        # Prefer the contract that runs longest: the current one over a lapsed one.
+        return max(candidates, key=lambda c: c.end_date)
+
+    async def check_for_case(
+        self, number: str, product: Optional[str], today: dt.date
+    ) -> CaseContractResult:
+        """Exists, active today and (when the product is known) covers the product."""
+        contract = await self.find(number)
+        if contract is None:
+            return CaseContractResult(CaseContractCheck.NOT_FOUND)
+        state = contract_state(contract, today)
+        if state is ContractState.EXPIRED:
+            return CaseContractResult(CaseContractCheck.EXPIRED, contract)
+        if state is ContractState.NOT_STARTED:
+            return CaseContractResult(CaseContractCheck.NOT_STARTED, contract)
+        if product and not self.covers(contract, product):
+            return CaseContractResult(CaseContractCheck.NOT_COVERED, contract)
+        return CaseContractResult(CaseContractCheck.OK, contract)
+
+    def covers(self, contract: ContractRecord, product: str) -> bool:
+        """True when the contract lists ``product``, or its brand as a whole.
+
+        A brand-level entry ("WebSphere", "ICS", "CSI") covers the brand's products,
+        and a customer naming only the brand is covered by any of its products.
+        """
+        p = self._catalogue.product(product)
+        if p is None:
+            return False
+        if p.name in contract.products:
+            return True
+        family = self._catalogue.family(p.family_id)
+        umbrellas = {fp.name for fp in family.products if fp.umbrella}
+        if umbrellas & set(contract.products):
+            return True
+        return p.umbrella and any(fp.name in contract.products for fp in family.products)
+
+    async def verify_identity(
+        self, customer_number: str, contract_number: str, proof: str
+    ) -> Optional[ContractRecord]:
+        """The contract when all three match (proof: registered phone or e-mail), else None."""
+        contract = await self._contracts.get(contract_number)
+        if contract is None or contract.customer_number != customer_number.strip():
+            return None
+        phone, email = parse_phone(proof), parse_email(proof)
+        registered_phone = parse_phone(contract.contact_phone)
+        if phone and registered_phone and phone == registered_phone:
+            return contract
+        if email and contract.contact_email and email == contract.contact_email.lower():
+            return contract
+        return None
+
+    def renewal_text(self) -> str:
+        """Renewal guidance: the configured team number, or honest guidance without one."""
+        if self._settings.renewal_phone:
+            return render("renewal_with_phone", phone=self._settings.renewal_phone)
+        return render("renewal_no_phone", general=self._catalogue.general_line.numbers["all"])
+
+    def describe(self, contract: ContractRecord, today: dt.date) -> str:
+        """Status, service dates and covered products, with expiry warnings."""
+        state = contract_state(contract, today)
+        status = {
+            ContractState.ACTIVE: render("status_active"),
+            ContractState.EXPIRED: render("status_expired"),
+            ContractState.NOT_STARTED: render("status_not_started"),
+        }[state]
+        text = render(
+            "contract_ok",
+            contract_number=contract.contract_number,
+            customer_number=contract.customer_number,
+            company=contract.company,
+            status=status,
+            start_date=contract.start_date.isoformat(),
+            end_date=contract.end_date.isoformat(),
+            products="、".join(contract.products),
+        )
+        days_left = (contract.end_date - today).days
+        if state is ContractState.EXPIRED:
+            text += "\n" + render(
+                "contract_expired", end_date=contract.end_date.isoformat(), renewal=self.renewal_text()
+            )
+        elif state is ContractState.ACTIVE and days_left <= EXPIRY_WARNING_DAYS:
+            text += "\n" + render(
+                "contract_expiring",
+                days=days_left,
+                end_date=contract.end_date.isoformat(),
+                renewal=self.renewal_text(),
+            )
+        return text

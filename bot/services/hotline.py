@@ -1,0 +1,135 @@
+"""Which number to call: per product (and region), with hours and open/closed now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from bot.catalogue import REGION_LABELS, Catalogue, Hotline, Product, default_catalogue
+from bot.replies import render
+from bot.services.hours import SupportHours
+
+
+@dataclass(frozen=True)
+class HotlineReply:
+    """The answer text and, when no product was named, the families to choose from."""
+
+    text: str
+    choices: Sequence[Tuple[str, str]] = ()
+
+
+class HotlineService:
+    """Builds hotline answers from the catalogue; no I/O."""
+
+    def __init__(self, catalogue: Optional[Catalogue] = None, hours: Optional[SupportHours] = None):
+        self.catalogue = catalogue or default_catalogue()
+        self.hours = hours or SupportHours.from_catalogue(self.catalogue)
+
+    def family_choices(self) -> List[Tuple[str, str]]:
+        """``(title, product)`` choices when no product was named: one per family,
+        split into its products where they have different lines (DB2 / Informix)."""
+        choices: List[Tuple[str, str]] = []
+        for fam in self.catalogue.families:
+            if len({p.hotline_key for p in fam.products}) > 1:
+                choices.extend((p.name, p.name) for p in fam.products)
+            else:
+                choices.append((fam.name, fam.products[0].name))
+        return choices
+
+    def line_text(self, product: Product, region: Optional[str]) -> str:
+        """One product's number, regional where the guide gives north / south."""
+        line = self.catalogue.hotline_for(product)
+        return self._line(product.name, line, region)
+
+    def _line(self, name: str, line: Hotline, region: Optional[str]) -> str:
+        if not line.regional:
+            return render("hotline_line", product=name, label=line.label, number=line.numbers["all"])
+        if region in REGION_LABELS:
+            return render(
+                "hotline_regional_one",
+                product=name,
+                label=line.label,
+                region_label=REGION_LABELS[region],
+                number=line.numbers[region],
+            )
+        return render(
+            "hotline_regional",
+            product=name,
+            label=line.label,
+            north=line.numbers["north"],
+            south=line.numbers["south"],
+        )
+
+    def pao_text(self, region: Optional[str]) -> str:
+        """The PAO / Passport Advantage help line with its menu path."""
+        line = self.catalogue.hotlines["pao"]
+        if region in REGION_LABELS:
+            return render(
+                "hotline_pao_one",
+                label=line.label,
+                region_label=REGION_LABELS[region],
+                number=line.numbers[region],
+                menu=line.menu,
+                note=line.note,
+            )
+        return render(
+            "hotline_pao",
+            label=line.label,
+            north=line.numbers["north"],
+            south=line.numbers["south"],
+            menu=line.menu,
+            note=line.note,
+        )
+
+    def hours_text(self, now: dt.datetime) -> str:
+        """Service hours, the 7×24 rule for severity 1, and whether lines are open now."""
+        sh = self.catalogue.service_hours
+        hours = render(
+            "hotline_hours",
+            summary=sh["summary"],
+            severity1=sh["severity1_24x7"],
+            hours=sh["response_hours"],
+        )
+        if self.hours.is_open(now):
+            return hours + render("hotline_open_now")
+        return hours + render(
+            "hotline_closed_now", service_request=self.catalogue.websites["service_request"]
+        )
+
+    def answer(
+        self,
+        products: Sequence[str],
+        region: Optional[str],
+        now: dt.datetime,
+        unknown: Sequence[str] = (),
+        pao: bool = False,
+    ) -> HotlineReply:
+        """The full answer for the products (canonical names or aliases) asked about."""
+        lines: List[str] = []
+        for name in products:
+            product = self.catalogue.product(name)
+            if product is None:
+                unknown = [*unknown, name]
+                continue
+            text = self.line_text(product, region)
+            if text not in lines:
+                lines.append(text)
+        if pao:
+            lines.append(self.pao_text(region))
+        general = self.catalogue.general_line.numbers["all"]
+        for name in unknown:
+            lines.append(render("hotline_unknown_product", product=name, general=general))
+        if not lines:
+            return HotlineReply(render("hotline_ask_product"), tuple(self.family_choices()))
+        lines.append(self.hours_text(now))
+        return HotlineReply("\n".join(lines))
+
+    def handoff_text(self, product: Optional[str], region: Optional[str], now: dt.datetime) -> str:
+        """Where a human answers: the product's line (or the general one) and the hours."""
+        p = self.catalogue.product(product) if product else None
+        if p is not None:
+            target = self.line_text(p, region)
+        else:
+            target = render("hotline_general", general=self.catalogue.general_line.numbers["all"])
+        return render("handoff", target=target, hours=self.hours_text(now))

@@ -1,0 +1,101 @@
+"""Phone-support hours and response-due times, from the guide's rules.
+
+Working time is Mon–Fri 8:30–17:00 Asia/Shanghai, minus Chinese public holidays,
+plus the adjusted working days (调休), from the ``chinesecalendar`` package. For a
+year the package does not know yet we fall back to plain weekdays and log a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable, Optional
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from bot.catalogue import Catalogue, default_catalogue
+
+logger = logging.getLogger(__name__)
+_warned_years: set = set()
+
+
+def is_working_day(day: dt.date) -> bool:
+    """True on Chinese working days (holidays and 调休 included where known)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            logger.warning(
+                "chinesecalendar has no data for %s; treating Mon–Fri as working days",
+                day.year,
+            )
+        return day.weekday() < 5
+
+
+def _hm(text: str) -> dt.time:
+    hour, minute = text.split(":")
+    return dt.time(int(hour), int(minute))
+
+
+@dataclass(frozen=True)
+class SupportHours:
+    """The 5×8 phone-support window and the 2-hour response rule."""
+
+    tz: ZoneInfo
+    start: dt.time
+    end: dt.time
+    response: dt.timedelta
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Optional[Catalogue] = None) -> "SupportHours":
+        """Hours as the guide states them (catalogue ``service_hours``)."""
+        hours = (catalogue or default_catalogue()).service_hours
+        return cls(
+            tz=ZoneInfo(hours["timezone"]),
+            start=_hm(hours["start"]),
+            end=_hm(hours["end"]),
+            response=dt.timedelta(hours=int(hours["response_hours"])),
+        )
+
+    def local(self, when: dt.datetime) -> dt.datetime:
+        """``when`` in the support desk's time zone (naive times are taken as UTC)."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return when.astimezone(self.tz)
+
+    def is_open(self, when: dt.datetime) -> bool:
+        """True inside the 5×8 window on a working day."""
+        local = self.local(when)
+        return is_working_day(local.date()) and self.start <= local.time() < self.end
+
+    def next_opening(self, when: dt.datetime) -> dt.datetime:
+        """The next start of business (8:30 on a working day) after ``when``."""
+        local = self.local(when)
+        day = local.date()
+        if local.time() >= self.start or not is_working_day(day):
+            day += dt.timedelta(days=1)
+        while not is_working_day(day):
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, self.start, tzinfo=self.tz)
+
+    def response_due(self, opened: dt.datetime, severity: int) -> dt.datetime:
+        """When an engineer must respond, per the guide.
+
+        Within business hours: 2 hours. Outside them severity 1 still gets 2 hours
+        (7×24); other severities count from the next working day's 8:30.
+        """
+        local = self.local(opened)
+        if self.is_open(local) or severity == 1:
+            return local + self.response
+        return self.next_opening(local) + self.response
+
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The current time, timezone-aware."""
+    return dt.datetime.now(dt.timezone.utc)

@@ -1,0 +1,193 @@
+"""Reading a fault report: which intake fields a customer message fills.
+
+Pure functions over the message text, intent and entities, so the whole extraction
+logic is testable without Rasa. The form validation action calls :func:`extract`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from bot.catalogue import Catalogue, default_catalogue
+from bot.services.cases import STAGE1_FIELDS, STAGE2_FIELDS
+from bot.services.severity import parse_severity
+from bot.validators import parse_phone
+
+INTAKE_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
+# Intents that interrupt the form (answered by a rule, then the form resumes).
+INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
+INTERRUPTION_CONFIDENCE = 0.6
+SKIP_WORDS = {"没有", "无", "跳过", "不清楚", "不知道", "暂无", "没", "略", "skip", "none", "n/a", "不确定"}
+SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
+NOT_PROVIDED = "未提供"
+CORRECTION_CUE = re.compile(r"写错|错了|改成|改为|改一下|更正|应该是|更新为|换成")
+
+# Entity → intake field it fills.
+ENTITY_FIELDS = {
+    "phone": "phone",
+    "contract_number": "contract_number",
+    "customer_number": "contract_number",
+    "product": "product",
+    "version": "version",
+    "os": "os",
+    "error_code": "error_log",
+}
+# Words naming a field in a correction ("公司改成…").
+FIELD_WORDS = {
+    "contact_name": ["姓名", "名字"],
+    "company": ["公司名称", "公司名", "公司"],
+    "phone": ["电话", "手机", "联系电话"],
+    "contract_number": ["合同号", "客户号"],
+    "product": ["产品"],
+    "version": ["版本号", "版本"],
+    "patch_level": ["补丁级别", "补丁"],
+    "os": ["操作系统", "系统"],
+    "configuration": ["配置"],
+    "other_info": ["其他信息"],
+    "frequency": ["频率"],
+    "trigger_action": ["操作"],
+    "repro_steps": ["步骤"],
+    "symptoms": ["现象"],
+    "error_log": ["日志", "错误信息"],
+}
+_NAME_PREFIX = re.compile(r"^(我叫|我是|姓名[:：是]?|名字[:：是]?|叫)\s*")
+_COMPANY_PREFIX = re.compile(r"^(我们?公司[是叫:：]?|公司名称?[是:：]?|单位[是:：]?|来自)\s*")
+
+
+@dataclass
+class Extraction:
+    """Slot values read from one message, and the fields it corrected."""
+
+    values: Dict[str, Any] = field(default_factory=dict)
+    corrected: List[str] = field(default_factory=list)
+    interrupted: bool = False
+
+
+RAW_ENTITY_TYPES = {"os", "version", "error_code", "contract_number", "customer_number", "email", "phone"}
+
+
+def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """Entities whose values are the customer's own spelling ("AIX 7.2", "SQL1042C").
+
+    The NLU sees lower-cased text; for free-form values the slot should hold what
+    the customer typed. Synonym-mapped values (products, regions) are kept as mapped.
+    """
+    out = []
+    for ent in entities:
+        ent = dict(ent)
+        start, end = ent.get("start"), ent.get("end")
+        if ent.get("entity") in RAW_ENTITY_TYPES and isinstance(start, int) and isinstance(end, int):
+            piece = text[start:end]
+            if piece.lower() == str(ent.get("value", "")).lower():
+                ent["value"] = piece
+        out.append(ent)
+    return out
+
+
+def is_interruption(intent: Optional[str], confidence: float) -> bool:
+    """True when the message asks something else rather than answering."""
+    return bool(intent) and intent.split("/")[0] in INTERRUPTIONS and confidence >= INTERRUPTION_CONFIDENCE
+
+
+def _entity_values(entities: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
+    values: Dict[str, str] = {}
+    for ent in entities:
+        target = ENTITY_FIELDS.get(ent.get("entity", ""))
+        if target and target not in values and ent.get("value") is not None:
+            values[target] = str(ent["value"])
+    return values
+
+
+def _answer(slot: str, raw: str, entity_values: Mapping[str, str], catalogue: Catalogue) -> Optional[str]:
+    text = raw.strip()
+    if slot == "error_log" and text:
+        return raw  # a pasted log is stored exactly as sent
+    if slot in entity_values:
+        return entity_values[slot]
+    if slot in SKIPPABLE and text.lower().strip("。.!！ ") in SKIP_WORDS:
+        return NOT_PROVIDED
+    if slot == "contact_name":
+        name = _NAME_PREFIX.sub("", text).strip("。，, ")
+        return name if 1 <= len(name) <= 20 and not re.search(r"\d", name) else None
+    if slot == "company":
+        company = _COMPANY_PREFIX.sub("", text).strip("。，, ")
+        return company if 2 <= len(company) <= 80 else None
+    if slot == "phone":
+        return parse_phone(text)
+    if slot == "contract_number":
+        m = re.search(r"[A-Za-z0-9][A-Za-z0-9-]{3,29}", text)
+        return m.group() if m and re.search(r"\d", m.group()) else None
+    if slot == "product":
+        found = catalogue.find_products(text)
+        return found[0].name if found else text or None
+    return text or None
+
+
+def extract(
+    requested: Optional[str],
+    text: str,
+    intent: Optional[str],
+    confidence: float,
+    entities: Sequence[Mapping[str, Any]],
+    current: Mapping[str, Any],
+    catalogue: Optional[Catalogue] = None,
+) -> Extraction:
+    """Which intake fields ``text`` fills when the bot asked for ``requested``.
+
+    Entities fill their empty fields (so a first report like "DB2 11.5.8 在 AIX 7.2
+    上起不来，报 SQL1042C" fills product, version, OS and error log at once); with a
+    correction cue ("电话写错了，是 139…") they overwrite the earlier answer instead
+    of answering the current question.
+    """
+    cat = catalogue or default_catalogue()
+    result = Extraction()
+    if is_interruption(intent, confidence):
+        result.interrupted = True
+        return result
+    from_entities = _entity_values(entities)
+    correcting = bool(CORRECTION_CUE.search(text or ""))
+    for slot, value in from_entities.items():
+        if slot == requested:
+            continue
+        if correcting and current.get(slot) not in (None, value):
+            result.values[slot] = value
+            result.corrected.append(slot)
+        elif current.get(slot) is None:
+            result.values[slot] = value
+    if correcting and not result.corrected:
+        slot, value = parse_text_correction(text)
+        if slot and value:
+            result.values[slot] = value
+            result.corrected.append(slot)
+    if requested in INTAKE_FIELDS and not result.corrected:
+        answer = _answer(requested, text or "", from_entities, cat)
+        if answer is not None:
+            result.values[requested] = answer
+    elif requested == "severity" and not result.corrected:
+        level = parse_severity(text) if text else None
+        if level is None:
+            sev = next((e for e in entities if e.get("entity") == "severity"), None)
+            level = int(sev["value"]) if sev and str(sev.get("value")) in "123" else None
+        if level is None and intent == "affirm" and current.get("suggested_severity"):
+            level = int(current["suggested_severity"])
+        if level is not None:
+            result.values["severity"] = str(level)
+    return result
+
+
+def parse_text_correction(text: str) -> tuple:
+    """``(field, value)`` from "公司名写错了，应该是 XX 公司", else ``(None, None)``."""
+    for slot, words in FIELD_WORDS.items():
+        for word in words:
+            m = re.search(
+                rf"{word}.*?(?:写错了?|错了|改成|改为|更正为|应该是|更新为|换成)[，,:： ]*(?:应该是|应为|是|为)?\s*(.+)$",
+                text,
+            )
+            if m and m.group(1).strip("。 "):
+                value = m.group(1).strip("。 ")
+                if slot == "phone":
+                    value = parse_phone(value) or ""
+                return (slot, value) if value else (None, None)
+    return None, None

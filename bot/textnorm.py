@@ -1,0 +1,126 @@
+"""Input text normalisation shared by the NLU pipeline and the catalogue.
+
+Customers type full-width letters and digits, traditional characters and stray
+spaces inside product names ("Ｗｅｂ Ｓｐｈｅｒｅ"). Normalising them once, before any
+model or matcher sees the text, keeps the training data small and the matchers simple.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable, List, Sequence, Tuple
+
+import opencc
+
+_FULLWIDTH_OFFSET = 0xFEE0
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_halfwidth(text: str) -> str:
+    """Map full-width ASCII variants (and the ideographic space) to ASCII, 1:1 in length."""
+    chars = []
+    for ch in text:
+        code = ord(ch)
+        if code == 0x3000:
+            chars.append(" ")
+        elif 0xFF01 <= code <= 0xFF5E:
+            chars.append(chr(code - _FULLWIDTH_OFFSET))
+        else:
+            chars.append(ch)
+    return "".join(chars)
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese characters to simplified ones.
+
+    OpenCC's character-level t2s conversion can change length for a few phrases;
+    callers that need offsets fall back to the original when it does.
+    """
+    converted = _t2s().convert(text)
+    return converted if len(converted) == len(text) else _per_char_t2s(text)
+
+
+def _per_char_t2s(text: str) -> str:
+    converter = _t2s()
+    out = []
+    for ch in text:
+        c = converter.convert(ch)
+        out.append(c if len(c) == 1 else ch)
+    return "".join(out)
+
+
+def alias_pattern(alias: str) -> str:
+    """A regex for ``alias`` that tolerates any spacing between its characters.
+
+    Latin / digit edges get look-around guards so that "was" does not match inside
+    "WASX7017E" (but does in "WAS8.5") and "db2" does not match inside "db21".
+    """
+    compact = re.sub(r"\s+", "", alias.lower())
+    body = r"\s*".join(re.escape(ch) for ch in compact)
+    if compact[:1].isascii() and compact[:1].isalnum():
+        body = r"(?<![a-z0-9])" + body
+    if compact[-1:].isascii() and compact[-1:].isdigit():
+        body = body + r"(?![a-z0-9])"
+    elif compact[-1:].isascii() and compact[-1:].isalpha():
+        # "WAS8.5": a version may follow a name directly, a letter may not.
+        body = body + r"(?![a-z])"
+    return body
+
+
+class SpacingFixer:
+    """Removes spaces inside known multi-character terms ("Web Sphere" → "WebSphere")."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        spaced_terms = sorted(
+            {t for t in terms if len(re.sub(r"\s+", "", t)) > 1}, key=len, reverse=True
+        )
+        self._regex = (
+            re.compile("|".join(alias_pattern(t) for t in spaced_terms), re.IGNORECASE)
+            if spaced_terms
+            else None
+        )
+
+    def spans(self, text: str) -> List[Tuple[int, int]]:
+        """Spans of ``text`` that contain a known term written with inner spaces."""
+        if self._regex is None:
+            return []
+        return [
+            m.span() for m in self._regex.finditer(text) if re.search(r"\s", m.group())
+        ]
+
+
+class Normalised:
+    """A normalised text with a map from its offsets back to the original's."""
+
+    __slots__ = ("text", "_orig_index")
+
+    def __init__(self, text: str, orig_index: Sequence[int]) -> None:
+        self.text = text
+        self._orig_index = list(orig_index)
+
+    def to_normalised(self, orig_offset: int) -> int:
+        """The normalised offset for an original offset (entity start or end)."""
+        for i, o in enumerate(self._orig_index):
+            if o >= orig_offset:
+                return i
+        return len(self.text)
+
+
+def normalise(text: str, fixer: SpacingFixer | None = None) -> Normalised:
+    """Half-width, simplified, spaces inside known terms removed; offsets tracked.
+
+    Case is kept: the featurizers lowercase on their own and from_text slots keep
+    what the customer wrote.
+    """
+    text = to_simplified(to_halfwidth(text))
+    drop = set()
+    if fixer is not None:
+        for start, end in fixer.spans(text):
+            drop.update(i for i in range(start, end) if text[i].isspace())
+    kept = [i for i in range(len(text)) if i not in drop]
+    return Normalised("".join(text[i] for i in kept), kept + [len(text)])

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server; Ctrl-C stops both.
+# Rasa's REST channel listens on 127.0.0.1:5005 (RASA_HOST / RASA_PORT to change);
+# WeChat / Weibo / signed-webhook channels are added when their variables are set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${RASA_HOST:-127.0.0.1}
+PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+mkdir -p var
+$PY -m bot.channels.config --write var/credentials.yml
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+$PY -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+$PY -m rasa run --model models --credentials var/credentials.yml --endpoints endpoints.yml \
+  --interface "$HOST" --port "$PORT" "$@" &
+pids+=($!)
+echo "PPA 智能客服: REST webhook http://$HOST:$PORT/webhooks/rest/webhook (Ctrl-C to stop)"
+wait -n "${pids[@]}"

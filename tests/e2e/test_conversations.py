@@ -1,0 +1,162 @@
+"""End-to-end: the real Rasa server and action server, Chinese over the REST webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.validators import normalise_case_id
+
+
+def texts(replies):
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def case_rows(db_url: str):
+    engine = create_engine(db_url, future=True)
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text("SELECT * FROM ppa_cases"))]
+    finally:
+        engine.dispose()
+
+
+def run_intake(stack, sender: str, name: str, phone: str):
+    """A full fault report; returns every reply text in order."""
+    said = []
+    turns = [
+        "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！",
+        name,
+        "演示科技有限公司",
+        phone,
+        "PPA-DEMO-0001",
+        "FP7",
+        "单实例，没有做HA",
+        "没有",
+        "每次启动都会出现",
+        "机房断电后重启服务器",
+        "执行 db2start 就报错",
+    ]
+    for turn in turns:
+        said.append(texts(stack.say(sender, turn)))
+    return said
+
+
+def test_greeting_offers_a_menu(stack):
+    reply = texts(stack.say("greeter", "你好"))
+    assert "热线" in reply and "报修" in reply
+
+
+def test_hotline_for_a_product_and_for_a_region(stack):
+    assert "800-810-1818-5266" in texts(stack.say("h1", "informix的热线电话是多少"))
+    reply = texts(stack.say("h2", "我在广州，Cognos 支持电话多少"))
+    assert "10800-261-0417" in reply and "10800-610-0409" not in reply
+
+
+def test_hotline_without_product_asks_with_buttons(stack):
+    replies = stack.say("h3", "客服热线")
+    assert any(r.get("buttons") for r in replies)
+    assert "800-810-1818-5122" in texts(stack.say("h3", "FileNet"))
+
+
+def test_faq(stack):
+    assert "7×24" in texts(stack.say("f1", "严重程度一的问题晚上有人支持吗")) or "严重程度" in texts(
+        stack.say("f1b", "严重级别怎么定义的")
+    )
+
+
+def test_full_intake_opens_one_case_with_every_field(stack):
+    sender = "e2e-intake-1"
+    said = run_intake(stack, sender, "张演示", "13800000001")
+    # The first message already gave product, version, OS and error: never asked again.
+    joined = "\n".join(said)
+    assert "哪个产品" not in joined and "版本号是多少" not in joined and "操作系统" not in joined.split("补丁")[0]
+    assert "严重程度一" in said[-1]  # suggested from "起不来"
+    summary = texts(stack.say(sender, "好"))
+    assert "PPA-DEMO-0001" in summary and "13800000001" in summary
+    opened = texts(stack.say(sender, "确认"))
+    case_id = normalise_case_id(opened[opened.index("PMR") : opened.index("PMR") + 15])
+    assert case_id, opened
+    again = texts(stack.say(sender, "确认"))
+    assert "PMR" not in again or case_id in again
+    rows = [r for r in case_rows(stack.db_url) if r["sender_id"] == sender]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["case_id"] == case_id and row["severity"] == 1 and row["product"] == "DB2"
+    assert row["contact_name"] == "张演示" and row["phone"] == "13800000001"
+    assert row["contract_number"] == "PPA-DEMO-0001" and row["customer_number"] == "8800001"
+    details = row["details"] if isinstance(row["details"], dict) else json.loads(row["details"])
+    assert details["version"] == "11.5.8" and "AIX 7.2" in details["os"]
+    assert "SQL1042C" in details["error_log"] and details["patch_level"] == "FP7"
+    assert details["repro_steps"] == "执行 db2start 就报错"
+    assert details["other_info"] == "未提供"
+
+
+def test_status_for_the_owner_and_not_for_a_stranger(stack):
+    sender = "e2e-intake-2"
+    run_intake(stack, sender, "李四", "13900000000")
+    stack.say(sender, "好")
+    opened = texts(stack.say(sender, "确认"))
+    case_id = opened[opened.index("PMR") : opened.index("PMR") + 15]
+    status = texts(stack.say(sender, f"{case_id} 进展如何"))
+    assert "处理中" in status and "开立" in status
+    stranger = texts(stack.say("stranger", f"查一下 {case_id} 的进度"))
+    assert "电话" in stranger and "处理中" not in stranger
+    proof = texts(stack.say("stranger", "13911112222"))
+    assert "没有找到" in proof and "处理中" not in proof
+
+
+def test_bad_phone_is_asked_again_with_the_reason(stack):
+    sender = "e2e-badphone"
+    stack.say(sender, "我要报修，WebSphere 出问题了")
+    stack.say(sender, "王五")
+    stack.say(sender, "某某银行")
+    reply = texts(stack.say(sender, "12345"))
+    assert "格式不对" in reply
+    assert "客户号" in texts(stack.say(sender, "010-82345678转123"))
+
+
+def test_cancel_in_the_middle(stack):
+    sender = "e2e-cancel"
+    stack.say(sender, "我要报修")
+    stack.say(sender, "赵六")
+    assert "已取消" in texts(stack.say(sender, "算了，不报了"))
+    assert not [r for r in case_rows(stack.db_url) if r["sender_id"] == sender]
+
+
+def test_faq_in_the_middle_then_carry_on(stack):
+    sender = "e2e-digress"
+    stack.say(sender, "我要报修")
+    stack.say(sender, "孙七")
+    reply = texts(stack.say(sender, "补丁在哪里下载？"))
+    assert "PAO" in reply and "公司名称" in reply
+
+
+def test_contract_check_requires_identity(stack):
+    sender = "e2e-contract"
+    stack.say(sender, "帮我查一下我们的PPA合同")
+    stack.say(sender, "8800001")
+    stack.say(sender, "PPA-DEMO-0001")
+    reply = texts(stack.say(sender, "13800000001"))
+    assert "DB2" in reply and "有效" in reply
+    other = "e2e-contract-bad"
+    stack.say(other, "合同还有效吗")
+    stack.say(other, "8800001")
+    stack.say(other, "PPA-DEMO-0001")
+    reply = texts(stack.say(other, "13912345678"))
+    assert "无法核实" in reply and "DB2" not in reply
+
+
+def test_several_customers_at_once(stack):
+    def one(i: int) -> str:
+        return texts(stack.say(f"crowd-{i}", "db2 热线"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(one, range(16)))
+    assert all("800-810-1818-5200" in r for r in replies)

@@ -1,0 +1,49 @@
+"""Hotline answers: numbers per product and region, hours, open / closed now."""
+
+import datetime as dt
+
+from bot.services.hotline import HotlineService
+
+OPEN = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.timezone.utc)  # Thu 10:00 CST
+CLOSED = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)  # Sat 10:00 CST
+svc = HotlineService()
+
+
+def test_single_product_number_hours_and_open_now():
+    text = svc.answer(["Informix"], None, OPEN).text
+    assert "800-810-1818-5266" in text and "8:30" in text and "严重程度一" in text
+    assert "现在是电话支持工作时间" in text
+
+
+def test_closed_on_weekend_points_to_online_and_severity1():
+    text = svc.answer(["db2"], None, CLOSED).text
+    assert "800-810-1818-5200" in text and "不在 5×8" in text and "servicerequest" in text
+
+
+def test_regional_products_use_the_region_or_give_both():
+    assert "10800-610-0409" in svc.answer(["cognos"], "north", OPEN).text
+    assert "10800-261-0417" not in svc.answer(["cognos"], "north", OPEN).text
+    both = svc.answer(["rational"], None, OPEN).text
+    assert "北方 10800-610-0349" in both and "南方 10800-261-0349" in both
+
+
+def test_several_products_each_get_their_number():
+    text = svc.answer(["FileNet", "Domino", "WAS"], None, OPEN).text
+    for number in ("5122", "5175", "5200"):
+        assert f"800-810-1818-{number}" in text
+
+
+def test_unknown_product_gets_the_general_line():
+    text = svc.answer(["oracle"], None, OPEN).text
+    assert "800-810-1818" in text and "oracle" in text and "-5200" not in text
+
+
+def test_no_product_asks_with_choices():
+    reply = svc.answer([], None, OPEN)
+    assert reply.choices and ("Informix", "Informix") in reply.choices
+    assert "请问是哪个产品" in reply.text
+
+
+def test_pao_line_with_menu_path():
+    text = svc.answer([], "south", OPEN, pao=True).text
+    assert "108002610126" in text and "按 6" in text and "108006100126" not in text

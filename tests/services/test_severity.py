@@ -1,0 +1,34 @@
+"""Severity suggestions follow the guide's definitions."""
+
+import pytest
+
+from bot.services.severity import parse_severity, suggest_severity
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！", 1),
+        ("数据库服务器停机了，所有用户都连不上", 1),
+        ("生产系统部分应用出现间断性错误，需要查明原因", 2),
+        ("MQ 通道不稳定，每隔一段时间周期性中断", 2),
+        ("一个用户无法连接到服务器", 3),
+        ("测试环境的WAS起不来", 3),  # non-production is severity 3 whatever the symptom
+        ("想咨询一个性能增强的需求", 3),
+    ],
+)
+def test_suggestions(text, level):
+    assert suggest_severity(text).level == level
+
+
+def test_suggestion_carries_reason_and_definition():
+    s = suggest_severity("系统崩溃")
+    assert s.matched == "崩溃" and "系统崩溃" in s.definition
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [("1", 1), ("一级", 1), ("严重程度二", 2), ("Sev3", 3), ("sev 1", 1), ("P2", 2), ("３", 3), ("好的", None), ("4", None)],
+)
+def test_parse_severity(text, level):
+    assert parse_severity(text) == level

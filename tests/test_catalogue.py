@@ -1,0 +1,83 @@
+"""The catalogue against the guide it was transcribed from."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import NORTH, SOUTH, canonical_products, default_catalogue
+
+GUIDE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_3d95df71fb7f0efc.txt"
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+@pytest.fixture(scope="module")
+def guide_text() -> str:
+    if not GUIDE.exists():  # CI lays shared/ beside the clone, as for the developers
+        pytest.fail(f"guide not found at {GUIDE}")
+    return GUIDE.read_text("utf-8")
+
+
+def test_every_catalogue_number_is_in_the_guide(guide_text):
+    guide_digits = digits(guide_text)
+    for number in default_catalogue().all_numbers():
+        assert digits(number) in guide_digits, number
+
+
+def test_every_guide_hotline_is_in_the_catalogue(guide_text):
+    ours = {digits(n) for n in default_catalogue().all_numbers()}
+    # Phone-number shapes in the guide: 800 lines with extension, 10800 / 108 lines.
+    found = re.findall(r"(?:800-?810-?1818(?:-\d{4})?|10800-\d{3}-\d{4}|1080\d{8})", guide_text)
+    assert found, "the pattern found no numbers in the guide"
+    for number in found:
+        assert digits(number) in ours, number
+
+
+def test_definitions_and_urls_come_from_the_guide(guide_text):
+    cat = default_catalogue()
+    flat = re.sub(r"[\s,，.。:：;；]", "", guide_text)
+    for sev in cat.severities.values():
+        assert re.sub(r"[\s,，.。:：;；]", "", sev.example) in flat
+    for url in cat.websites.values():
+        assert url in guide_text, url
+
+
+@pytest.mark.parametrize(
+    "typed, canonical",
+    [("db2", "DB2"), ("Ｗｅｂ Ｓｐｈｅｒｅ", "WebSphere"), ("WAS", "WebSphere Application Server"),
+     ("as400", "IBM i"), ("Lotus Notes", "Notes"), ("tm1", "Cognos"), ("TSM", "Tivoli")],
+)
+def test_aliases(typed, canonical):
+    assert default_catalogue().product(typed).name == canonical
+
+
+def test_hotline_of_products():
+    cat = default_catalogue()
+    assert cat.hotline_for(cat.product("informix")).numbers["all"] == "800-810-1818-5266"
+    assert cat.hotline_for(cat.product("filenet")).numbers["all"] == "800-810-1818-5122"
+    assert cat.hotline_for(cat.product("domino")).numbers["all"] == "800-810-1818-5175"
+    assert cat.hotline_for(cat.product("maximo")).numbers["all"] == "800-810-1818-5200"
+    rational = cat.hotline_for(cat.product("clearcase"))
+    assert rational.numbers == {NORTH: "10800-610-0349", SOUTH: "10800-261-0349"}
+
+
+def test_find_products_in_free_text():
+    cat = default_catalogue()
+    found = [p.name for p in cat.find_products("WAS8.5 报 WASX7017E，MQ 也连不上")]
+    assert found == ["WebSphere Application Server", "WebSphere MQ"]
+
+
+@pytest.mark.parametrize(
+    "text, region", [("北京", NORTH), ("我在沈阳", NORTH), ("上海分公司", SOUTH), ("广州", SOUTH), ("南方", SOUTH), ("你好", None)]
+)
+def test_regions(text, region):
+    assert default_catalogue().region_of(text) == region
+
+
+def test_canonical_products_rejects_unknown():
+    assert canonical_products(["db2", "DB2", "was"]) == ["DB2", "WebSphere Application Server"]
+    with pytest.raises(KeyError):
+        canonical_products(["oracle"])
