@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -20,14 +20,18 @@ from bot.validators import normalise_case_id
 class ActionCaseIntent(Action):
     """Remember whether the customer wants the status or an escalation."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_case_intent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         action = "escalate" if intent == "escalate_case" else "status"
         events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
-        case_id = (entity_values(tracker, "case_id") or [None])[0] or tracker.get_slot("last_case_id")
+        case_id = (entity_values(tracker, "case_id") or [None])[0] or tracker.get_slot(
+            "last_case_id"
+        )
         events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
         return events
 
@@ -35,21 +39,25 @@ class ActionCaseIntent(Action):
 class ValidateCaseForm(FormValidationAction):
     """Case id, and the registered phone only when the caller did not open the case."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_case_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         case_id = tracker.get_slot("case_id")
         if case_id:
             try:
-                found = await services().cases.lookup(case_id, channel_of(tracker), tracker.sender_id)
+                found = await services().cases.lookup(
+                    case_id, channel_of(tracker), tracker.sender_id
+                )
             except StoreUnavailable:
                 return ["case_id"]
             if found.access is not Access.NEED_PROOF:
                 return ["case_id"]
         return domain_slots
 
-    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         intent, confidence = latest_intent(tracker)
         if is_interruption(intent, confidence):
             return []
@@ -68,15 +76,23 @@ class ValidateCaseForm(FormValidationAction):
 class ActionCaseSubmit(Action):
     """Answer the status or record the escalation, for a verified caller only."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_case_submit"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         svc = services()
         case_id = tracker.get_slot("case_id") or ""
-        clear = [SlotSet("case_id", None), SlotSet("case_proof", None), SlotSet("case_action", None)]
+        clear = [
+            SlotSet("case_id", None),
+            SlotSet("case_proof", None),
+            SlotSet("case_action", None),
+        ]
         try:
-            found = await svc.cases.lookup(case_id, channel_of(tracker), tracker.sender_id, tracker.get_slot("case_proof"))
+            found = await svc.cases.lookup(
+                case_id, channel_of(tracker), tracker.sender_id, tracker.get_slot("case_proof")
+            )
             if found.access is not Access.GRANTED or found.case is None:
                 # Unknown id and wrong proof get the same answer: no hint at other cases.
                 dispatcher.utter_message(text=render("case_not_found", case_id=case_id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -42,9 +42,9 @@ def services() -> Services:
     return Services(Settings.from_env())
 
 
-def entity_values(tracker: Tracker, entity: str) -> List[str]:
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
     """Values of ``entity`` in the latest message, in order, without repeats."""
-    values: List[str] = []
+    values: list[str] = []
     for ent in tracker.latest_message.get("entities", []):
         if ent.get("entity") == entity and ent.get("value") not in values:
             values.append(str(ent["value"]))
@@ -53,7 +53,7 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
 
 def latest_intent(tracker: Tracker) -> tuple:
     """``(name, confidence)`` of the latest message's intent."""
-    intent: Dict[str, Any] = tracker.latest_message.get("intent") or {}
+    intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
@@ -62,6 +62,6 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
-def first(values: List[str]) -> Optional[str]:
+def first(values: list[str]) -> str | None:
     """The first value, or None."""
     return values[0] if values else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -21,23 +21,26 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,29}")
 class ValidateContractForm(FormValidationAction):
     """Fills the three contract-check slots from entities or the plain answer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_contract_form"
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> list[dict[str, Any]]:
         intent, confidence = latest_intent(tracker)
         if is_interruption(intent, confidence):
             return []
         requested = tracker.get_slot("requested_slot")
         text = (tracker.latest_message.get("text") or "").strip()
-        values: Dict[str, Any] = {}
-        for entity, slot in (("customer_number", "cc_customer_number"), ("contract_number", "cc_contract_number")):
+        values: dict[str, Any] = {}
+        for entity, slot in (
+            ("customer_number", "cc_customer_number"),
+            ("contract_number", "cc_contract_number"),
+        ):
             found = entity_values(tracker, entity)
             if found:
                 values[slot] = found[0]
-        proof = (entity_values(tracker, "phone") + entity_values(tracker, "email"))
+        proof = entity_values(tracker, "phone") + entity_values(tracker, "email")
         if proof:
             values["cc_proof"] = proof[0]
         if requested and requested not in values and text:
@@ -53,12 +56,16 @@ class ValidateContractForm(FormValidationAction):
 class ActionCheckContract(Action):
     """Describe the contract to a verified caller; one neutral answer otherwise."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_contract"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         svc = services()
-        customer, contract_no, proof = (tracker.get_slot(s) for s in ("cc_customer_number", "cc_contract_number", "cc_proof"))
+        customer, contract_no, proof = (
+            tracker.get_slot(s) for s in ("cc_customer_number", "cc_contract_number", "cc_proof")
+        )
         clear = [SlotSet(s, None) for s in ("cc_customer_number", "cc_contract_number", "cc_proof")]
         if not (customer and contract_no and proof):
             return clear
@@ -71,7 +78,9 @@ class ActionCheckContract(Action):
             failures = int(tracker.get_slot("cc_failures") or 0) + 1
             if failures >= MAX_FAILURES:
                 dispatcher.utter_message(response="utter_too_many_failures")
-                dispatcher.utter_message(text=svc.hotline.handoff_text(None, tracker.get_slot("region"), _now()))
+                dispatcher.utter_message(
+                    text=svc.hotline.handoff_text(None, tracker.get_slot("region"), _now())
+                )
                 return [*clear, SlotSet("cc_failures", 0)]
             dispatcher.utter_message(response="utter_contract_unverified")
             return [*clear, SlotSet("cc_failures", failures)]

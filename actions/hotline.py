@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -18,12 +18,12 @@ PAO_WORDS = ("pao", "passport")
 class ActionFindHotline(Action):
     """Numbers for the products (and region) in the message, or ask which product."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_find_hotline"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         svc = services()
         text = (tracker.latest_message.get("text") or "").lower()
         products = entity_values(tracker, "product")
@@ -48,12 +48,12 @@ class ActionFindHotline(Action):
 class ActionHandoff(Action):
     """Where a human answers: the product's hotline, hours, and the open case id."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         svc = services()
         product = (entity_values(tracker, "product") or [None])[0] or tracker.get_slot("product")
         text = svc.hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
@@ -69,12 +69,12 @@ class ActionHandoff(Action):
 class ActionFallback(Action):
     """Ask to rephrase once; the second time in a row, offer a human."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_fallback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= 2:
             await ActionHandoff().run(dispatcher, tracker, domain)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import List, Optional
 
 import yaml
 
@@ -27,17 +26,21 @@ HEADER = (
 )
 
 
-def synonyms_yaml(vocab: Optional[Vocabulary] = None) -> str:
+def synonyms_yaml(vocab: Vocabulary | None = None) -> str:
     """The Rasa training-data file with one ``synonym`` block per canonical value."""
     vocab = vocab or default_vocabulary()
     blocks = []
     for canonical, spellings in vocab.synonyms().items():
-        lines = "".join(f"    - {yaml.safe_dump(s, allow_unicode=True).splitlines()[0]}\n" for s in spellings)
-        blocks.append(f"- synonym: {yaml.safe_dump(canonical, allow_unicode=True).splitlines()[0]}\n  examples: |\n{lines}")
+        lines = "".join(
+            f"    - {yaml.safe_dump(s, allow_unicode=True).splitlines()[0]}\n" for s in spellings
+        )
+        blocks.append(
+            f"- synonym: {yaml.safe_dump(canonical, allow_unicode=True).splitlines()[0]}\n  examples: |\n{lines}"
+        )
     return HEADER + 'version: "3.1"\nnlu:\n' + "".join(blocks)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Write both resources (``--check`` only verifies the synonyms file)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if data/synonyms.yml is stale")

@@ -6,7 +6,7 @@ that ``SpacyNLP`` needs to load ``build/spacy_zh``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -34,17 +34,17 @@ class TextNormaliser(GraphComponent):
     one spelling. Entity annotations in training data are moved with the text.
     """
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._fixer = SpacingFixer(default_vocabulary().product_terms())
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TextNormaliser":
+    ) -> TextNormaliser:
         return cls(config)
 
     def _normalise(self, message: Message) -> None:
@@ -72,7 +72,7 @@ class TextNormaliser(GraphComponent):
             self._normalise(example)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._normalise(message)
         return messages
@@ -88,21 +88,21 @@ class EntityResolver(GraphComponent):
     A value after a keyword such as 客户号 keeps the rule's label.
     """
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._config = config
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EntityResolver":
+    ) -> EntityResolver:
         return cls(config)
 
     @staticmethod
-    def _rank(ent: Dict[str, Any]) -> int:
+    def _rank(ent: dict[str, Any]) -> int:
         from_rules = ent.get("extractor") == RULE_EXTRACTOR
         trusted = ent["entity"] in RULE_TYPES or ent["entity"] in (
             "customer_number",
@@ -114,18 +114,18 @@ class EntityResolver(GraphComponent):
             return 1
         return 2
 
-    def resolve(self, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def resolve(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One entity per text span, best source first, in text order."""
-        chosen: List[Dict[str, Any]] = []
+        chosen: list[dict[str, Any]] = []
         for ent in sorted(entities, key=lambda e: (self._rank(e), e["start"])):
             if any(ent["start"] < c["end"] and c["start"] < ent["end"] for c in chosen):
                 continue
             chosen.append(ent)
         return sorted(chosen, key=lambda e: e["start"])
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            entities: Optional[List[Dict[str, Any]]] = message.get(ENTITIES)
+            entities: list[dict[str, Any]] | None = message.get(ENTITIES)
             if entities:
                 message.set(ENTITIES, self.resolve(entities), add_to_output=True)
         return messages
@@ -143,20 +143,20 @@ class TextRestorer(GraphComponent):
     normaliser keeps lengths (except spaces dropped inside product names).
     """
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._config = config
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TextRestorer":
+    ) -> TextRestorer:
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             original = message.get(ORIGINAL_TEXT)
             if original is not None:

@@ -18,9 +18,9 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from bot.nlu.vocabulary import compact, default_vocabulary
+from bot.textnorm import to_halfwidth, to_simplified
 from bot.validators import normalise_case_id, parse_email, parse_phone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,14 +38,14 @@ class NluReport:
     intent_macro_f1: float
     intent_accuracy: float
     faq_accuracy: float
-    entity_f1: Dict[str, float]
+    entity_f1: dict[str, float]
     parse_ms_p50: float
     parse_ms_p95: float
     parse_ms_p99: float
-    intent_errors: List[Dict[str, str]] = field(default_factory=list)
-    entity_errors: List[Dict[str, object]] = field(default_factory=list)
+    intent_errors: list[dict[str, str]] = field(default_factory=list)
+    entity_errors: list[dict[str, object]] = field(default_factory=list)
 
-    def failures(self) -> List[str]:
+    def failures(self) -> list[str]:
         """Which gates the report misses (empty when all pass)."""
         out = []
         if self.intent_macro_f1 < THRESHOLDS["intent_macro_f1"]:
@@ -60,32 +60,34 @@ class NluReport:
 
 def _canonical(entity: str, value: str) -> str:
     """One spelling per value so "PMR-261126-0427" equals "pmr2611260427"."""
-    value = str(value)
+    value = to_simplified(to_halfwidth(str(value)))
     if entity == "phone":
         return parse_phone(value) or compact(value)
     if entity == "email":
         return parse_email(value) or value.lower()
     if entity == "case_id":
         return normalise_case_id(value) or compact(value)
+    if entity == "region":
+        return default_vocabulary().catalogue.region_of(value) or compact(value)
     if entity == "product":
         product = default_vocabulary().catalogue.product(value)
         return product.name if product else compact(value)
     return re.sub(r"[\s-]", "", compact(value))
 
 
-def _macro_f1(gold: List[str], pred: List[str]) -> float:
+def _macro_f1(gold: list[str], pred: list[str]) -> float:
     scores = []
     for label in sorted(set(gold)):
-        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == label and p != label)
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         scores.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
     return sum(scores) / len(scores) if scores else 0.0
 
 
-def _percentile(values: List[float], q: float) -> float:
+def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
@@ -96,13 +98,13 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
 
     agent = Agent.load(str(model_path))
     data = load_data(str(test_path))
-    gold_intents: List[str] = []
-    pred_intents: List[str] = []
+    gold_intents: list[str] = []
+    pred_intents: list[str] = []
     faq_total = faq_right = 0
-    counts: Dict[str, Counter] = defaultdict(Counter)
-    intent_errors: List[Dict[str, str]] = []
-    entity_errors: List[Dict[str, object]] = []
-    latencies: List[float] = []
+    counts: dict[str, Counter] = defaultdict(Counter)
+    intent_errors: list[dict[str, str]] = []
+    entity_errors: list[dict[str, object]] = []
+    latencies: list[float] = []
     for example in data.intent_examples:
         text = example.get("text")
         start = time.perf_counter()
@@ -118,11 +120,19 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
         if full:
             faq_total += 1
             selected = (
-                parsed.get("response_selector", {}).get("faq", {}).get("response", {}).get("intent_response_key")
+                parsed.get("response_selector", {})
+                .get("faq", {})
+                .get("response", {})
+                .get("intent_response_key")
             )
             faq_right += int(pred == "faq" and selected == full)
-        gold_ents = {(e["entity"], _canonical(e["entity"], e["value"])) for e in example.get("entities") or []}
-        pred_ents = {(e["entity"], _canonical(e["entity"], e["value"])) for e in parsed.get("entities") or []}
+        gold_ents = {
+            (e["entity"], _canonical(e["entity"], e["value"]))
+            for e in example.get("entities") or []
+        }
+        pred_ents = {
+            (e["entity"], _canonical(e["entity"], e["value"])) for e in parsed.get("entities") or []
+        }
         for name in {n for n, _ in gold_ents | pred_ents}:
             g = {v for n, v in gold_ents if n == name}
             p = {v for n, v in pred_ents if n == name}
@@ -130,7 +140,9 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
             counts[name]["fp"] += len(p - g)
             counts[name]["fn"] += len(g - p)
         if gold_ents != pred_ents:
-            entity_errors.append({"text": text, "gold": sorted(gold_ents), "predicted": sorted(pred_ents)})
+            entity_errors.append(
+                {"text": text, "gold": sorted(gold_ents), "predicted": sorted(pred_ents)}
+            )
     entity_f1 = {}
     for name, c in counts.items():
         denom = 2 * c["tp"] + c["fp"] + c["fn"]
@@ -139,7 +151,9 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
     return NluReport(
         examples=n,
         intent_macro_f1=_macro_f1(gold_intents, pred_intents),
-        intent_accuracy=sum(g == p for g, p in zip(gold_intents, pred_intents)) / n if n else 0.0,
+        intent_accuracy=sum(g == p for g, p in zip(gold_intents, pred_intents, strict=True)) / n
+        if n
+        else 0.0,
         faq_accuracy=faq_right / faq_total if faq_total else 0.0,
         entity_f1=dict(sorted(entity_f1.items())),
         parse_ms_p50=_percentile(latencies, 0.50),
@@ -157,7 +171,7 @@ def evaluate(model_path: Path, test_path: Path = TEST_DATA) -> NluReport:
 
 def summary_table(report: NluReport) -> str:
     """A plain-text table of the scores against the gates."""
-    rows: List[Tuple[str, str, str]] = [
+    rows: list[tuple[str, str, str]] = [
         ("intent macro-F1", f"{report.intent_macro_f1:.3f}", f"≥ {THRESHOLDS['intent_macro_f1']}"),
         ("intent accuracy", f"{report.intent_accuracy:.3f}", ""),
         ("faq response accuracy", f"{report.faq_accuracy:.3f}", f"≥ {THRESHOLDS['faq_accuracy']}"),
@@ -165,14 +179,20 @@ def summary_table(report: NluReport) -> str:
     for name, f1 in report.entity_f1.items():
         gate = f"≥ {THRESHOLDS['entity_f1']}" if name in GATED_ENTITIES else ""
         rows.append((f"entity F1: {name}", f"{f1:.3f}", gate))
-    rows.append(("parse p50 / p95 / p99 (ms)", f"{report.parse_ms_p50:.1f} / {report.parse_ms_p95:.1f} / {report.parse_ms_p99:.1f}", ""))
+    rows.append(
+        (
+            "parse p50 / p95 / p99 (ms)",
+            f"{report.parse_ms_p50:.1f} / {report.parse_ms_p95:.1f} / {report.parse_ms_p99:.1f}",
+            "",
+        )
+    )
     width = max(len(r[0]) for r in rows)
     lines = [f"held-out examples: {report.examples}"]
     lines += [f"{name.ljust(width)}  {value:>20}  {gate}" for name, value, gate in rows]
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Print the summary, write results/, run Rasa's own report generator."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default=str(ROOT / "models" / "ppa.tar.gz"))
@@ -182,11 +202,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     if not args.skip_rasa_reports:
         subprocess.run(
-            [sys.executable, "-m", "rasa", "test", "nlu", "--model", args.model, "--nlu", args.nlu, "--out", str(RESULTS)],
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "test",
+                "nlu",
+                "--model",
+                args.model,
+                "--nlu",
+                args.nlu,
+                "--out",
+                str(RESULTS),
+            ],
             check=True,
         )
     report = evaluate(Path(args.model), Path(args.nlu))
-    (RESULTS / "nlu_summary.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), "utf-8")
+    (RESULTS / "nlu_summary.json").write_text(
+        json.dumps(asdict(report), ensure_ascii=False, indent=2), "utf-8"
+    )
     print(summary_table(report))
     failures = report.failures()
     if failures:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple
 
 import jieba
 
@@ -22,7 +22,6 @@ from bot.textnorm import alias_pattern
 jieba.setLogLevel(logging.WARNING)
 
 USER_WORD_FREQ = 50000  # high enough that jieba never splits a domain word
-
 
 
 class Segmenter:
@@ -43,9 +42,9 @@ class Segmenter:
         """The dictionary in jieba's user-dictionary format (one word per line)."""
         return "".join(f"{w} {USER_WORD_FREQ}\n" for w in self.dictionary_words if " " not in w)
 
-    def segment(self, text: str) -> List[Tuple[str, int]]:
+    def segment(self, text: str) -> list[tuple[str, int]]:
         """``(word, start)`` for each token of ``text`` (expected already normalised)."""
-        out: List[Tuple[str, int]] = []
+        out: list[tuple[str, int]] = []
         pos = 0
         for m in self._protect.finditer(text):
             self._cut(text[pos : m.start()], pos, out)
@@ -54,7 +53,7 @@ class Segmenter:
         self._cut(text[pos:], pos, out)
         return out
 
-    def _cut(self, chunk: str, offset: int, out: List[Tuple[str, int]]) -> None:
+    def _cut(self, chunk: str, offset: int, out: list[tuple[str, int]]) -> None:
         if not chunk.strip():
             return
         for word, start, _end in self._jieba.tokenize(chunk):
@@ -68,7 +67,7 @@ class Segmenter:
         (directory / "latin_terms.txt").write_text("\n".join(self.latin_terms) + "\n", "utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> "Segmenter":
+    def load(cls, directory: Path) -> Segmenter:
         """Read a segmenter written by :meth:`save`."""
         words = (directory / "dictionary.txt").read_text("utf-8").splitlines()
         terms = (directory / "latin_terms.txt").read_text("utf-8").splitlines()

@@ -6,11 +6,10 @@ Importing this module registers the tokenizer and the ``ppa_keyword_values``
 component with spaCy, which ``spacy.load`` needs (``bot.nlu.components`` imports it).
 """
 
-
-
 import re
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -18,7 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from bot.nlu.patterns import IDENTIFIER, LABELS, STRUCTURED
+from bot.nlu.patterns import CUSTOMER_NUMBER, IDENTIFIER, LABELS, STRUCTURED
 from bot.nlu.segment import Segmenter
 from bot.nlu.vocabulary import Vocabulary, default_vocabulary
 
@@ -28,14 +27,14 @@ SEGMENTER_DIR = "ppa_segmenter"
 class PPATokenizer:
     """spaCy tokenizer wrapping :class:`Segmenter`; serialises its dictionary."""
 
-    def __init__(self, vocab: Vocab, segmenter: Optional[Segmenter] = None) -> None:
+    def __init__(self, vocab: Vocab, segmenter: Segmenter | None = None) -> None:
         self.vocab = vocab
         self.segmenter = segmenter or default_vocabulary().segmenter()
 
     def __call__(self, text: str) -> Doc:
         pieces = self.segmenter.segment(text)
-        words: List[str] = []
-        spaces: List[bool] = []
+        words: list[str] = []
+        spaces: list[bool] = []
         pos = 0
         for word, start in pieces:
             if start > pos:  # whitespace (or a gap) before this word
@@ -83,7 +82,7 @@ _FILLER = {":", "：", "是", "为", "号", "#", "-", "＝", "=", ",", "，", "�
 
 @Language.factory("ppa_keyword_values", default_config={"keywords": {}})
 def make_keyword_values(
-    nlp: Language, name: str, keywords: Mapping[str, List[str]]
+    nlp: Language, name: str, keywords: Mapping[str, list[str]]
 ) -> Callable[[Doc], Doc]:
     """A component that labels the value after a keyword such as 客户号 or 合同号.
 
@@ -93,7 +92,7 @@ def make_keyword_values(
     by_word = {w.lower(): label for label, words in keywords.items() for w in words}
 
     def label_values(doc: Doc) -> Doc:
-        found: List[Span] = []
+        found: list[Span] = []
         for tok in doc:
             label = by_word.get(tok.lower_)
             if not label:
@@ -104,22 +103,37 @@ def make_keyword_values(
             if j < len(doc) and _VALUE.match(doc[j].lower_):
                 found.append(Span(doc, j, j + 1, label=label))
         if found:
-            keep = [e for e in doc.ents if not any(e.start < f.end and f.start < e.end for f in found)]
+            keep = [
+                e for e in doc.ents if not any(e.start < f.end and f.start < e.end for f in found)
+            ]
             doc.ents = filter_spans([*found, *keep])
         return doc
 
     return label_values
 
 
-def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> List[Dict[str, Any]]:
+def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> list[dict[str, Any]]:
     """EntityRuler patterns generated from the vocabulary and the structured shapes."""
 
-    def token_pattern(term: str) -> List[Dict[str, Any]]:
+    def token_pattern(term: str) -> list[dict[str, Any]]:
         return [{"LOWER": w} for w, _ in segmenter.segment(term.lower())]
 
-    patterns: List[Dict[str, Any]] = []
+    patterns: list[dict[str, Any]] = []
     for shape, regex in STRUCTURED.items():
-        patterns.append({"label": LABELS[shape], "pattern": [{"LOWER": {"REGEX": f"^(?:{regex})$"}}]})
+        patterns.append(
+            {"label": LABELS[shape], "pattern": [{"LOWER": {"REGEX": f"^(?:{regex})$"}}]}
+        )
+    # Letters-and-digits identifiers are contract numbers (customer numbers are
+    # digits only); the keyword component still overrides by context.
+    patterns.append(
+        {
+            "label": "contract_number",
+            "pattern": [{"LOWER": {"REGEX": f"^(?=.*[a-z])(?:{IDENTIFIER})$"}}],
+        }
+    )
+    patterns.append(
+        {"label": "customer_number", "pattern": [{"LOWER": {"REGEX": f"^{CUSTOMER_NUMBER}$"}}]}
+    )
     version = {"LOWER": {"REGEX": f"^(?:{STRUCTURED['version']}|\\d{{1,4}})$"}}
     for os_name in vocab.os_names:
         toks = token_pattern(os_name)
@@ -138,7 +152,7 @@ def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> List[Dict[str, An
     return patterns
 
 
-def build_pipeline(vocab: Optional[Vocabulary] = None) -> Language:
+def build_pipeline(vocab: Vocabulary | None = None) -> Language:
     """A blank ``zh`` pipeline with our tokenizer, entity ruler and keyword component."""
     vocab = vocab or default_vocabulary()
     segmenter = vocab.segmenter()
@@ -155,7 +169,7 @@ def build_pipeline(vocab: Optional[Vocabulary] = None) -> Language:
     return nlp
 
 
-def build_model(path: Path, vocab: Optional[Vocabulary] = None) -> Path:
+def build_model(path: Path, vocab: Vocabulary | None = None) -> Path:
     """Build the pipeline and save it where ``config.yml``'s SpacyNLP expects it."""
     nlp = build_pipeline(vocab)
     path = Path(path)
@@ -164,9 +178,15 @@ def build_model(path: Path, vocab: Optional[Vocabulary] = None) -> Path:
     return path
 
 
-def entities(nlp: Language, text: str) -> List[tuple]:
+def entities(nlp: Language, text: str) -> list[tuple]:
     """``(label, text)`` pairs the pipeline finds (for tests and debugging)."""
     return [(e.label_, e.text) for e in nlp(text).ents]
 
 
-__all__: Iterable[str] = ["PPATokenizer", "build_pipeline", "build_model", "ruler_patterns", "IDENTIFIER"]
+__all__: Iterable[str] = [
+    "PPATokenizer",
+    "build_pipeline",
+    "build_model",
+    "ruler_patterns",
+    "IDENTIFIER",
+]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Tuple
 
 import yaml
 
@@ -34,16 +34,16 @@ class Vocabulary:
     """Everything the NLU pipeline knows by name."""
 
     catalogue: Catalogue
-    keywords: Tuple[str, ...]
-    severity_words: Mapping[str, Tuple[str, ...]]
-    os_names: Tuple[str, ...]
-    keyword_values: Mapping[str, Tuple[str, ...]]
+    keywords: tuple[str, ...]
+    severity_words: Mapping[str, tuple[str, ...]]
+    os_names: tuple[str, ...]
+    keyword_values: Mapping[str, tuple[str, ...]]
 
-    def product_terms(self) -> List[str]:
+    def product_terms(self) -> list[str]:
         """Every product name and alias, lower-case."""
         return [t.lower() for t in self.catalogue.all_terms()]
 
-    def region_terms(self) -> Dict[str, List[str]]:
+    def region_terms(self) -> dict[str, list[str]]:
         """Region words and places for ``north`` and ``south``."""
         cat = self.catalogue
         return {
@@ -51,7 +51,7 @@ class Vocabulary:
             SOUTH: [*cat.south_words, *cat.south_places],
         }
 
-    def all_words(self) -> List[str]:
+    def all_words(self) -> list[str]:
         """Every domain word, for the segmenter's dictionary."""
         words = [*self.product_terms(), *self.keywords, *self.os_names]
         for group in (self.severity_words, self.keyword_values, self.region_terms()):
@@ -64,9 +64,9 @@ class Vocabulary:
         words = self.all_words()
         return Segmenter(words, [w for w in words if _is_latin(w)])
 
-    def synonyms(self) -> Dict[str, List[str]]:
+    def synonyms(self) -> dict[str, list[str]]:
         """Canonical value → spellings, for Rasa's EntitySynonymMapper."""
-        out: Dict[str, List[str]] = {}
+        out: dict[str, list[str]] = {}
         for product in self.catalogue.products:
             out[product.name] = _spellings([product.name, *product.aliases], product.name)
         for region, terms in self.region_terms().items():
@@ -76,8 +76,8 @@ class Vocabulary:
         return out
 
 
-def _spellings(terms: List[str], canonical: str) -> List[str]:
-    seen: List[str] = []
+def _spellings(terms: list[str], canonical: str) -> list[str]:
+    seen: list[str] = []
     for t in terms:
         for form in (t.lower(), compact(t)):
             if form != canonical and form not in seen:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Sequence
 
 from bot.catalogue import Catalogue, default_catalogue
 from bot.replies import render
@@ -53,7 +53,7 @@ class CaseLookup:
     """A case-lookup result: access decision and, when granted, the case."""
 
     access: Access
-    case: Optional[CaseRecord] = None
+    case: CaseRecord | None = None
 
 
 class CaseService:
@@ -62,8 +62,8 @@ class CaseService:
     def __init__(
         self,
         cases: CaseRepository,
-        hours: Optional[SupportHours] = None,
-        catalogue: Optional[Catalogue] = None,
+        hours: SupportHours | None = None,
+        catalogue: Catalogue | None = None,
         clock: Clock = utc_now,
         notify_urls: Sequence[str] = (),
     ) -> None:
@@ -83,12 +83,12 @@ class CaseService:
 
     async def open(
         self,
-        fields: Mapping[str, Optional[str]],
+        fields: Mapping[str, str | None],
         severity: int,
         channel: str,
         sender_id: str,
         intake_id: str,
-        customer_number: Optional[str] = None,
+        customer_number: str | None = None,
     ) -> tuple:
         """Open the case once per intake; returns ``(record, created)``."""
         now = self._clock()
@@ -121,7 +121,7 @@ class CaseService:
         )
 
     async def lookup(
-        self, case_id: str, channel: str, sender_id: str, proof: Optional[str] = None
+        self, case_id: str, channel: str, sender_id: str, proof: str | None = None
     ) -> CaseLookup:
         """A case for its owner: the sender who opened it, or whoever knows its phone."""
         canonical = normalise_case_id(case_id)
@@ -159,6 +159,6 @@ class CaseService:
         await self._cases.add_event(case.case_id, "escalated", note)
         return render("case_escalated", case_id=case.case_id)
 
-    def summary_fields(self, fields: Dict[str, Optional[str]]) -> Dict[str, str]:
+    def summary_fields(self, fields: dict[str, str | None]) -> dict[str, str]:
         """Every summary placeholder filled ("—" where a field is empty)."""
         return {k: (v if v else "—") for k, v in fields.items()}

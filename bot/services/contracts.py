@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from typing import Optional
 
 from bot.catalogue import Catalogue, default_catalogue
 from bot.config import Settings
@@ -54,7 +53,7 @@ class CaseContractResult:
     """The check's outcome and, when found, the contract it used."""
 
     outcome: CaseContractCheck
-    contract: Optional[ContractRecord] = None
+    contract: ContractRecord | None = None
 
 
 class ContractService:
@@ -64,13 +63,13 @@ class ContractService:
         self,
         contracts: ContractRepository,
         settings: Settings,
-        catalogue: Optional[Catalogue] = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self._contracts = contracts
         self._settings = settings
         self._catalogue = catalogue or default_catalogue()
 
-    async def find(self, number: str) -> Optional[ContractRecord]:
+    async def find(self, number: str) -> ContractRecord | None:
         """A contract by contract number, else the best contract of a customer number."""
         contract = await self._contracts.get(number)
         if contract is not None:
@@ -82,7 +81,7 @@ class ContractService:
         return max(candidates, key=lambda c: c.end_date)
 
     async def check_for_case(
-        self, number: str, product: Optional[str], today: dt.date
+        self, number: str, product: str | None, today: dt.date
     ) -> CaseContractResult:
         """Exists, active today and (when the product is known) covers the product."""
         contract = await self.find(number)
@@ -116,7 +115,7 @@ class ContractService:
 
     async def verify_identity(
         self, customer_number: str, contract_number: str, proof: str
-    ) -> Optional[ContractRecord]:
+    ) -> ContractRecord | None:
         """The contract when all three match (proof: registered phone or e-mail), else None."""
         contract = await self._contracts.get(contract_number)
         if contract is None or contract.customer_number != customer_number.strip():
@@ -156,7 +155,9 @@ class ContractService:
         days_left = (contract.end_date - today).days
         if state is ContractState.EXPIRED:
             text += "\n" + render(
-                "contract_expired", end_date=contract.end_date.isoformat(), renewal=self.renewal_text()
+                "contract_expired",
+                end_date=contract.end_date.isoformat(),
+                renewal=self.renewal_text(),
             )
         elif state is ContractState.ACTIVE and days_left <= EXPIRY_WARNING_DAYS:
             text += "\n" + render(

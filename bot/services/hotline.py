@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
 
 from bot.catalogue import REGION_LABELS, Catalogue, Hotline, Product, default_catalogue
 from bot.replies import render
@@ -16,20 +16,20 @@ class HotlineReply:
     """The answer text and, when no product was named, the families to choose from."""
 
     text: str
-    choices: Sequence[Tuple[str, str]] = ()
+    choices: Sequence[tuple[str, str]] = ()
 
 
 class HotlineService:
     """Builds hotline answers from the catalogue; no I/O."""
 
-    def __init__(self, catalogue: Optional[Catalogue] = None, hours: Optional[SupportHours] = None):
+    def __init__(self, catalogue: Catalogue | None = None, hours: SupportHours | None = None):
         self.catalogue = catalogue or default_catalogue()
         self.hours = hours or SupportHours.from_catalogue(self.catalogue)
 
-    def family_choices(self) -> List[Tuple[str, str]]:
+    def family_choices(self) -> list[tuple[str, str]]:
         """``(title, product)`` choices when no product was named: one per family,
         split into its products where they have different lines (DB2 / Informix)."""
-        choices: List[Tuple[str, str]] = []
+        choices: list[tuple[str, str]] = []
         for fam in self.catalogue.families:
             if len({p.hotline_key for p in fam.products}) > 1:
                 choices.extend((p.name, p.name) for p in fam.products)
@@ -37,14 +37,16 @@ class HotlineService:
                 choices.append((fam.name, fam.products[0].name))
         return choices
 
-    def line_text(self, product: Product, region: Optional[str]) -> str:
+    def line_text(self, product: Product, region: str | None) -> str:
         """One product's number, regional where the guide gives north / south."""
         line = self.catalogue.hotline_for(product)
         return self._line(product.name, line, region)
 
-    def _line(self, name: str, line: Hotline, region: Optional[str]) -> str:
+    def _line(self, name: str, line: Hotline, region: str | None) -> str:
         if not line.regional:
-            return render("hotline_line", product=name, label=line.label, number=line.numbers["all"])
+            return render(
+                "hotline_line", product=name, label=line.label, number=line.numbers["all"]
+            )
         if region in REGION_LABELS:
             return render(
                 "hotline_regional_one",
@@ -61,7 +63,7 @@ class HotlineService:
             south=line.numbers["south"],
         )
 
-    def pao_text(self, region: Optional[str]) -> str:
+    def pao_text(self, region: str | None) -> str:
         """The PAO / Passport Advantage help line with its menu path."""
         line = self.catalogue.hotlines["pao"]
         if region in REGION_LABELS:
@@ -87,8 +89,9 @@ class HotlineService:
         sh = self.catalogue.service_hours
         hours = render(
             "hotline_hours",
-            summary=sh["summary"],
-            severity1=sh["severity1_24x7"],
+            days=sh["business_days"],
+            start=sh["start"],
+            end=sh["end"],
             hours=sh["response_hours"],
         )
         if self.hours.is_open(now):
@@ -100,13 +103,13 @@ class HotlineService:
     def answer(
         self,
         products: Sequence[str],
-        region: Optional[str],
+        region: str | None,
         now: dt.datetime,
         unknown: Sequence[str] = (),
         pao: bool = False,
     ) -> HotlineReply:
         """The full answer for the products (canonical names or aliases) asked about."""
-        lines: List[str] = []
+        lines: list[str] = []
         for name in products:
             product = self.catalogue.product(name)
             if product is None:
@@ -125,7 +128,7 @@ class HotlineService:
         lines.append(self.hours_text(now))
         return HotlineReply("\n".join(lines))
 
-    def handoff_text(self, product: Optional[str], region: Optional[str], now: dt.datetime) -> str:
+    def handoff_text(self, product: str | None, region: str | None, now: dt.datetime) -> str:
         """Where a human answers: the product's line (or the general one) and the hours."""
         p = self.catalogue.product(product) if product else None
         if p is not None:

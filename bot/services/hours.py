@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -50,7 +50,7 @@ class SupportHours:
     response: dt.timedelta
 
     @classmethod
-    def from_catalogue(cls, catalogue: Optional[Catalogue] = None) -> "SupportHours":
+    def from_catalogue(cls, catalogue: Catalogue | None = None) -> SupportHours:
         """Hours as the guide states them (catalogue ``service_hours``)."""
         hours = (catalogue or default_catalogue()).service_hours
         return cls(

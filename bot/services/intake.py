@@ -7,8 +7,9 @@ logic is testable without Rasa. The form validation action calls :func:`extract`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any
 
 from bot.catalogue import Catalogue, default_catalogue
 from bot.services.cases import STAGE1_FIELDS, STAGE2_FIELDS
@@ -19,7 +20,20 @@ INTAKE_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 # Intents that interrupt the form (answered by a rule, then the form resumes).
 INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
-SKIP_WORDS = {"没有", "无", "跳过", "不清楚", "不知道", "暂无", "没", "略", "skip", "none", "n/a", "不确定"}
+SKIP_WORDS = {
+    "没有",
+    "无",
+    "跳过",
+    "不清楚",
+    "不知道",
+    "暂无",
+    "没",
+    "略",
+    "skip",
+    "none",
+    "n/a",
+    "不确定",
+}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
 NOT_PROVIDED = "未提供"
 CORRECTION_CUE = re.compile(r"写错|错了|改成|改为|改一下|更正|应该是|更新为|换成")
@@ -60,15 +74,23 @@ _COMPANY_PREFIX = re.compile(r"^(我们?公司[是叫:：]?|公司名称?[是:�
 class Extraction:
     """Slot values read from one message, and the fields it corrected."""
 
-    values: Dict[str, Any] = field(default_factory=dict)
-    corrected: List[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    corrected: list[str] = field(default_factory=list)
     interrupted: bool = False
 
 
-RAW_ENTITY_TYPES = {"os", "version", "error_code", "contract_number", "customer_number", "email", "phone"}
+RAW_ENTITY_TYPES = {
+    "os",
+    "version",
+    "error_code",
+    "contract_number",
+    "customer_number",
+    "email",
+    "phone",
+}
 
 
-def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Entities whose values are the customer's own spelling ("AIX 7.2", "SQL1042C").
 
     The NLU sees lower-cased text; for free-form values the slot should hold what
@@ -78,7 +100,11 @@ def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> List
     for ent in entities:
         ent = dict(ent)
         start, end = ent.get("start"), ent.get("end")
-        if ent.get("entity") in RAW_ENTITY_TYPES and isinstance(start, int) and isinstance(end, int):
+        if (
+            ent.get("entity") in RAW_ENTITY_TYPES
+            and isinstance(start, int)
+            and isinstance(end, int)
+        ):
             piece = text[start:end]
             if piece.lower() == str(ent.get("value", "")).lower():
                 ent["value"] = piece
@@ -86,13 +112,17 @@ def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> List
     return out
 
 
-def is_interruption(intent: Optional[str], confidence: float) -> bool:
+def is_interruption(intent: str | None, confidence: float) -> bool:
     """True when the message asks something else rather than answering."""
-    return bool(intent) and intent.split("/")[0] in INTERRUPTIONS and confidence >= INTERRUPTION_CONFIDENCE
+    return (
+        bool(intent)
+        and intent.split("/")[0] in INTERRUPTIONS
+        and confidence >= INTERRUPTION_CONFIDENCE
+    )
 
 
-def _entity_values(entities: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
-    values: Dict[str, str] = {}
+def _entity_values(entities: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    values: dict[str, str] = {}
     for ent in entities:
         target = ENTITY_FIELDS.get(ent.get("entity", ""))
         if target and target not in values and ent.get("value") is not None:
@@ -100,7 +130,9 @@ def _entity_values(entities: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
     return values
 
 
-def _answer(slot: str, raw: str, entity_values: Mapping[str, str], catalogue: Catalogue) -> Optional[str]:
+def _answer(
+    slot: str, raw: str, entity_values: Mapping[str, str], catalogue: Catalogue
+) -> str | None:
     text = raw.strip()
     if slot == "error_log" and text:
         return raw  # a pasted log is stored exactly as sent
@@ -126,13 +158,13 @@ def _answer(slot: str, raw: str, entity_values: Mapping[str, str], catalogue: Ca
 
 
 def extract(
-    requested: Optional[str],
+    requested: str | None,
     text: str,
-    intent: Optional[str],
+    intent: str | None,
     confidence: float,
     entities: Sequence[Mapping[str, Any]],
     current: Mapping[str, Any],
-    catalogue: Optional[Catalogue] = None,
+    catalogue: Catalogue | None = None,
 ) -> Extraction:
     """Which intake fields ``text`` fills when the bot asked for ``requested``.
 
@@ -143,11 +175,15 @@ def extract(
     """
     cat = catalogue or default_catalogue()
     result = Extraction()
-    if is_interruption(intent, confidence):
-        result.interrupted = True
-        return result
     from_entities = _entity_values(entities)
     correcting = bool(CORRECTION_CUE.search(text or ""))
+    # "电话写错了，是139…" may look like a hotline question to the classifier; a
+    # correction cue with something to correct wins over the interruption.
+    if is_interruption(intent, confidence) and not (
+        correcting and (from_entities or parse_text_correction(text)[0])
+    ):
+        result.interrupted = True
+        return result
     for slot, value in from_entities.items():
         if slot == requested:
             continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from bot.catalogue import Catalogue, _fold, default_catalogue
 
@@ -13,12 +12,12 @@ class SeveritySuggestion:
     """A suggested level, the words that led to it, and the guide's definition."""
 
     level: int
-    matched: Optional[str]
+    matched: str | None
     definition: str
     example: str
 
 
-def suggest_severity(description: str, catalogue: Optional[Catalogue] = None) -> SeveritySuggestion:
+def suggest_severity(description: str, catalogue: Catalogue | None = None) -> SeveritySuggestion:
     """The guide's severity that best fits ``description``.
 
     Non-production problems are severity 3 whatever the symptom (the guide's
@@ -43,16 +42,26 @@ def suggest_severity(description: str, catalogue: Optional[Catalogue] = None) ->
     return SeveritySuggestion(level, matched, sev.definition, sev.example)
 
 
-def _first(text: str, words) -> Optional[str]:
+def _first(text: str, words) -> str | None:
     return next((w for w in words if w.lower() in text), None)
 
 
-def parse_severity(text: str) -> Optional[int]:
+def parse_severity(text: str) -> int | None:
     """A severity level the customer typed ("1", "一级", "严重程度二", "sev3"), else None."""
     folded = _fold(text or "").replace(" ", "")
     for level, words in (("1", "1一壹"), ("2", "2二贰"), ("3", "3三叁")):
         if folded in set(words) or any(
-            folded in (f"{w}级", f"严重程度{w}", f"sev{w}", f"p{w}", f"s{w}", f"{w}级吧", f"选{w}", f"选{w}级")
+            folded
+            in (
+                f"{w}级",
+                f"严重程度{w}",
+                f"sev{w}",
+                f"p{w}",
+                f"s{w}",
+                f"{w}级吧",
+                f"选{w}",
+                f"选{w}级",
+            )
             for w in words
         ):
             return int(level)

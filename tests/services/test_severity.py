@@ -28,7 +28,17 @@ def test_suggestion_carries_reason_and_definition():
 
 @pytest.mark.parametrize(
     "text, level",
-    [("1", 1), ("一级", 1), ("严重程度二", 2), ("Sev3", 3), ("sev 1", 1), ("P2", 2), ("３", 3), ("好的", None), ("4", None)],
+    [
+        ("1", 1),
+        ("一级", 1),
+        ("严重程度二", 2),
+        ("Sev3", 3),
+        ("sev 1", 1),
+        ("P2", 2),
+        ("３", 3),
+        ("好的", None),
+        ("4", None),
+    ],
 )
 def test_parse_severity(text, level):
     assert parse_severity(text) == level

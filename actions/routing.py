@@ -1,0 +1,46 @@
+"""Messages that answer no question: route them to the flow they belong to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import entity_values
+from actions.hotline import ActionFindHotline
+from bot.validators import normalise_case_id
+
+FAULT_ENTITIES = ("error_code", "version", "os")
+
+
+class ActionRouteInform(Action):
+    """An ``inform`` outside any form.
+
+    After "which product?" it is the product for the hotline; a case id means the
+    customer wants that case; an error code or version with a product is the start
+    of a fault report; anything else gets the short menu.
+    """
+
+    def name(self) -> str:
+        return "action_route_inform"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if tracker.get_slot("hotline_pending"):
+            return await ActionFindHotline().run(dispatcher, tracker, domain)
+        case_ids = entity_values(tracker, "case_id")
+        if case_ids:
+            return [
+                SlotSet("case_action", "status"),
+                SlotSet("case_id", normalise_case_id(case_ids[0])),
+                FollowupAction("case_form"),
+            ]
+        if any(entity_values(tracker, e) for e in FAULT_ENTITIES):
+            return [FollowupAction("outage_form")]
+        if entity_values(tracker, "product"):
+            return await ActionFindHotline().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_how_can_i_help")
+        return []

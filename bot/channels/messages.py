@@ -1,0 +1,176 @@
+"""Fixed channel texts, menu keys and the shaping of bot messages into plain text.
+
+WeChat and Weibo text messages have no buttons or rich elements, so every bot
+message is flattened into text here: buttons become a numbered list under the
+text, images and attachments become their URL. The polite fixed replies and the
+menu keys are data (``channel_texts.yml``), not literals in the connectors.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+DEFAULT_PATH = Path(__file__).with_name("channel_texts.yml")
+_REQUIRED_TEXTS = ("please_type", "voice_unrecognised", "welcome", "menu")
+# Several bot messages of one turn are sent as one text, separated like paragraphs.
+MESSAGE_SEPARATOR = "\n\n"
+
+
+class Reaction(NamedTuple):
+    """What a channel does with a push: send ``text`` to the bot, or answer with it."""
+
+    text: str
+    ask_bot: bool
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A custom-menu entry: its CLICK key, its label and what it sends to the bot."""
+
+    key: str
+    label: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChannelTexts:
+    """The fixed texts the channels answer without asking the bot."""
+
+    please_type: str
+    voice_unrecognised: str
+    welcome: str
+    menu_item_prefix: str
+    menu: Mapping[str, MenuItem]
+
+    def welcome_text(self) -> str:
+        """The greeting for a new follower, with the menu labels one per line."""
+        items = [f"{self.menu_item_prefix}{item.label}" for item in self.menu.values()]
+        return "\n".join([self.welcome, *items])
+
+    def menu_message(self, key: str | None) -> str | None:
+        """The user message a menu CLICK key stands for, or None for unknown keys."""
+        item = self.menu.get(key or "")
+        return item.message if item else None
+
+
+def _menu_item(key: str, raw: Any) -> MenuItem:
+    if not isinstance(raw, Mapping) or not raw.get("label"):
+        raise ValueError(f"menu key {key!r} needs a label")
+    text, intent = raw.get("text"), raw.get("intent")
+    if bool(text) == bool(intent):
+        raise ValueError(f"menu key {key!r} needs exactly one of text / intent")
+    # "/intent" is how Rasa accepts an intent in place of text
+    return MenuItem(key=key, label=str(raw["label"]), message=text or f"/{intent}")
+
+
+@functools.lru_cache(maxsize=4)
+def load_texts(path: Path = DEFAULT_PATH) -> ChannelTexts:
+    """Read (once) and validate the channel texts file."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    missing = [key for key in _REQUIRED_TEXTS if not raw.get(key)]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    return ChannelTexts(
+        please_type=str(raw["please_type"]).strip(),
+        voice_unrecognised=str(raw["voice_unrecognised"]).strip(),
+        welcome=str(raw["welcome"]).strip(),
+        menu_item_prefix=str(raw.get("menu_item_prefix", "")),
+        menu={str(k): _menu_item(str(k), v) for k, v in raw["menu"].items()},
+    )
+
+
+def _button_title(button: Any) -> str:
+    if isinstance(button, Mapping):
+        return str(button.get("title") or button.get("payload") or "")
+    return str(button)
+
+
+def render_bot_message(message: Mapping[str, Any]) -> str:
+    """One collected Rasa message as plain text (buttons numbered, media as URL)."""
+    lines: list[str] = []
+    if message.get("text"):
+        lines.append(str(message["text"]).strip())
+    buttons = message.get("buttons") or message.get("quick_replies") or []
+    lines.extend(f"{i}. {_button_title(b)}" for i, b in enumerate(buttons, start=1))
+    if message.get("image"):
+        lines.append(str(message["image"]))
+    attachment = message.get("attachment")
+    if isinstance(attachment, Mapping):
+        attachment = attachment.get("url") or attachment.get("payload")
+    if attachment:
+        lines.append(str(attachment))
+    custom = message.get("custom")
+    # custom payloads are for rich front-ends; only an explicit text is shown here
+    if isinstance(custom, Mapping) and isinstance(custom.get("text"), str):
+        lines.append(custom["text"].strip())
+    return "\n".join(line for line in lines if line)
+
+
+def join_bot_messages(messages: Iterable[Mapping[str, Any]]) -> str:
+    """All messages of one turn as a single text, separated by blank lines."""
+    texts = (render_bot_message(m) for m in messages)
+    return MESSAGE_SEPARATOR.join(t for t in texts if t)
+
+
+def utf8_size(text: str) -> int:
+    """Length of ``text`` in UTF-8 bytes."""
+    return len(text.encode("utf-8"))
+
+
+def _longest_prefix(text: str, limit: int, size: Callable[[str], int]) -> int:
+    """Largest n with size(text[:n]) <= limit (at least 1, to always progress)."""
+    low, high = 1, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if size(text[:mid]) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def split_text(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
+    """Split ``text`` into parts of at most ``limit`` (as measured by ``size``).
+
+    Cuts fall between characters, never inside one; a cut moves back to the last
+    line break when that keeps at least half of the part (the break is dropped).
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    parts: list[str] = []
+    rest = text
+    while rest:
+        if size(rest) <= limit:
+            parts.append(rest)
+            break
+        cut = _longest_prefix(rest, limit, size)
+        newline = rest.rfind("\n", 0, cut)
+        if newline >= cut // 2 and newline > 0:
+            parts.append(rest[:newline])
+            rest = rest[newline + 1 :]
+        else:
+            parts.append(rest[:cut])
+            rest = rest[cut:]
+    return [part for part in parts if part.strip()]
+
+
+# Rasa reads a text starting with "/" as an intent ("/inform{...}"), bypassing NLU.
+_INTENT_PREFIX = "/"
+_FULLWIDTH_SOLIDUS = "\uff0f"
+
+
+def user_text(text: str) -> str:
+    """User-typed text safe to hand to Rasa: a leading "/" cannot inject an intent.
+
+    Menu keys may still send "/intent" on purpose; this is only for typed text.
+    """
+    stripped = text.strip()
+    if stripped.startswith(_INTENT_PREFIX):
+        return _FULLWIDTH_SOLIDUS + stripped[1:]
+    return stripped

@@ -1,0 +1,423 @@
+"""Weibo fan-service connector (``credentials.yml`` key ``bot.channels.weibo.WeiboInput``).
+
+Routes (``/webhooks/weibo/``): ``GET /`` health, ``GET /webhook`` URL verification,
+``POST /webhook`` JSON message push (open.weibo.com wiki, 消息推送服务).
+
+Weibo signs like WeChat, with the AppSecret in place of the Token:
+``sha1(sorted([app_secret, timestamp, nonce]))``, timestamps in milliseconds. It
+also waits 5 s and retries, so the same budget / dedupe / late-push logic applies:
+in time the answer is a passive JSON reply (text under 300 characters), otherwise
+an empty body and the reply follows through ``POST /2/messages/reply.json``.
+Retries are recognised by sender_id + created_at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import Refused, body_too_large, mask_id, refusal, timestamp_is_fresh
+from bot.channels.config import (
+    API_TIMEOUT,
+    DEDUPE_TTL,
+    DEFAULT_REPLY_TIMEOUT,
+    DEFAULT_WEIBO_API_BASE,
+    MAX_BODY_BYTES,
+    MAX_CLOCK_SKEW,
+    ChannelConfigError,
+    checked_credentials,
+    float_setting,
+)
+from bot.channels.dedupe import DedupeStore, Outcome, ReplyCoordinator
+from bot.channels.messages import (
+    ChannelTexts,
+    Reaction,
+    join_bot_messages,
+    load_texts,
+    render_bot_message,
+    split_text,
+    user_text,
+)
+from bot.channels.wechat_crypto import check_signature
+
+logger = logging.getLogger(__name__)
+
+# An empty body tells Weibo "received, no reply, do not retry".
+NO_REPLY = ""
+# Weibo text messages must stay under 300 characters.
+TEXT_LIMIT_CHARS = 299
+FOLLOW_SUBTYPES = frozenset({"follow", "subscribe", "scan_follow"})
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def encode_data(payload: dict[str, Any]) -> str:
+    """Weibo's ``data`` field: compact UTF-8 JSON, percent-encoded."""
+    return quote(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), safe="")
+
+
+def passive_text_reply(push: dict[str, Any], text: str) -> dict[str, Any]:
+    """The passive reply to ``push``: our account (its receiver) answers its sender."""
+    return {
+        "result": True,
+        "sender_id": push["receiver_id"],
+        "receiver_id": push["sender_id"],
+        "type": "text",
+        "data": encode_data({"text": text}),
+    }
+
+
+def split_weibo(text: str) -> list[str]:
+    """``text`` in parts Weibo accepts (under 300 characters each)."""
+    return split_text(text, TEXT_LIMIT_CHARS)
+
+
+class WeiboAPIClient:
+    """Sends fan-service text messages (``/2/messages/reply.json``); never raises.
+
+    Args:
+        access_token: the fan-service access_token (valid about a year).
+        api_base: ``https://m.api.weibo.com`` (tests use a local fake).
+        timeout: total seconds for each HTTP call.
+    """
+
+    def __init__(
+        self,
+        access_token: str,
+        api_base: str = DEFAULT_WEIBO_API_BASE,
+        timeout: float = API_TIMEOUT,
+    ) -> None:
+        self._access_token = access_token
+        self.api_base = api_base.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._loop = loop
+        return self._session
+
+    async def close(self) -> None:
+        """Close the HTTP session (on server shutdown)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def send_texts(self, receiver_id: str, texts: Iterable[str]) -> bool:
+        """Send texts in order (each split under 300 chars); stop at the first failure."""
+        for text in texts:
+            for part in split_weibo(text):
+                if not await self._send_part(receiver_id, part):
+                    return False
+        return True
+
+    async def _send_part(self, receiver_id: str, text: str) -> bool:
+        form = {
+            "access_token": self._access_token,
+            "type": "text",
+            # form encoding percent-encodes the JSON once, as in the wiki's curl example
+            "data": json.dumps({"text": text}, ensure_ascii=False, separators=(",", ":")),
+            "receiver_id": str(receiver_id),
+            "save_sender_box": "0",
+        }
+        try:
+            async with self._http().post(
+                f"{self.api_base}/2/messages/reply.json", data=form
+            ) as resp:
+                status = resp.status
+                result = await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            # type only: aiohttp messages may carry the URL
+            logger.error(
+                "weibo api: sending to %s failed: %s", mask_id(receiver_id), type(exc).__name__
+            )
+            return False
+        if status == HTTPStatus.OK and isinstance(result, dict) and "error_code" not in result:
+            return True
+        error = result if isinstance(result, dict) else {}
+        logger.error(
+            "weibo api: sending to %s failed: HTTP %s, error_code %s (%s)",
+            mask_id(receiver_id),
+            status,
+            error.get("error_code"),
+            error.get("error"),
+        )
+        return False
+
+
+class WeiboCollector(CollectingOutputChannel):
+    """Collects a turn's messages; named ``weibo`` for channel-specific responses."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name used by Rasa to pick response variations."""
+        return "weibo"
+
+
+class WeiboOutput(OutputChannel):
+    """Sends bot messages through the fan-service API (proactive messages)."""
+
+    def __init__(self, api: WeiboAPIClient) -> None:
+        self.api = api
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name used by Rasa to pick response variations."""
+        return "weibo"
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Flatten a message (buttons, images) into text and send it."""
+        text = render_bot_message(message)
+        if text:
+            await self.api.send_texts(recipient_id, [text])
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Send a text, split under 300 characters."""
+        await self.api.send_texts(recipient_id, [text])
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        push = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Refused(HTTPStatus.BAD_REQUEST, "body is not valid UTF-8") from None
+    except ValueError:
+        raise Refused(HTTPStatus.BAD_REQUEST, "body is not JSON") from None
+    if not isinstance(push, dict):
+        raise Refused(HTTPStatus.BAD_REQUEST, "body is not a JSON object")
+    for field in ("sender_id", "receiver_id"):
+        value = push.get(field)
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
+            raise Refused(HTTPStatus.BAD_REQUEST, f"missing {field}")
+    return push
+
+
+class WeiboInput(InputChannel):
+    """Weibo fan-service input channel.
+
+    Args:
+        app_secret: the AppSecret of the AppKey entered with the push URL.
+        access_token: the fan-service access_token (active replies).
+        api_base: base URL of the Weibo API.
+        reply_timeout: seconds to wait for the bot before answering with nothing.
+        max_body_bytes: larger bodies are refused with 413.
+        max_clock_skew: seconds a request timestamp may be off.
+        dedupe_ttl: seconds a message is remembered.
+        api_timeout: seconds for each API call.
+        texts: fixed texts and menu keys (``channel_texts.yml`` by default).
+        clock: wall clock in seconds (tests pin it to the wiki's timestamp).
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        """URL prefix ``/webhooks/weibo/`` and input channel name."""
+        return "weibo"
+
+    def __init__(
+        self,
+        app_secret: str,
+        access_token: str,
+        api_base: str = DEFAULT_WEIBO_API_BASE,
+        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_clock_skew: float = MAX_CLOCK_SKEW,
+        dedupe_ttl: float = DEDUPE_TTL,
+        api_timeout: float = API_TIMEOUT,
+        texts: ChannelTexts | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not (app_secret and access_token):
+            raise ChannelConfigError("Weibo needs app_secret and access_token")
+        self.app_secret = app_secret
+        self.api = WeiboAPIClient(access_token, api_base, timeout=api_timeout)
+        self.coordinator = ReplyCoordinator(
+            self._push, reply_timeout, DedupeStore(ttl=dedupe_ttl), channel="weibo"
+        )
+        self.max_body_bytes = max_body_bytes
+        self.max_clock_skew = max_clock_skew
+        self.texts = texts or load_texts()
+        self._clock = clock
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Build from the ``credentials.yml`` entry (values from the environment)."""
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        creds = checked_credentials("weibo", credentials)
+        return cls(
+            app_secret=str(creds["app_secret"]),
+            access_token=str(creds["access_token"]),
+            api_base=creds.get("api_base") or DEFAULT_WEIBO_API_BASE,
+            reply_timeout=float_setting(
+                creds.get("reply_timeout"), DEFAULT_REPLY_TIMEOUT, "weibo reply_timeout"
+            ),
+        )
+
+    def get_output_channel(self) -> OutputChannel:
+        """Proactive messages go through the fan-service API."""
+        return WeiboOutput(self.api)
+
+    # -- routes ---------------------------------------------------------------
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Health, URL verification and message push routes."""
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            try:
+                self._check_request(request)
+                echostr = request.args.get("echostr")
+                if not echostr:
+                    raise Refused(HTTPStatus.BAD_REQUEST, "missing echostr")
+            except Refused as exc:
+                return refusal(exc, "weibo")
+            logger.info("weibo: push URL verified")
+            return response.text(echostr)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                if body_too_large(request, self.max_body_bytes):
+                    raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+                self._check_request(request)
+                push = _parse(request.body)
+                reply = await self._handle(push, on_new_message)
+            except Refused as exc:
+                return refusal(exc, "weibo")
+            except Exception:
+                logger.exception("weibo: unexpected error while handling a push")
+                return response.text(NO_REPLY)
+            if reply is None:
+                return response.text(NO_REPLY)
+            return response.json(passive_text_reply(push, reply))
+
+        @webhook.listener("after_server_stop")
+        async def close(*_: Any) -> None:
+            await self.coordinator.drain(timeout=5.0)
+            await self.api.close()
+
+        return webhook
+
+    def _check_request(self, request: Request) -> None:
+        """Refuse (403) unless the timestamp is recent and the signature right."""
+        args = request.args
+        timestamp = args.get("timestamp")
+        if not timestamp_is_fresh(timestamp, self.max_clock_skew, self._clock):
+            raise Refused(HTTPStatus.FORBIDDEN, "stale or missing timestamp")
+        if not check_signature(
+            self.app_secret, args.get("signature"), timestamp, args.get("nonce")
+        ):
+            raise Refused(HTTPStatus.FORBIDDEN, "bad signature")
+
+    # -- messages ---------------------------------------------------------------
+    def _react(self, push: dict[str, Any]) -> Reaction | None:
+        """The bot text or fixed answer for a push; None for "no reply"."""
+        msg_type = str(push.get("type") or "").lower()
+        raw_data = push.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        if msg_type == "text":
+            text = user_text(str(push.get("text") or ""))
+            if text:
+                return Reaction(text, ask_bot=True)
+            return Reaction(self.texts.please_type, ask_bot=False)
+        if msg_type == "event":
+            subtype = str(data.get("subtype") or "").lower()
+            if subtype in FOLLOW_SUBTYPES:
+                return Reaction(self.texts.welcome_text(), ask_bot=False)
+            if subtype == "click":
+                menu_text = self.texts.menu_message(data.get("key"))
+                if menu_text:
+                    return Reaction(menu_text, ask_bot=True)
+            # unfollow, unsubscribe, scan, unknown keys: nothing to say
+            return None
+        # voice, image, position, mention and types we do not know
+        return Reaction(self.texts.please_type, ask_bot=False)
+
+    @staticmethod
+    def _dedupe_key(push: dict[str, Any], sender_id: str) -> str:
+        created_at = push.get("created_at")
+        if not created_at:
+            # no documented id: fall back to the whole push, retries are identical
+            created_at = json.dumps(push, sort_keys=True, ensure_ascii=False)
+        source = f"{sender_id}:{created_at}"
+        return "wb:" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:20]
+
+    async def _handle(self, push: dict[str, Any], on_new_message: OnNewMessage) -> str | None:
+        sender_id = str(push["sender_id"])
+        key = self._dedupe_key(push, sender_id)
+        reaction = self._react(push)
+        logger.info(
+            "weibo: %s push %s from %s%s",
+            push.get("type"),
+            key,
+            mask_id(sender_id),
+            "" if reaction else " (no reply)",
+        )
+        if reaction is None:
+            return None
+        if not reaction.ask_bot:
+            fixed = Outcome(split_weibo(reaction.text))
+
+            async def answer() -> Outcome:
+                return fixed
+
+            return await self.coordinator.reply(key, sender_id, answer)
+
+        metadata = {"created_at": push.get("created_at"), "msg_type": push.get("type")}
+
+        async def turn() -> Outcome:
+            return await self._run_turn(on_new_message, reaction.text, sender_id, metadata)
+
+        return await self.coordinator.reply(key, sender_id, turn)
+
+    async def _run_turn(
+        self,
+        on_new_message: OnNewMessage,
+        text: str,
+        sender_id: str,
+        metadata: dict[str, Any],
+    ) -> Outcome:
+        """Run one bot turn and return its messages as passive-sized parts."""
+        collector = WeiboCollector()
+        message = UserMessage(
+            text,
+            collector,
+            sender_id,
+            input_channel=self.name(),
+            metadata={k: v for k, v in metadata.items() if v},
+        )
+        try:
+            await on_new_message(message)
+        except Exception:
+            logger.exception("weibo: the bot failed on a message from %s", mask_id(sender_id))
+        return Outcome(split_weibo(join_bot_messages(collector.messages)))
+
+    async def _push(self, sender_id: str, parts: list[str]) -> None:
+        if not await self.api.send_texts(sender_id, parts):
+            logger.error("weibo: could not deliver a late reply to %s", mask_id(sender_id))

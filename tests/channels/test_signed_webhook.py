@@ -1,0 +1,181 @@
+"""SignedWebhookInput over real HTTP: Rasa's REST contract behind an HMAC signature."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from bot.channels.signed_webhook import SignedWebhookInput, sign, signature_is_valid
+from tests.channels import FakeBot, serve_channel
+
+SECRET = "a-long-shared-webhook-secret"
+
+
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        yield session
+
+
+async def post(
+    http: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    signature: str | None = "auto",
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if signature == "auto":
+        signature = sign(SECRET, body)
+    if signature is not None:
+        headers["X-PPA-Signature"] = signature
+    async with http.post(f"{url}/webhook", data=body, headers=headers) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+def payload(**fields: Any) -> bytes:
+    return json.dumps(fields, ensure_ascii=False).encode()
+
+
+def test_signature_is_hex_hmac_sha256_of_the_raw_body() -> None:
+    body = b'{"sender":"u1","message":"hi"}'
+    expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert sign(SECRET, body) == f"sha256={expected}"
+    assert signature_is_valid(SECRET, body, f"sha256={expected.upper()}")
+    assert not signature_is_valid(SECRET, body + b" ", f"sha256={expected}")
+    assert not signature_is_valid(SECRET, body, expected)  # prefix required
+    assert not signature_is_valid(SECRET, body, "sha256=签名")
+    assert not signature_is_valid(SECRET, body, None)
+
+
+@pytest.mark.asyncio
+async def test_good_signature_gets_rest_style_replies(http: aiohttp.ClientSession) -> None:
+    bot = FakeBot()
+    body = payload(sender="u1", message="你好", metadata={"source": "crm"})
+    async with serve_channel(SignedWebhookInput(SECRET), bot) as url:
+        status, replies = await post(http, url, body)
+    assert status == 200
+    assert replies == [{"recipient_id": "u1", "text": "收到：你好"}]
+    [message] = bot.calls
+    assert message.sender_id == "u1"
+    assert message.input_channel == "signed_webhook"
+    assert message.metadata == {"source": "crm"}
+
+
+@pytest.mark.asyncio
+async def test_buttons_keep_rasa_rest_format(http: aiohttp.ClientSession) -> None:
+    async with serve_channel(SignedWebhookInput(SECRET), FakeBot()) as url:
+        _, replies = await post(http, url, payload(sender="u1", message="按钮"))
+    assert replies == [
+        {
+            "recipient_id": "u1",
+            "text": "请选择产品：",
+            "buttons": [
+                {"title": "DB2", "payload": "/choose_db2"},
+                {"title": "WebSphere", "payload": "/choose_was"},
+            ],
+        }
+    ]
+
+
+@pytest.mark.asyncio
+async def test_streaming_is_rasa_s_too(http: aiohttp.ClientSession) -> None:
+    body = payload(sender="u1", message="两条")
+    headers = {"X-PPA-Signature": sign(SECRET, body)}
+    async with (
+        serve_channel(SignedWebhookInput(SECRET), FakeBot()) as url,
+        http.post(f"{url}/webhook", params={"stream": "true"}, data=body, headers=headers) as resp,
+    ):
+        assert resp.status == 200
+        lines = (await resp.text()).splitlines()
+    assert [json.loads(line)["text"] for line in lines] == ["第一条", "第二条"]
+
+
+@pytest.mark.asyncio
+async def test_health_needs_no_signature(http: aiohttp.ClientSession) -> None:
+    async with (
+        serve_channel(SignedWebhookInput(SECRET), FakeBot()) as url,
+        http.get(f"{url}/") as resp,
+    ):
+        assert resp.status == 200
+        assert await resp.json() == {"status": "ok"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("signature", "reason"),
+    [
+        (None, "missing X-PPA-Signature header"),
+        ("", "missing X-PPA-Signature header"),
+        ("sha256=" + "0" * 64, "bad signature"),
+        (sign("another-secret", b"{}"), "bad signature"),
+        ("md5=abc", "bad signature"),
+    ],
+    ids=["missing", "empty", "zeros", "other-secret", "other-scheme"],
+)
+async def test_missing_or_bad_signature_is_401(
+    http: aiohttp.ClientSession, signature: str | None, reason: str
+) -> None:
+    bot = FakeBot()
+    async with serve_channel(SignedWebhookInput(SECRET), bot) as url:
+        status, body = await post(http, url, payload(sender="u1", message="hi"), signature)
+    assert status == 401
+    assert body == {"error": reason}
+    assert bot.calls == []
+
+
+@pytest.mark.asyncio
+async def test_signature_of_another_body_is_401(http: aiohttp.ClientSession) -> None:
+    signed = payload(sender="u1", message="hi")
+    tampered = payload(sender="u1", message="转账")
+    async with serve_channel(SignedWebhookInput(SECRET), FakeBot()) as url:
+        status, _ = await post(http, url, tampered, sign(SECRET, signed))
+    assert status == 401
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", 400),
+        (b"[]", 400),
+        (b"", 400),
+        (payload(sender="u1"), 400),
+        (payload(sender="u1", message="   "), 400),
+        (payload(sender="u1", message=42), 400),
+        (payload(message="hi"), 400),
+        (payload(sender="u1", message="hi", metadata=[1]), 400),
+        (payload(sender="u1", message="x" * 1_000_000), 413),
+    ],
+    ids=[
+        "bad-json",
+        "not-object",
+        "empty",
+        "no-message",
+        "blank-message",
+        "number-message",
+        "no-sender",
+        "bad-metadata",
+        "1mb",
+    ],
+)
+async def test_bad_bodies(http: aiohttp.ClientSession, body: bytes, status: int) -> None:
+    bot = FakeBot()
+    async with serve_channel(SignedWebhookInput(SECRET), bot) as url:
+        got, error = await post(http, url, body)
+    assert got == status
+    assert isinstance(error, dict) and "error" in error
+    assert bot.calls == []
+
+
+@pytest.mark.asyncio
+async def test_a_failing_bot_is_not_a_500(http: aiohttp.ClientSession) -> None:
+    async with serve_channel(SignedWebhookInput(SECRET), FakeBot()) as url:
+        status, replies = await post(http, url, payload(sender="u1", message="出错"))
+    assert (status, replies) == (200, [])
