@@ -18,6 +18,8 @@ STRUCTURED: dict[str, str] = {
         r"(?<![a-z0-9])(?:sql\d{4,5}[a-z]|sql-\d{3,5}|[a-z][a-z0-9]{2,4}\d{4}[a-z])(?![a-z0-9])"
         # Informix / SQLCODE style negative codes ("报-271", "sqlcode -911")
         r"|(?<![0-9a-z.\-])-\d{3,5}(?![\d.])"
+        # Cognos style ("RSV-SRV-0066", "CAM-CRP-1315")
+        r"|(?<![a-z0-9-])[a-z]{3}-[a-z]{3}-\d{4}(?![\d-])"
     ),
     "version": (
         r"(?<![0-9.])(?:v\s?)?\d{1,2}(?:\.\d{1,4}){1,3}(?:\.?(?:fc|uc|xc|tc)\d{1,2}[a-z]?)?(?![\d.])"

@@ -19,7 +19,7 @@ from spacy.vocab import Vocab
 
 from bot.nlu.patterns import CUSTOMER_NUMBER, IDENTIFIER, LABELS, STRUCTURED
 from bot.nlu.segment import Segmenter
-from bot.nlu.vocabulary import Vocabulary, default_vocabulary
+from bot.nlu.vocabulary import Vocabulary, compact, default_vocabulary
 
 SEGMENTER_DIR = "ppa_segmenter"
 
@@ -125,12 +125,9 @@ def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> list[dict[str, An
         )
     # Letters-and-digits identifiers are contract numbers (customer numbers are
     # digits only); the keyword component still overrides by context.
-    patterns.append(
-        {
-            "label": "contract_number",
-            "pattern": [{"LOWER": {"REGEX": f"^(?=.*[a-z])(?:{IDENTIFIER})$"}}],
-        }
-    )
+    other_shapes = "|".join(STRUCTURED.values())
+    identifier = f"^(?!(?:{other_shapes})$)(?=.*[a-z])(?:{IDENTIFIER})$"
+    patterns.append({"label": "contract_number", "pattern": [{"LOWER": {"REGEX": identifier}}]})
     patterns.append(
         {"label": "customer_number", "pattern": [{"LOWER": {"REGEX": f"^{CUSTOMER_NUMBER}$"}}]}
     )
@@ -141,8 +138,11 @@ def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> list[dict[str, An
             patterns.append({"label": "os", "pattern": toks})
         # "AIX 7.2": an OS with its version, even when it is also a product name.
         patterns.append({"label": "os", "pattern": [*toks, version]})
+        patterns.append({"label": "os", "pattern": [*toks, version, {"LOWER": {"REGEX": r"^r\d$"}}]})
     for term in vocab.product_terms():
-        patterns.append({"label": "product", "pattern": token_pattern(term)})
+        # Both spellings: the normaliser writes "message broker" as "messagebroker".
+        for form in {term, compact(term)}:
+            patterns.append({"label": "product", "pattern": token_pattern(form)})
     for terms in vocab.region_terms().values():
         for term in terms:
             patterns.append({"label": "region", "pattern": token_pattern(term)})

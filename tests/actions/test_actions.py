@@ -1,0 +1,152 @@
+"""Every custom action against a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.cases import ActionCaseSubmit
+from actions.contracts import ActionCheckContract
+from actions.hotline import ActionFindHotline, ActionHandoff
+from actions.intake import ActionAskSeverity, ActionOpenCase, ValidateOutageForm
+from bot.store import models as m
+from tests.actions.helpers import DOMAIN, slot_events, texts, tracker
+
+INTAKE = {
+    "contact_name": "张演示",
+    "company": "演示科技有限公司",
+    "phone": "13800000001",
+    "contract_number": "PPA-DEMO-0001",
+    "customer_number": "8800001",
+    "product": "DB2",
+    "version": "11.5.8",
+    "patch_level": "FP7",
+    "os": "AIX 7.2",
+    "configuration": "单实例",
+    "other_info": "未提供",
+    "frequency": "每次启动",
+    "trigger_action": "断电重启",
+    "repro_steps": "db2start",
+    "symptoms": "起不来",
+    "error_log": "SQL1042C " * 3000,
+    "severity": "1",
+    "case_confirmed": "yes",
+    "intake_id": "intake-1",
+}
+
+
+async def run(action, t):
+    d = CollectingDispatcher()
+    events = await action.run(d, t, DOMAIN)
+    return d, events
+
+
+async def test_hotline_for_product_entity(services):
+    d, _ = await run(
+        ActionFindHotline(),
+        tracker("informix热线", "find_hotline", [{"entity": "product", "value": "Informix"}]),
+    )
+    assert "800-810-1818-5266" in texts(d)
+
+
+async def test_hotline_without_product_asks_with_buttons(services):
+    d, events = await run(ActionFindHotline(), tracker("热线", "find_hotline"))
+    assert d.messages[0]["buttons"] and slot_events(events)["hotline_pending"] is True
+
+
+async def test_handoff_mentions_open_case(services):
+    d, _ = await run(
+        ActionHandoff(),
+        tracker("转人工", "human_handoff", slots={"last_case_id": "PMR-261126-0001"}),
+    )
+    assert "PMR-261126-0001" in texts(d) and "800-810-1818" in texts(d)
+
+
+async def test_open_case_once_with_every_field(services, db):
+    t = tracker("确认", "affirm", slots=INTAKE, sender="s1")
+    d1, e1 = await run(ActionOpenCase(), t)
+    d2, _ = await run(ActionOpenCase(), t)  # a retried action
+    assert "PMR-" in texts(d1) and "无需重复提交" in texts(d2)
+    async with db.session() as s:
+        rows = (await s.execute(select(m.Case))).scalars().all()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.severity == 1 and row.customer_number == "8800001"
+    assert row.details["error_log"] == INTAKE["error_log"]  # stored whole
+    assert slot_events(e1)["last_case_id"] == row.case_id
+
+
+async def test_open_case_does_nothing_without_confirmation(services, db):
+    await run(ActionOpenCase(), tracker("x", slots={**INTAKE, "case_confirmed": None}))
+    async with db.session() as s:
+        assert (await s.execute(select(func.count()).select_from(m.Case))).scalar() == 0
+
+
+async def test_validate_contract_expired_and_not_covered(services):
+    form = ValidateOutageForm()
+    d = CollectingDispatcher()
+    out = await form.validate_contract_number(
+        "PPA-DEMO-0004", d, tracker(slots={"product": "Informix"}), DOMAIN
+    )
+    assert out["contract_number"] is None and "到期" in texts(d)
+    d = CollectingDispatcher()
+    out = await form.validate_contract_number(
+        "PPA-DEMO-0001", d, tracker(slots={"product": "Cognos"}), DOMAIN
+    )
+    assert out["contract_number"] is None and "只覆盖所列产品" in texts(d)
+    d = CollectingDispatcher()
+    out = await form.validate_contract_number(
+        "8800001", d, tracker(slots={"product": "DB2"}), DOMAIN
+    )
+    assert out["contract_number"] == "PPA-DEMO-0001" and out["customer_number"] == "8800001"
+
+
+async def test_three_failures_stop_the_loop(services):
+    form = ValidateOutageForm()
+    d = CollectingDispatcher()
+    out = await form.validate_phone("123", d, tracker(slots={"intake_failures": 2}), DOMAIN)
+    assert out["requested_slot"] is None and "800-810-1818" in texts(d)
+
+
+async def test_severity_is_suggested_with_reason(services):
+    d, events = await run(ActionAskSeverity(), tracker(slots={"symptoms": "测试环境的 WAS 起不来"}))
+    assert slot_events(events)["suggested_severity"] == "3" and "测试环境" in texts(d)
+
+
+@pytest.mark.parametrize(
+    "proof, ok", [("13800000001", True), ("zhang.demo@example.com", True), ("13900000000", False)]
+)
+async def test_contract_check_needs_identity(services, proof, ok):
+    slots = {
+        "cc_customer_number": "8800001",
+        "cc_contract_number": "PPA-DEMO-0001",
+        "cc_proof": proof,
+    }
+    d, _ = await run(ActionCheckContract(), tracker(slots=slots))
+    assert ("DB2" in texts(d)) is ok
+    assert ("utter_contract_unverified" in texts(d)) is (not ok)
+
+
+async def test_case_status_only_for_owner(services):
+    t = tracker("确认", slots=INTAKE, sender="owner")
+    _, events = await run(ActionOpenCase(), t)
+    case_id = slot_events(events)["last_case_id"]
+    d, _ = await run(
+        ActionCaseSubmit(),
+        tracker(sender="owner", slots={"case_id": case_id, "case_action": "status"}),
+    )
+    assert "处理中" in texts(d)
+    d, _ = await run(
+        ActionCaseSubmit(),
+        tracker(sender="other", slots={"case_id": case_id, "case_action": "status"}),
+    )
+    assert "没有找到" in texts(d)
+    d, _ = await run(
+        ActionCaseSubmit(),
+        tracker(
+            sender="other",
+            slots={"case_id": case_id, "case_proof": "13800000001", "case_action": "escalate"},
+        ),
+    )
+    assert "第三阶段" in texts(d)
