@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 import yaml
 
@@ -47,7 +48,7 @@ class Product:
     family_id: str
     family_name: str
     hotline_key: str
-    aliases: Tuple[str, ...]
+    aliases: tuple[str, ...]
     umbrella: bool = False
 
 
@@ -67,7 +68,7 @@ class Family:
 
     id: str
     name: str
-    products: Tuple[Product, ...]
+    products: tuple[Product, ...]
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,11 @@ class Catalogue:
 
     general_line: Hotline
     hotlines: Mapping[str, Hotline]
-    families: Tuple[Family, ...]
-    north_places: Tuple[str, ...]
-    south_places: Tuple[str, ...]
-    north_words: Tuple[str, ...]
-    south_words: Tuple[str, ...]
+    families: tuple[Family, ...]
+    north_places: tuple[str, ...]
+    south_places: tuple[str, ...]
+    north_words: tuple[str, ...]
+    south_words: tuple[str, ...]
     service_hours: Mapping[str, Any]
     severities: Mapping[int, Severity]
     support_stages: Mapping[int, Mapping[str, Any]]
@@ -88,17 +89,17 @@ class Catalogue:
     social: Mapping[str, str]
     pao_functions: str
     renewal_phone_env: str
-    severity_signals: Mapping[str, Tuple[str, ...]]
-    _alias_regex: "re.Pattern[str]" = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    severity_signals: Mapping[str, tuple[str, ...]]
+    _alias_regex: re.Pattern[str] = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
     _alias_index: Mapping[str, Product] = field(repr=False, compare=False, default_factory=dict)
 
     # -- products -------------------------------------------------------------
     @property
-    def products(self) -> List[Product]:
+    def products(self) -> list[Product]:
         """All products, in the guide's order."""
         return [p for fam in self.families for p in fam.products]
 
-    def all_terms(self) -> List[str]:
+    def all_terms(self) -> list[str]:
         """Every product name and alias (for dictionaries and matchers)."""
         terms = []
         for p in self.products:
@@ -106,14 +107,14 @@ class Catalogue:
             terms.extend(p.aliases)
         return terms
 
-    def product(self, name_or_alias: str) -> Optional[Product]:
+    def product(self, name_or_alias: str) -> Product | None:
         """The product for a canonical name or alias, whatever its case, width or spacing."""
         key = _key(name_or_alias)
         return self._alias_index.get(key)
 
-    def find_products(self, text: str) -> List[Product]:
+    def find_products(self, text: str) -> list[Product]:
         """Products mentioned in free text, in order of appearance, without repeats."""
-        found: List[Product] = []
+        found: list[Product] = []
         for m in self._alias_regex.finditer(_fold(text)):
             product = self._alias_index[_key(m.group())]
             if product not in found:
@@ -129,7 +130,7 @@ class Catalogue:
         return self.hotlines[product.hotline_key]
 
     # -- regions --------------------------------------------------------------
-    def region_of(self, text: str) -> Optional[str]:
+    def region_of(self, text: str) -> str | None:
         """``north`` / ``south`` from a region word, province or city in ``text``.
 
         The guide's north/south split only exists for mainland lines; the catalogue
@@ -155,7 +156,7 @@ class Catalogue:
         """A severity level's definition."""
         return self.severities[level]
 
-    def all_numbers(self) -> List[str]:
+    def all_numbers(self) -> list[str]:
         """Every phone number in the catalogue (for the guide-consistency test)."""
         numbers = list(self.general_line.numbers.values())
         for line in self.hotlines.values():
@@ -197,7 +198,7 @@ def _build(raw: Mapping[str, Any]) -> Catalogue:
             for p in fam["products"]
         )
         families.append(Family(id=fam["id"], name=fam["name"], products=products))
-    index: Dict[str, Product] = {}
+    index: dict[str, Product] = {}
     for fam in families:
         for p in fam.products:
             for term in (p.name, *p.aliases):
@@ -205,7 +206,11 @@ def _build(raw: Mapping[str, Any]) -> Catalogue:
                 if k in index and index[k] != p:
                     raise ValueError(f"alias {term!r} names two products")
                 index[k] = p
-    terms = sorted({t for p in index.values() for t in (p.name, *p.aliases)}, key=lambda t: len(_key(t)), reverse=True)
+    terms = sorted(
+        {t for p in index.values() for t in (p.name, *p.aliases)},
+        key=lambda t: len(_key(t)),
+        reverse=True,
+    )
     regex = re.compile("|".join(alias_pattern(t) for t in terms))
     regions = raw["regions"]
     general = raw["general_line"]
@@ -245,7 +250,7 @@ def default_catalogue() -> Catalogue:
     return load_catalogue(DEFAULT_PATH)
 
 
-def canonical_products(names: Sequence[str], catalogue: Optional[Catalogue] = None) -> List[str]:
+def canonical_products(names: Sequence[str], catalogue: Catalogue | None = None) -> list[str]:
     """Canonical names for ``names``; raises ``KeyError`` naming the first unknown one."""
     cat = catalogue or default_catalogue()
     out = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import yaml
 
@@ -12,7 +12,7 @@ REPLIES_PATH = Path(__file__).with_name("data") / "replies.yml"
 
 
 @functools.lru_cache(maxsize=1)
-def _templates() -> Dict[str, str]:
+def _templates() -> dict[str, str]:
     with open(REPLIES_PATH, encoding="utf-8") as fh:
         return dict(yaml.safe_load(fh))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, List, Sequence, Tuple
+from collections.abc import Iterable, Sequence
 
 import opencc
 
@@ -85,13 +85,11 @@ class SpacingFixer:
             else None
         )
 
-    def spans(self, text: str) -> List[Tuple[int, int]]:
+    def spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` that contain a known term written with inner spaces."""
         if self._regex is None:
             return []
-        return [
-            m.span() for m in self._regex.finditer(text) if re.search(r"\s", m.group())
-        ]
+        return [m.span() for m in self._regex.finditer(text) if re.search(r"\s", m.group())]
 
 
 class Normalised:

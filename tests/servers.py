@@ -11,7 +11,6 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from tests.model import ROOT
 
@@ -22,7 +21,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -42,34 +41,60 @@ class Stack:
 
     workdir: Path
     db_url: str
-    env: Dict[str, str]
+    env: dict[str, str]
     action_port: int
     rasa_port: int
     model: Path
-    procs: Dict[str, subprocess.Popen]
+    procs: dict[str, subprocess.Popen]
 
     @property
     def webhook(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
 
     def start_actions(self) -> None:
-        log = open(self.workdir / "actions.log", "ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        with open(self.workdir / "actions.log", "ab") as log:  # Popen keeps its own copy
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.action_port),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.procs["actions"] = proc
         wait_http(f"http://127.0.0.1:{self.action_port}/health", 90, proc)
 
     def start_rasa(self) -> None:
-        log = open(self.workdir / "rasa.log", "ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--model", str(self.model),
-             "--endpoints", str(self.workdir / "endpoints.yml"),
-             "--credentials", str(self.workdir / "credentials.yml"),
-             "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        with open(self.workdir / "rasa.log", "ab") as log:  # Popen keeps its own copy
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa",
+                    "run",
+                    "--model",
+                    str(self.model),
+                    "--endpoints",
+                    str(self.workdir / "endpoints.yml"),
+                    "--credentials",
+                    str(self.workdir / "credentials.yml"),
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.rasa_port),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.procs["rasa"] = proc
         wait_http(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/", 180, proc)
 
@@ -86,7 +111,7 @@ class Stack:
         for name in list(self.procs):
             self.stop(name)
 
-    def say(self, sender: str, text: str) -> List[dict]:
+    def say(self, sender: str, text: str) -> list[dict]:
         body = json.dumps({"sender": sender, "message": text}).encode()
         req = urllib.request.Request(self.webhook, body, {"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=60) as resp:

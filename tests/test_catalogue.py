@@ -47,8 +47,15 @@ def test_definitions_and_urls_come_from_the_guide(guide_text):
 
 @pytest.mark.parametrize(
     "typed, canonical",
-    [("db2", "DB2"), ("Ｗｅｂ Ｓｐｈｅｒｅ", "WebSphere"), ("WAS", "WebSphere Application Server"),
-     ("as400", "IBM i"), ("Lotus Notes", "Notes"), ("tm1", "Cognos"), ("TSM", "Tivoli")],
+    [
+        ("db2", "DB2"),
+        ("Ｗｅｂ Ｓｐｈｅｒｅ", "WebSphere"),
+        ("WAS", "WebSphere Application Server"),
+        ("as400", "IBM i"),
+        ("Lotus Notes", "Notes"),
+        ("tm1", "Cognos"),
+        ("TSM", "Tivoli"),
+    ],
 )
 def test_aliases(typed, canonical):
     assert default_catalogue().product(typed).name == canonical
@@ -71,7 +78,15 @@ def test_find_products_in_free_text():
 
 
 @pytest.mark.parametrize(
-    "text, region", [("北京", NORTH), ("我在沈阳", NORTH), ("上海分公司", SOUTH), ("广州", SOUTH), ("南方", SOUTH), ("你好", None)]
+    "text, region",
+    [
+        ("北京", NORTH),
+        ("我在沈阳", NORTH),
+        ("上海分公司", SOUTH),
+        ("广州", SOUTH),
+        ("南方", SOUTH),
+        ("你好", None),
+    ],
 )
 def test_regions(text, region):
     assert default_catalogue().region_of(text) == region

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 import actions.context as context
-from bot.config import Settings
 from bot.store.demo import seed_demo
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import json
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from bot.validators import normalise_case_id
@@ -66,9 +62,9 @@ def test_hotline_without_product_asks_with_buttons(stack):
 
 
 def test_faq(stack):
-    assert "7×24" in texts(stack.say("f1", "严重程度一的问题晚上有人支持吗")) or "严重程度" in texts(
-        stack.say("f1b", "严重级别怎么定义的")
-    )
+    assert "7×24" in texts(
+        stack.say("f1", "严重程度一的问题晚上有人支持吗")
+    ) or "严重程度" in texts(stack.say("f1b", "严重级别怎么定义的"))
 
 
 def test_full_intake_opens_one_case_with_every_field(stack):
@@ -76,7 +72,11 @@ def test_full_intake_opens_one_case_with_every_field(stack):
     said = run_intake(stack, sender, "张演示", "13800000001")
     # The first message already gave product, version, OS and error: never asked again.
     joined = "\n".join(said)
-    assert "哪个产品" not in joined and "版本号是多少" not in joined and "操作系统" not in joined.split("补丁")[0]
+    assert (
+        "哪个产品" not in joined
+        and "版本号是多少" not in joined
+        and "操作系统" not in joined.split("补丁")[0]
+    )
     assert "严重程度一" in said[-1]  # suggested from "起不来"
     summary = texts(stack.say(sender, "好"))
     assert "PPA-DEMO-0001" in summary and "13800000001" in summary
