@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import entity_values, latest_intent, services
+from bot.services.hours import utc_now
 from bot.services.intake import is_interruption
 from bot.store import StoreUnavailable
 
@@ -79,16 +80,10 @@ class ActionCheckContract(Action):
             if failures >= MAX_FAILURES:
                 dispatcher.utter_message(response="utter_too_many_failures")
                 dispatcher.utter_message(
-                    text=svc.hotline.handoff_text(None, tracker.get_slot("region"), _now())
+                    text=svc.hotline.handoff_text(None, tracker.get_slot("region"), utc_now())
                 )
                 return [*clear, SlotSet("cc_failures", 0)]
             dispatcher.utter_message(response="utter_contract_unverified")
             return [*clear, SlotSet("cc_failures", failures)]
         dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
         return [*clear, SlotSet("cc_failures", 0)]
-
-
-def _now():
-    from bot.services.hours import utc_now
-
-    return utc_now()

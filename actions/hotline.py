@@ -10,7 +10,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity_values, services
+from bot.replies import render
 from bot.services.hours import utc_now
+from bot.textnorm import has_content
 
 PAO_WORDS = ("pao", "passport")
 
@@ -55,12 +57,14 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         svc = services()
-        product = (entity_values(tracker, "product") or [None])[0] or tracker.get_slot("product")
+        product = (
+            (entity_values(tracker, "product") or [None])[0]
+            or tracker.get_slot("product")
+            or tracker.get_slot("last_case_product")
+        )
         text = svc.hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
         case_id = tracker.get_slot("last_case_id")
         if case_id:
-            from bot.replies import render
-
             text += "\n" + render("handoff_with_case", case_id=case_id)
         dispatcher.utter_message(text=text)
         return []
@@ -75,6 +79,9 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if not has_content(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(response="utter_please_type")
+            return []
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= 2:
             await ActionHandoff().run(dispatcher, tracker, domain)

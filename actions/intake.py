@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -15,6 +15,7 @@ from actions.context import channel_of, latest_intent, services
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
 from bot.services.contracts import CaseContractCheck
+from bot.services.hours import utc_now
 from bot.services.intake import extract, with_original_text
 from bot.services.severity import suggest_severity
 from bot.store import StoreUnavailable
@@ -72,7 +73,7 @@ class ValidateOutageForm(FormValidationAction):
             dispatcher.utter_message(response="utter_too_many_failures")
             dispatcher.utter_message(
                 text=services().hotline.handoff_text(
-                    tracker.get_slot("product"), tracker.get_slot("region"), _now()
+                    tracker.get_slot("product"), tracker.get_slot("region"), utc_now()
                 )
             )
             return {slot: None, "intake_failures": 0, "requested_slot": None}
@@ -189,12 +190,6 @@ class ValidateOutageForm(FormValidationAction):
         return {"error_log": str(value)}  # stored whole, however long
 
 
-def _now():
-    from bot.services.hours import utc_now
-
-    return utc_now()
-
-
 class ActionAskSeverity(Action):
     """Suggest a severity from the description, explain why, ask to confirm."""
 
@@ -282,7 +277,11 @@ class ActionOpenCase(Action):
                 SlotSet("requested_slot", "case_confirmed"),
             ]
         dispatcher.utter_message(text=svc.cases.opened_text(case, created))
-        return [*_reset_intake(), SlotSet("last_case_id", case.case_id)]
+        return [
+            *_reset_intake(),
+            SlotSet("last_case_id", case.case_id),
+            SlotSet("last_case_product", case.product),
+        ]
 
 
 def _reset_intake() -> list[dict[str, Any]]:
@@ -305,14 +304,3 @@ class ActionCancelForm(Action):
         keep = {"last_case_id", "region"}
         resets = [SlotSet(s, None) for s in domain.get("slots", {}) if s not in keep]
         return [ActiveLoop(None), *resets, SlotSet("requested_slot", None)]
-
-
-__all__ = [
-    "ValidateOutageForm",
-    "ActionAskSeverity",
-    "ActionAskCaseConfirmed",
-    "ActionOpenCase",
-    "ActionCancelForm",
-    "AllSlotsReset",
-    "Optional",
-]

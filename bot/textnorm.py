@@ -116,9 +116,30 @@ def normalise(text: str, fixer: SpacingFixer | None = None) -> Normalised:
     what the customer wrote.
     """
     text = to_simplified(to_halfwidth(text))
-    drop = set()
+    drop = {
+        i
+        for i, ch in enumerate(text)
+        if ch not in "\n\t" and (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0)
+    }
     if fixer is not None:
         for start, end in fixer.spans(text):
             drop.update(i for i in range(start, end) if text[i].isspace())
     kept = [i for i in range(len(text)) if i not in drop]
     return Normalised("".join(text[i] for i in kept), kept + [len(text)])
+
+
+_CONTENT = re.compile(
+    r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+)
+
+
+def has_content(text: str) -> bool:
+    """True when ``text`` has a letter, digit or Chinese character (not just emoji / marks)."""
+    return bool(_CONTENT.search(text or ""))
+
+
+def strip_control(text: str) -> str:
+    """Drop control characters (keeping newlines and tabs of pasted logs)."""
+    return "".join(
+        ch for ch in text if ch in "\n\t" or not (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0)
+    )

@@ -12,13 +12,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
 from bot.nlu.vocabulary import default_vocabulary
-from bot.textnorm import SpacingFixer, normalise
+from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
 RULE_TYPES = {"phone", "email", "case_id", "version", "error_code", "severity", "region"}
@@ -160,7 +160,41 @@ class TextRestorer(GraphComponent):
         for message in messages:
             original = message.get(ORIGINAL_TEXT)
             if original is not None:
-                message.set(TEXT, original)
+                message.set(TEXT, strip_control(original))
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class InputGuard(GraphComponent):
+    """Empty, whitespace, emoji-only or control-character input is not a question.
+
+    The classifiers always pick some intent, even for "😀😀"; this marks such
+    input ``nlu_fallback`` with full confidence so the bot asks the customer to type.
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> InputGuard:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not has_content(message.get(TEXT) or ""):
+                fallback = {"name": "nlu_fallback", "confidence": 1.0}
+                message.set(INTENT, fallback, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [fallback], add_to_output=True)
+                message.set(ENTITIES, [], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

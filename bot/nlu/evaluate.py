@@ -44,6 +44,7 @@ class NluReport:
     parse_ms_p99: float
     intent_errors: list[dict[str, str]] = field(default_factory=list)
     entity_errors: list[dict[str, object]] = field(default_factory=list)
+    faq_errors: list[dict[str, str]] = field(default_factory=list)
 
     def failures(self) -> list[str]:
         """Which gates the report misses (empty when all pass)."""
@@ -104,6 +105,7 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
     counts: dict[str, Counter] = defaultdict(Counter)
     intent_errors: list[dict[str, str]] = []
     entity_errors: list[dict[str, object]] = []
+    faq_errors: list[dict[str, str]] = []
     latencies: list[float] = []
     for example in data.intent_examples:
         text = example.get("text")
@@ -125,7 +127,16 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
                 .get("response", {})
                 .get("intent_response_key")
             )
-            faq_right += int(pred == "faq" and selected == full)
+            hit = pred == "faq" and selected == full
+            faq_right += int(hit)
+            if not hit:
+                faq_errors.append(
+                    {
+                        "text": text,
+                        "gold": full,
+                        "predicted": str(selected if pred == "faq" else pred),
+                    }
+                )
         gold_ents = {
             (e["entity"], _canonical(e["entity"], e["value"]))
             for e in example.get("entities") or []
@@ -161,6 +172,7 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
         parse_ms_p99=_percentile(latencies, 0.99),
         intent_errors=intent_errors,
         entity_errors=entity_errors,
+        faq_errors=faq_errors,
     )
 
 

@@ -138,7 +138,9 @@ def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> list[dict[str, An
             patterns.append({"label": "os", "pattern": toks})
         # "AIX 7.2": an OS with its version, even when it is also a product name.
         patterns.append({"label": "os", "pattern": [*toks, version]})
-        patterns.append({"label": "os", "pattern": [*toks, version, {"LOWER": {"REGEX": r"^r\d$"}}]})
+        patterns.append(
+            {"label": "os", "pattern": [*toks, version, {"LOWER": {"REGEX": r"^r\d$"}}]}
+        )
     for term in vocab.product_terms():
         # Both spellings: the normaliser writes "message broker" as "messagebroker".
         for form in {term, compact(term)}:
