@@ -25,5 +25,9 @@ pids+=($!)
 $PY -m rasa run --model models --credentials var/credentials.yml --endpoints endpoints.yml \
   --interface "$HOST" --port "$PORT" "$@" &
 pids+=($!)
+if [[ -n "${CASE_NOTIFY_URLS:-}" ]]; then
+  $PY -m bot.notifier &   # delivers new-case notifications from the outbox
+  pids+=($!)
+fi
 echo "PPA 智能客服: REST webhook http://$HOST:$PORT/webhooks/rest/webhook (Ctrl-C to stop)"
 wait -n "${pids[@]}"
