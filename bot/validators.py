@@ -1,0 +1,116 @@
+"""Parsing and masking of what customers type: phones, e-mails, case and contract ids.
+
+Pure functions with no Rasa or database dependency; each returns a canonical form or
+``None`` so that callers can store one spelling and ask again on ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.textnorm import to_halfwidth
+
+# Dash look-alikes that IMEs and word processors substitute for "-".
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
+# Punctuation customers put after a value ("13912345678。").
+_TRAILING = " \t\r\n.,;:!?。，；：！？、"
+
+_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+# 010 and 02x are the only three-digit area codes; all others are 0 + three digits.
+_LANDLINE = re.compile(
+    r"(?P<area>010|02\d|0[3-9]\d{2})-?(?P<number>[1-9]\d{6,7})"
+    r"(?:(?:-|转|ext\.?|分机号?):?(?P<ext>\d{1,6}))?"
+)
+_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+_EMAIL_MAX = 254
+_EMAIL_LOCAL_MAX = 64
+_CASE_ID = re.compile(r"PMR(\d{6})(\d{4})")
+
+
+def _prepare(text: str) -> str:
+    return to_halfwidth(text).translate(_DASHES).strip().rstrip(_TRAILING)
+
+
+def parse_phone(text: str | None) -> str | None:
+    """A mainland mobile (11 digits) or landline ("0AA-NNNNNNNN[-EXT]"), else ``None``.
+
+    Accepts spaces, hyphens, full-width digits, a +86 / 86 prefix on mobiles, a
+    parenthesised area code and an extension written 转, -, ext or 分机.
+    """
+    if not text:
+        return None
+    prepared = _prepare(text).lower()
+    mobile = _MOBILE.fullmatch(re.sub(r"[\s()\-]", "", prepared))
+    if mobile:
+        return mobile.group(1)
+    landline = _LANDLINE.fullmatch(re.sub(r"[\s()]", "", prepared))
+    if landline is None:
+        return None
+    canonical = f"{landline['area']}-{landline['number']}"
+    return f"{canonical}-{landline['ext']}" if landline["ext"] else canonical
+
+
+def parse_email(text: str | None) -> str | None:
+    """A lower-cased e-mail address, or ``None`` if ``text`` is not one."""
+    if not text:
+        return None
+    candidate = _prepare(text).lower()
+    if len(candidate) > _EMAIL_MAX or not _EMAIL.fullmatch(candidate):
+        return None
+    if len(candidate.split("@", 1)[0]) > _EMAIL_LOCAL_MAX:
+        return None
+    return candidate
+
+
+def mask_phone(phone: str | None) -> str:
+    """A phone fit for logs: first three and last four digits kept ("139****5678")."""
+    if not phone:
+        return ""
+    total = sum(ch.isdigit() for ch in phone)
+    keep_head, keep_tail = (3, 4) if total >= 8 else (0, 0)
+    out, seen = [], 0
+    for ch in phone:
+        if ch.isdigit():
+            ch = ch if seen < keep_head or seen >= total - keep_tail else "*"
+            seen += 1
+        out.append(ch)
+    return "".join(out)
+
+
+def mask_email(email: str | None) -> str:
+    """An e-mail fit for logs: first letter and domain kept ("z***@example.com")."""
+    if not email:
+        return ""
+    local, at, domain = email.partition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
+def normalise_case_id(text: str | None) -> str | None:
+    """``PMR-YYMMDD-NNNN`` from any spelling of it (case, spaces, hyphens, width), else ``None``."""
+    if not text:
+        return None
+    compact = re.sub(r"[\s\-_]", "", _prepare(text)).upper()
+    match = _CASE_ID.fullmatch(compact)
+    if match is None:
+        return None
+    try:
+        datetime.strptime(match.group(1), "%y%m%d")
+    except ValueError:
+        return None
+    return f"PMR-{match.group(1)}-{match.group(2)}"
+
+
+def normalise_contract_number(text: str | None) -> str:
+    """The stored form of a contract number: half-width, upper case, no whitespace."""
+    return re.sub(r"\s+", "", _prepare(text or "")).upper()
+
+
+def normalise_customer_number(text: str | None) -> str:
+    """The stored form of a customer number: half-width, upper case, no whitespace."""
+    return normalise_contract_number(text)

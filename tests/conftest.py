@@ -1,0 +1,84 @@
+"""Shared fixtures: a fresh database per test, on SQLite and on PostgreSQL.
+
+``blank_db_url`` is an empty database, ``db_url`` the same after ``migrate.upgrade``,
+``db`` a ``Database`` on it. All three are parametrized ``sqlite`` / ``postgresql``;
+select one backend with ``-k sqlite`` or ``-k postgresql``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from bot.store import Database
+from bot.store.migrate import upgrade
+from tests.pg_server import pg_admin_url  # noqa: F401  (session fixture)
+
+BACKENDS = ("sqlite", "postgresql")
+_SAFE_NAME = re.compile(r"test_[0-9a-f]{32}")
+
+
+def sqlite_url(directory: Path) -> str:
+    """A SQLite URL for a file in ``directory``."""
+    return f"sqlite:///{directory / 'ppa-test.db'}"
+
+
+def _admin_execute(admin_url: str, sql: str) -> None:
+    # CREATE / DROP DATABASE cannot run inside a transaction.
+    engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+def _pg_database(admin_url: str) -> Iterator[str]:
+    name = f"test_{uuid.uuid4().hex}"
+    assert _SAFE_NAME.fullmatch(name)  # it is spliced into DDL below
+    _admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        rendered: str = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        yield rendered
+    finally:
+        _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend under test."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def blank_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty (unmigrated) database."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    admin_url: str = request.getfixturevalue("pg_admin_url")
+    yield from _pg_database(admin_url)
+
+
+@pytest.fixture
+def db_url(blank_db_url: str) -> str:
+    """A fresh database migrated to the latest revision."""
+    upgrade(blank_db_url)
+    return blank_db_url
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A ``Database`` on a fresh migrated database, disposed after the test."""
+    database = Database(db_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()

@@ -1,0 +1,93 @@
+"""bot.store.migrate: upgrade is idempotent, matches the models and leaves Rasa's tables alone."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from bot.store import StoreUnavailable
+from bot.store.database import to_async_url, to_sync_url
+from bot.store.migrate import VERSION_TABLE, current_revision, downgrade, upgrade
+from bot.store.models import metadata
+from tests.pg_server import _free_port
+
+PPA_TABLES = {
+    "ppa_customers",
+    "ppa_contracts",
+    "ppa_cases",
+    "ppa_case_events",
+    "ppa_notification_outbox",
+}
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(to_sync_url(url), future=True)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _execute(url: str, sql: str) -> None:
+    engine = create_engine(to_sync_url(url), future=True)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_creates_tables_and_is_idempotent(blank_db_url: str) -> None:
+    assert current_revision(blank_db_url) is None
+    upgrade(blank_db_url)
+    assert current_revision(blank_db_url) == "0001"
+    first = _tables(blank_db_url)
+    upgrade(blank_db_url)
+    upgrade(blank_db_url)
+    assert current_revision(blank_db_url) == "0001"
+    assert _tables(blank_db_url) == first == PPA_TABLES | {VERSION_TABLE}
+
+
+def test_upgrade_accepts_async_url(blank_db_url: str) -> None:
+    upgrade(to_async_url(blank_db_url))
+    assert _tables(blank_db_url) >= PPA_TABLES
+
+
+def test_models_match_migrations(db_url: str) -> None:
+    engine = create_engine(to_sync_url(db_url), future=True)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
+            )
+            diff = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_rasa_tables_are_left_alone(blank_db_url: str) -> None:
+    _execute(blank_db_url, "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)")
+    _execute(blank_db_url, "INSERT INTO events (id, sender_id) VALUES (1, 'abc')")
+    upgrade(blank_db_url)
+    downgrade(blank_db_url, "base")
+    assert _tables(blank_db_url) == {"events", VERSION_TABLE}
+    upgrade(blank_db_url)
+    assert _tables(blank_db_url) == PPA_TABLES | {VERSION_TABLE, "events"}
+
+
+def test_concurrent_upgrades_do_not_collide(blank_db_url: str) -> None:
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(upgrade, [blank_db_url] * 3))
+    assert current_revision(blank_db_url) == "0001"
+
+
+def test_unreachable_database_raises_store_unavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(StoreUnavailable):
+        upgrade(f"postgresql://postgres@127.0.0.1:{_free_port()}/nothing")
+    with pytest.raises(StoreUnavailable):
+        upgrade(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'ppa.db'}")
