@@ -90,7 +90,7 @@ class Catalogue:
     pao_functions: str
     renewal_phone_env: str
     severity_signals: Mapping[str, tuple[str, ...]]
-    _alias_regex: re.Pattern[str] = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    _alias_regex: re.Pattern[str] = field(repr=False, compare=False, default=re.compile("(?!)"))
     _alias_index: Mapping[str, Product] = field(repr=False, compare=False, default_factory=dict)
 
     # -- products -------------------------------------------------------------

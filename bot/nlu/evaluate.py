@@ -112,8 +112,8 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
         start = time.perf_counter()
         parsed = await agent.parse_message(text)
         latencies.append((time.perf_counter() - start) * 1000)
-        gold = example.get("intent")
-        pred = (parsed.get("intent") or {}).get("name")
+        gold = str(example.get("intent"))
+        pred = str((parsed.get("intent") or {}).get("name"))
         gold_intents.append(gold)
         pred_intents.append(pred)
         if gold != pred:

@@ -7,7 +7,7 @@ component with spaCy, which ``spacy.load`` needs (``bot.nlu.components`` imports
 """
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,7 @@ def make_keyword_values(
             keep = [
                 e for e in doc.ents if not any(e.start < f.end and f.start < e.end for f in found)
             ]
-            doc.ents = filter_spans([*found, *keep])
+            doc.ents = tuple(filter_spans([*found, *keep]))  # type: ignore[assignment]  # spaCy stubs say tuple[Span]
         return doc
 
     return label_values
@@ -183,12 +183,3 @@ def build_model(path: Path, vocab: Vocabulary | None = None) -> Path:
 def entities(nlp: Language, text: str) -> list[tuple]:
     """``(label, text)`` pairs the pipeline finds (for tests and debugging)."""
     return [(e.label_, e.text) for e in nlp(text).ents]
-
-
-__all__: Iterable[str] = [
-    "PPATokenizer",
-    "build_pipeline",
-    "build_model",
-    "ruler_patterns",
-    "IDENTIFIER",
-]

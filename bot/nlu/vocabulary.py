@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +76,7 @@ class Vocabulary:
         return out
 
 
-def _spellings(terms: list[str], canonical: str) -> list[str]:
+def _spellings(terms: Sequence[str], canonical: str) -> list[str]:
     seen: list[str] = []
     for t in terms:
         for form in (t.lower(), compact(t)):

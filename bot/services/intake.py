@@ -115,7 +115,7 @@ def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> list
 def is_interruption(intent: str | None, confidence: float) -> bool:
     """True when the message asks something else rather than answering."""
     return (
-        bool(intent)
+        intent is not None
         and intent.split("/")[0] in INTERRUPTIONS
         and confidence >= INTERRUPTION_CONFIDENCE
     )

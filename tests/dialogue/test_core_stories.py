@@ -11,9 +11,24 @@ from tests.model import ROOT
 def test_stories_have_no_prediction_errors(trained_model, tmp_path):
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     result = subprocess.run(
-        [sys.executable, "-m", "rasa", "test", "core", "--model", str(trained_model),
-         "--stories", "tests/test_stories.yml", "--out", str(tmp_path), "--no-plot"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "test",
+            "core",
+            "--model",
+            str(trained_model),
+            "--stories",
+            "tests/test_stories.yml",
+            "--out",
+            str(tmp_path),
+            "--no-plot",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "story_report.json").read_text("utf-8"))
