@@ -1,5 +1,6 @@
 # PPA 智能客服 — every target sets up what it needs (venv, database, NLU resources, model).
 SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
 PY := .venv/bin/python
 LOCK_STAMP := .venv/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 SPACY_MODEL := build/spacy_zh/meta.json
@@ -13,7 +14,7 @@ run: setup train          ## start the action server and the Rasa server (Ctrl-C
 shell: setup train        ## staff: rasa shell against a running action server
 	./scripts/shell.sh
 
-test: setup              ## the whole test suite (trains the model once if the data changed)
+test: setup train        ## the whole test suite (trains the model first if the data changed)
 	$(PY) -m pytest
 
 setup: venv db nlu

@@ -82,3 +82,11 @@ async def db(db_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The Rasa model, trained once per data change (``make test`` trains it first)."""
+    from tests.model import ensure_trained_model
+
+    return ensure_trained_model()

@@ -5,7 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.model import ROOT
+
+# Training the model (first run) and starting the servers take minutes.
+pytestmark = pytest.mark.timeout(1800)
 
 
 def test_stories_have_no_prediction_errors(trained_model, tmp_path):

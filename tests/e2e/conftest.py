@@ -1,16 +1,11 @@
 import pytest
 
-from tests.model import ensure_trained_model
 from tests.servers import make_stack
-
-
-@pytest.fixture(scope="session")
-def trained_model():
-    return ensure_trained_model()
 
 
 @pytest.fixture(scope="module")
 def stack(trained_model, tmp_path_factory):
+    """The real action server and Rasa server on a fresh, seeded SQLite database."""
     s = make_stack(tmp_path_factory.mktemp("stack"), trained_model)
     try:
         s.start_actions()

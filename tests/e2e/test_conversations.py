@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from bot.validators import normalise_case_id
+
+# Training the model (first run) and starting the servers take minutes.
+pytestmark = pytest.mark.timeout(1800)
 
 
 def texts(replies):

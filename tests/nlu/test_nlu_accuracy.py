@@ -4,6 +4,9 @@ import pytest
 
 from bot.nlu.evaluate import GATED_ENTITIES, evaluate, summary_table
 
+# Training the model (first run) and starting the servers take minutes.
+pytestmark = pytest.mark.timeout(1800)
+
 
 @pytest.fixture(scope="module")
 def report(trained_model):
