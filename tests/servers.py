@@ -12,6 +12,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from tests.model import ROOT
 
 
@@ -71,8 +73,9 @@ class Stack:
         self.procs["actions"] = proc
         wait_http(f"http://127.0.0.1:{self.action_port}/health", 90, proc)
 
-    def start_rasa(self) -> None:
-        with open(self.workdir / "rasa.log", "ab") as log:  # Popen keeps its own copy
+    def start_rasa(self, name: str = "rasa", port: int | None = None) -> None:
+        port = port or self.rasa_port
+        with open(self.workdir / f"{name}.log", "ab") as log:  # Popen keeps its own copy
             proc = subprocess.Popen(
                 [
                     sys.executable,
@@ -88,15 +91,15 @@ class Stack:
                     "--interface",
                     "127.0.0.1",
                     "--port",
-                    str(self.rasa_port),
+                    str(port),
                 ],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self.procs["rasa"] = proc
-        wait_http(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/", 180, proc)
+        self.procs[name] = proc
+        wait_http(f"http://127.0.0.1:{port}/webhooks/rest/", 240, proc)
 
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
@@ -111,22 +114,40 @@ class Stack:
         for name in list(self.procs):
             self.stop(name)
 
-    def say(self, sender: str, text: str) -> list[dict]:
+    def say(self, sender: str, text: str, port: int | None = None) -> list[dict]:
+        url = f"http://127.0.0.1:{port or self.rasa_port}/webhooks/rest/webhook"
         body = json.dumps({"sender": sender, "message": text}).encode()
-        req = urllib.request.Request(self.webhook, body, {"Content-Type": "application/json"})
+        req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=60) as resp:
             return json.loads(resp.read())
 
 
-def make_stack(workdir: Path, model: Path) -> Stack:
+def make_stack(
+    workdir: Path, model: Path, db_url: str | None = None, lock_store: str | None = None
+) -> Stack:
+    """Servers on a fresh, migrated and seeded database.
+
+    Default: one SQLite file for the support store and the tracker store. With
+    ``db_url`` (PostgreSQL) both live there, and ``lock_store`` is the endpoints.yml
+    block for the lock store (Redis in the production profile).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "ppa.db"
-    db_url = f"sqlite:///{db_path}"
     action_port, rasa_port = free_port(), free_port()
+    if db_url is None:
+        db_path = workdir / "ppa.db"
+        db_url = f"sqlite:///{db_path}"
+        tracker = f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db_path}"\n'
+    else:
+        u = make_url(db_url)
+        tracker = (
+            "tracker_store:\n  type: SQL\n  dialect: postgresql\n"
+            f"  url: {u.host}\n  port: {u.port}\n  db: {u.database}\n"
+            f"  username: {u.username}\n"
+        )
     (workdir / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db_path}"\n'
-        "lock_store:\n  type: in_memory\n",
+        + tracker
+        + (lock_store or "lock_store:\n  type: in_memory\n"),
         "utf-8",
     )
     (workdir / "credentials.yml").write_text("rest:\n", "utf-8")
