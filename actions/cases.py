@@ -9,10 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import channel_of, entity_values, latest_intent, services
+from actions.context import channel_of, entity_values, form_answer, latest_intent, services
 from bot.replies import render
 from bot.services.cases import Access
-from bot.services.intake import is_interruption
 from bot.store import StoreUnavailable
 from bot.validators import normalise_case_id
 
@@ -58,11 +57,10 @@ class ValidateCaseForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        intent, confidence = latest_intent(tracker)
-        if is_interruption(intent, confidence):
+        answer = form_answer(tracker)
+        if answer is None:
             return []
-        requested = tracker.get_slot("requested_slot")
-        text = (tracker.latest_message.get("text") or "").strip()
+        requested, text = answer
         events = []
         ids = entity_values(tracker, "case_id")
         if ids or requested == "case_id":

@@ -17,6 +17,7 @@ from bot.services.cases import CaseService
 from bot.services.contracts import ContractService
 from bot.services.hotline import HotlineService
 from bot.services.hours import utc_now
+from bot.services.intake import is_interruption
 from bot.store import Database
 from bot.store.repositories import CaseRepository, ContractRepository
 
@@ -65,3 +66,11 @@ def channel_of(tracker: Tracker) -> str:
 def first(values: list[str]) -> str | None:
     """The first value, or None."""
     return values[0] if values else None
+
+
+def form_answer(tracker: Tracker) -> tuple[str | None, str] | None:
+    """``(requested_slot, text)`` of the latest message, or None when it interrupts the form."""
+    intent, confidence = latest_intent(tracker)
+    if is_interruption(intent, confidence):
+        return None
+    return tracker.get_slot("requested_slot"), (tracker.latest_message.get("text") or "").strip()

@@ -10,9 +10,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import entity_values, latest_intent, services
+from actions.context import entity_values, form_answer, services
 from bot.services.hours import utc_now
-from bot.services.intake import is_interruption
 from bot.store import StoreUnavailable
 
 MAX_FAILURES = 3
@@ -28,11 +27,10 @@ class ValidateContractForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        intent, confidence = latest_intent(tracker)
-        if is_interruption(intent, confidence):
+        answer = form_answer(tracker)
+        if answer is None:
             return []
-        requested = tracker.get_slot("requested_slot")
-        text = (tracker.latest_message.get("text") or "").strip()
+        requested, text = answer
         values: dict[str, Any] = {}
         for entity, slot in (
             ("customer_number", "cc_customer_number"),

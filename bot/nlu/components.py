@@ -31,6 +31,26 @@ RULE_EXTRACTOR = "SpacyEntityExtractor"
 ORIGINAL_TEXT = "ppa_original_text"
 
 
+class _InferenceComponent(GraphComponent):
+    """A component with no training and no state: the Rasa boilerplate, once."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormaliser(GraphComponent):
     """Half-width, simplified, lower-case Latin, no spaces inside product names.
@@ -84,7 +104,7 @@ class TextNormaliser(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EntityResolver(GraphComponent):
+class EntityResolver(_InferenceComponent):
     """Merges the rule-based (spaCy) and learned (DIET) entities into one clean list.
 
     Both extractors often find the same value; slots must get it once. Where they
@@ -92,19 +112,6 @@ class EntityResolver(GraphComponent):
     trusts DIET, which sees the context ("在 AIX 上" is an OS, "AIX 热线" a product).
     A value after a keyword such as 客户号 keeps the rule's label.
     """
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self._config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EntityResolver:
-        return cls(config)
 
     @staticmethod
     def _rank(ent: dict[str, Any]) -> int:
@@ -135,31 +142,15 @@ class EntityResolver(GraphComponent):
                 message.set(ENTITIES, self.resolve(entities), add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class TextRestorer(GraphComponent):
+class TextRestorer(_InferenceComponent):
     """Puts the customer's own text back after the models ran.
 
     Actions read ``latest_message.text``: a pasted error log or a company name must
     reach them as typed, not lower-cased. Entity offsets stay valid because the
     normaliser keeps lengths (except spaces dropped inside product names).
     """
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self._config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TextRestorer:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -168,30 +159,14 @@ class TextRestorer(GraphComponent):
                 message.set(TEXT, strip_control(original))
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class InputGuard(GraphComponent):
+class InputGuard(_InferenceComponent):
     """Empty, whitespace, emoji-only or control-character input is not a question.
 
     The classifiers always pick some intent, even for "😀😀"; this marks such
     input ``nlu_fallback`` with full confidence so the bot asks the customer to type.
     """
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self._config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> InputGuard:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -201,6 +176,3 @@ class InputGuard(GraphComponent):
                 message.set(INTENT_RANKING_KEY, [fallback], add_to_output=True)
                 message.set(ENTITIES, [], add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
