@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -30,7 +30,7 @@ from rasa.core.channels.channel import (
     OutputChannel,
     UserMessage,
 )
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -38,7 +38,6 @@ from bot.channels import (
     Refused,
     body_too_large,
     mask_id,
-    refusal,
     timestamp_is_fresh,
 )
 from bot.channels.config import (
@@ -61,6 +60,7 @@ from bot.channels.messages import (
     render_bot_message,
     user_text,
 )
+from bot.channels.push import OnNewMessage, PushInput
 from bot.channels.wechat_api import WeChatAPIClient, split_utf8
 from bot.channels.wechat_crypto import (
     InvalidAppIdError,
@@ -77,8 +77,6 @@ NO_REPLY = "success"
 # Media the bot cannot read: the user is asked to type instead.
 UNREADABLE_TYPES = frozenset({"image", "location", "link", "video", "shortvideo"})
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
-
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 class WeChatCollector(CollectingOutputChannel):
@@ -119,7 +117,7 @@ def _parse(body: bytes) -> dict[str, str]:
         raise Refused(HTTPStatus.BAD_REQUEST, f"bad XML: {exc}") from None
 
 
-class WeChatInput(InputChannel):
+class WeChatInput(PushInput):
     """WeChat OA input channel.
 
     Args:
@@ -136,6 +134,8 @@ class WeChatInput(InputChannel):
         texts: fixed texts and menu keys (``channel_texts.yml`` by default).
         clock: wall clock in seconds (tests pin it to the vectors' timestamps).
     """
+
+    no_reply = NO_REPLY
 
     @classmethod
     def name(cls) -> str:
@@ -200,44 +200,6 @@ class WeChatInput(InputChannel):
     def get_output_channel(self) -> OutputChannel:
         """Proactive messages go through the customer-service API."""
         return WeChatOutput(self.api)
-
-    # -- routes ---------------------------------------------------------------
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """Health, URL verification and message push routes."""
-        webhook = Blueprint(f"{self.name()}_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            try:
-                self._check_request(request)
-                echostr = request.args.get("echostr")
-                if not echostr:
-                    raise Refused(HTTPStatus.BAD_REQUEST, "missing echostr")
-            except Refused as exc:
-                return refusal(exc, "wechat")
-            logger.info("wechat: server URL verified")
-            return response.text(echostr)
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            try:
-                return await self._receive(request, on_new_message)
-            except Refused as exc:
-                return refusal(exc, "wechat")
-            except Exception:
-                logger.exception("wechat: unexpected error while handling a push")
-                return response.text(NO_REPLY)
-
-        @webhook.listener("after_server_stop")
-        async def close(*_: Any) -> None:
-            await self.coordinator.drain(timeout=5.0)
-            await self.api.close()
-
-        return webhook
 
     def _check_request(self, request: Request) -> None:
         """Refuse (403) unless the timestamp is recent and the plain signature right."""

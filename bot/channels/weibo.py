@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -30,11 +30,11 @@ from rasa.core.channels.channel import (
     OutputChannel,
     UserMessage,
 )
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import Refused, body_too_large, mask_id, refusal, timestamp_is_fresh
+from bot.channels import Refused, body_too_large, mask_id, timestamp_is_fresh
 from bot.channels.config import (
     API_TIMEOUT,
     DEDUPE_TTL,
@@ -56,6 +56,7 @@ from bot.channels.messages import (
     split_text,
     user_text,
 )
+from bot.channels.push import OnNewMessage, PushInput
 from bot.channels.wechat_crypto import check_signature
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ NO_REPLY = ""
 # Weibo text messages must stay under 300 characters.
 TEXT_LIMIT_CHARS = 299
 FOLLOW_SUBTYPES = frozenset({"follow", "subscribe", "scan_follow"})
-
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def encode_data(payload: dict[str, Any]) -> str:
@@ -213,7 +212,7 @@ def _parse(body: bytes) -> dict[str, Any]:
     return push
 
 
-class WeiboInput(InputChannel):
+class WeiboInput(PushInput):
     """Weibo fan-service input channel.
 
     Args:
@@ -228,6 +227,8 @@ class WeiboInput(InputChannel):
         texts: fixed texts and menu keys (``channel_texts.yml`` by default).
         clock: wall clock in seconds (tests pin it to the wiki's timestamp).
     """
+
+    no_reply = NO_REPLY
 
     @classmethod
     def name(cls) -> str:
@@ -279,50 +280,15 @@ class WeiboInput(InputChannel):
         """Proactive messages go through the fan-service API."""
         return WeiboOutput(self.api)
 
-    # -- routes ---------------------------------------------------------------
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """Health, URL verification and message push routes."""
-        webhook = Blueprint(f"{self.name()}_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            try:
-                self._check_request(request)
-                echostr = request.args.get("echostr")
-                if not echostr:
-                    raise Refused(HTTPStatus.BAD_REQUEST, "missing echostr")
-            except Refused as exc:
-                return refusal(exc, "weibo")
-            logger.info("weibo: push URL verified")
-            return response.text(echostr)
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            try:
-                if body_too_large(request, self.max_body_bytes):
-                    raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
-                self._check_request(request)
-                push = _parse(request.body)
-                reply = await self._handle(push, on_new_message)
-            except Refused as exc:
-                return refusal(exc, "weibo")
-            except Exception:
-                logger.exception("weibo: unexpected error while handling a push")
-                return response.text(NO_REPLY)
-            if reply is None:
-                return response.text(NO_REPLY)
-            return response.json(passive_text_reply(push, reply))
-
-        @webhook.listener("after_server_stop")
-        async def close(*_: Any) -> None:
-            await self.coordinator.drain(timeout=5.0)
-            await self.api.close()
-
-        return webhook
+    async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        if body_too_large(request, self.max_body_bytes):
+            raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+        self._check_request(request)
+        push = _parse(request.body)
+        reply = await self._handle(push, on_new_message)
+        if reply is None:
+            return response.text(NO_REPLY)
+        return response.json(passive_text_reply(push, reply))
 
     def _check_request(self, request: Request) -> None:
         """Refuse (403) unless the timestamp is recent and the signature right."""
