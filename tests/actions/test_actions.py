@@ -150,3 +150,79 @@ async def test_case_status_only_for_owner(services):
         ),
     )
     assert "第三阶段" in texts(d)
+
+
+async def test_contract_form_reads_entities_and_plain_answers(services):
+    from actions.contracts import ValidateContractForm
+
+    form = ValidateContractForm()
+    t = tracker(
+        "客户号8800001 合同号PPA-DEMO-0001",
+        entities=[
+            {"entity": "customer_number", "value": "8800001"},
+            {"entity": "contract_number", "value": "PPA-DEMO-0001"},
+        ],
+        slots={"requested_slot": "cc_customer_number"},
+    )
+    events = slot_events(await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN))
+    assert events == {"cc_customer_number": "8800001", "cc_contract_number": "PPA-DEMO-0001"}
+    t = tracker("zhang.demo@example.com", slots={"requested_slot": "cc_proof"})
+    events = slot_events(await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN))
+    assert events == {"cc_proof": "zhang.demo@example.com"}
+    t = tracker("补丁在哪下", "faq", slots={"requested_slot": "cc_proof"})
+    assert await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN) == []
+
+
+async def test_three_wrong_contract_checks_stop_with_the_hotline(services):
+    slots = {
+        "cc_customer_number": "8800001",
+        "cc_contract_number": "PPA-DEMO-0001",
+        "cc_proof": "13900000000",
+        "cc_failures": 2,
+    }
+    d, events = await run(ActionCheckContract(), tracker(slots=slots))
+    assert "800-810-1818" in texts(d) and slot_events(events)["cc_failures"] == 0
+
+
+async def test_route_inform(services):
+    from actions.routing import ActionRouteInform
+
+    d, events = await run(
+        ActionRouteInform(),
+        tracker("PMR-261126-0001", entities=[{"entity": "case_id", "value": "pmr-261126-0001"}]),
+    )
+    assert slot_events(events)["case_id"] == "PMR-261126-0001"
+    assert events[-1] == {"event": "followup", "name": "case_form", "timestamp": None}
+    _, events = await run(
+        ActionRouteInform(),
+        tracker("报SQL1042C", entities=[{"entity": "error_code", "value": "SQL1042C"}]),
+    )
+    assert events[-1]["name"] == "outage_form"
+    d, _ = await run(
+        ActionRouteInform(), tracker("Cognos", entities=[{"entity": "product", "value": "Cognos"}])
+    )
+    assert "10800-610-0409" in texts(d)
+    d, _ = await run(ActionRouteInform(), tracker("嗯嗯"))
+    assert "utter_how_can_i_help" in texts(d)
+
+
+async def test_cancel_clears_the_form_but_keeps_the_last_case(services):
+    from actions.intake import ActionCancelForm
+
+    domain = {"slots": {"phone": {}, "product": {}, "last_case_id": {}}}
+    d = CollectingDispatcher()
+    events = await ActionCancelForm().run(d, tracker(slots={"phone": "1"}), domain)
+    names = {e.get("name") for e in events if e["event"] == "slot"}
+    assert {"phone", "product"} <= names and "last_case_id" not in names
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+
+
+async def test_fallback_rephrase_then_handoff_and_please_type(services):
+    from actions.hotline import ActionFallback
+
+    d, events = await run(ActionFallback(), tracker("呃呃呃"))
+    assert "utter_rephrase" in texts(d) and slot_events(events)["fallback_count"] == 1
+    d, _ = await run(ActionFallback(), tracker("呃呃呃", slots={"fallback_count": 1}))
+    assert "800-810-1818" in texts(d)
+    d, events = await run(ActionFallback(), tracker("😀😀"))
+    assert "utter_please_type" in texts(d) and events == []
