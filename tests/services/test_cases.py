@@ -1,0 +1,59 @@
+"""CaseService on a real database: due times, access rules, 100 concurrent submissions."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from bot.services.cases import Access, CaseService
+from bot.store.repositories import CaseRepository
+
+FIELDS = {
+    "contact_name": "张演示",
+    "company": "演示",
+    "phone": "13800000001",
+    "contract_number": "PPA-DEMO-0001",
+    "product": "DB2",
+    "version": "11.5.8",
+    "error_log": "SQL1042C",
+}
+THU_10 = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Shanghai
+FRI_18 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)  # 18:00 in Shanghai
+
+
+async def test_100_concurrent_submissions_make_100_distinct_cases(db):
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+
+    async def submit(i: int):
+        return await svc.open(FIELDS, 2, "rest", f"user-{i}", f"intake-{i}")
+
+    results = await asyncio.gather(*(submit(i) for i in range(100)))
+    ids = [case.case_id for case, created in results if created]
+    assert len(ids) == 100 and len(set(ids)) == 100
+    # a second, concurrent round of the same submissions creates nothing new
+    again = await asyncio.gather(*(submit(i) for i in range(100)))
+    assert not any(created for _, created in again)
+    assert {c.case_id for c, _ in again} == set(ids)
+    assert len(await CaseRepository(db).list()) == 100
+
+
+async def test_due_time_follows_the_guide(db):
+    svc = CaseService(CaseRepository(db), clock=lambda: FRI_18)
+    sev2, _ = await svc.open(FIELDS, 2, "rest", "a", "i1")
+    sev1, _ = await svc.open(FIELDS, 1, "rest", "b", "i2")
+    assert svc.format_due(sev2.response_due_at) == "2026-11-30 10:30"  # Monday 8:30 + 2 h
+    assert svc.format_due(sev1.response_due_at) == "2026-11-27 20:00"  # 7×24: + 2 h
+
+
+async def test_lookup_owner_proof_and_unknown(db):
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 3, "wechat", "openid-1", "i1")
+    assert (await svc.lookup(case.case_id.lower(), "wechat", "openid-1")).access is Access.GRANTED
+    assert (await svc.lookup(case.case_id, "wechat", "someone")).access is Access.NEED_PROOF
+    proof = await svc.lookup(case.case_id, "rest", "someone", "138 0000 0001")
+    assert proof.access is Access.GRANTED
+    assert (await svc.lookup("PMR-261126-9999", "wechat", "openid-1")).access is Access.NOT_FOUND
+    text = await svc.escalate(case, "还没解决")
+    assert "第三阶段" in text
+    status = svc.status_text((await svc.lookup(case.case_id, "wechat", "openid-1")).case)
+    assert "已升级" in status and "升级" in status
