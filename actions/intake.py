@@ -16,7 +16,13 @@ from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
 from bot.services.contracts import CaseContractCheck
 from bot.services.hours import utc_now
-from bot.services.intake import extract, with_original_text
+from bot.services.intake import (
+    company_problem,
+    extract,
+    is_acceptance,
+    name_problem,
+    with_original_text,
+)
 from bot.services.severity import suggest_severity
 from bot.store import StoreUnavailable
 from bot.validators import mask_phone, parse_phone
@@ -58,7 +64,7 @@ class ValidateOutageForm(FormValidationAction):
 
     @staticmethod
     def _confirmation(dispatcher, tracker, intent, text) -> list[dict[str, Any]]:
-        if intent == "affirm" or text.strip() in ("确认", "确定", "提交", "对", "是的", "好"):
+        if is_acceptance(text, intent):
             return [SlotSet("case_confirmed", "yes")]
         if intent == "deny":
             dispatcher.utter_message(
@@ -79,6 +85,18 @@ class ValidateOutageForm(FormValidationAction):
             return {slot: None, "intake_failures": 0, "requested_slot": None}
         dispatcher.utter_message(text=reason)
         return {slot: None, "intake_failures": failures}
+
+    async def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        problem = name_problem(str(value))
+        if problem:
+            return await self._fail(dispatcher, tracker, "contact_name", problem)
+        return {"contact_name": str(value), "intake_failures": 0}
+
+    async def validate_company(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        problem = company_problem(str(value))
+        if problem:
+            return await self._fail(dispatcher, tracker, "company", problem)
+        return {"company": str(value), "intake_failures": 0}
 
     async def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         phone = parse_phone(value)

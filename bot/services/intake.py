@@ -133,28 +133,43 @@ def _entity_values(entities: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 def _answer(
     slot: str, raw: str, entity_values: Mapping[str, str], catalogue: Catalogue
 ) -> str | None:
+    """The candidate answer for ``slot``; the form's validators judge it."""
     text = raw.strip()
-    if slot == "error_log" and text:
+    if not text:
+        return None
+    if slot == "error_log":
         return raw  # a pasted log is stored exactly as sent
     if slot in entity_values:
         return entity_values[slot]
     if slot in SKIPPABLE and text.lower().strip("。.!！ ") in SKIP_WORDS:
         return NOT_PROVIDED
     if slot == "contact_name":
-        name = _NAME_PREFIX.sub("", text).strip("。，, ")
-        return name if 1 <= len(name) <= 20 and not re.search(r"\d", name) else None
+        return _NAME_PREFIX.sub("", text).strip("。，, ") or text
     if slot == "company":
-        company = _COMPANY_PREFIX.sub("", text).strip("。，, ")
-        return company if 2 <= len(company) <= 80 else None
+        return _COMPANY_PREFIX.sub("", text).strip("。，, ") or text
     if slot == "phone":
-        return parse_phone(text)
+        return parse_phone(text) or text  # a bad number is refused with the reason
     if slot == "contract_number":
         m = re.search(r"[A-Za-z0-9][A-Za-z0-9-]{3,29}", text)
-        return m.group() if m and re.search(r"\d", m.group()) else None
+        return m.group() if m and re.search(r"\d", m.group()) else text
     if slot == "product":
         found = catalogue.find_products(text)
-        return found[0].name if found else text or None
-    return text or None
+        return found[0].name if found else text
+    return text
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is not a person's name, or None when it will do."""
+    if not 1 <= len(name) <= 20 or re.search(r"\d", name):
+        return "请告诉我您的姓名（例如：张伟）。"
+    return None
+
+
+def company_problem(company: str) -> str | None:
+    """Why ``company`` is not a company name, or None when it will do."""
+    if not 2 <= len(company) <= 80:
+        return "请告诉我贵公司的全称（例如：某某科技有限公司）。"
+    return None
 
 
 def extract(
@@ -184,8 +199,13 @@ def extract(
     ):
         result.interrupted = True
         return result
+    whole = (text or "").strip()
     for slot, value in from_entities.items():
         if slot == requested:
+            continue
+        if not correcting and requested and len(str(value)) >= 0.8 * len(whole):
+            # The message is just this value: it answers the question asked
+            # ("12345" for the phone), whatever the NLU thought it was.
             continue
         if correcting and current.get(slot) not in (None, value):
             result.values[slot] = value
@@ -206,11 +226,41 @@ def extract(
         if level is None:
             sev = next((e for e in entities if e.get("entity") == "severity"), None)
             level = int(sev["value"]) if sev and str(sev.get("value")) in "123" else None
-        if level is None and intent == "affirm" and current.get("suggested_severity"):
+        if level is None and is_acceptance(text, intent) and current.get("suggested_severity"):
             level = int(current["suggested_severity"])
         if level is not None:
             result.values["severity"] = str(level)
     return result
+
+
+ACCEPT_WORDS = {
+    "好",
+    "好的",
+    "好吧",
+    "可以",
+    "行",
+    "嗯",
+    "嗯嗯",
+    "对",
+    "是",
+    "是的",
+    "确认",
+    "确定",
+    "同意",
+    "ok",
+    "okay",
+    "没问题",
+    "就这样",
+    "提交",
+    "确认提交",
+    "yes",
+}
+
+
+def is_acceptance(text: str | None, intent: str | None) -> bool:
+    """A yes to the bot's proposal ("好", "确认", or any message classified ``affirm``)."""
+    cleaned = (text or "").strip().strip("。.!！~～ ").lower()
+    return intent == "affirm" or cleaned in ACCEPT_WORDS
 
 
 def parse_text_correction(text: str) -> tuple:

@@ -1,6 +1,6 @@
 """What a customer message fills in the intake form."""
 
-from bot.services.intake import NOT_PROVIDED, extract, parse_text_correction
+from bot.services.intake import NOT_PROVIDED, extract, name_problem, parse_text_correction
 
 ENTS = [
     {"entity": "product", "value": "DB2"},
@@ -83,7 +83,21 @@ def test_names_companies_phones():
     assert extract("phone", "138 0000 1234", "inform", 0.9, [], {}).values == {
         "phone": "13800001234"
     }
-    assert extract("phone", "不告诉你", "inform", 0.9, [], {}).values == {}
+    # an unusable answer still goes to the validator, which says what is wrong
+    assert extract("phone", "不告诉你", "inform", 0.9, [], {}).values == {"phone": "不告诉你"}
+
+
+def test_a_bare_value_answers_the_question_asked():
+    ents = [{"entity": "customer_number", "value": "12345"}]
+    assert extract("phone", "12345", "inform", 0.9, ents, {}).values == {"phone": "12345"}
+    ents = [{"entity": "version", "value": "FP7"}]
+    assert extract("patch_level", "FP7", "inform", 0.9, ents, {}).values == {"patch_level": "FP7"}
+
+
+def test_acceptance_words_confirm_a_suggestion():
+    current = {"suggested_severity": "2"}
+    for word in ("好", "可以", "确认", "OK"):
+        assert extract("severity", word, "inform", 0.4, [], current).values == {"severity": "2"}
 
 
 def test_long_error_log_is_kept_whole():
@@ -96,3 +110,8 @@ def test_severity_answers():
     assert extract("severity", "好", "affirm", 0.9, [], {"suggested_severity": "1"}).values == {
         "severity": "1"
     }
+
+
+def test_name_problems():
+    assert name_problem("王芳") is None
+    assert name_problem("13912345678") and name_problem("x" * 30)

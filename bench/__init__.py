@@ -1,0 +1,1 @@
+"""Benchmarks: NLU parse latency, full-turn latency under load, memory, against moodbot."""

@@ -1,0 +1,157 @@
+"""Rasa's own minimal bot (``rasa init``'s moodbot) as the floor to compare against.
+
+The project is created and trained once (about 1.5 min on 2 cores) and cached under
+``build/moodbot``; later runs reuse it. The server runs with Rasa's defaults (in-memory
+tracker store, no action server) on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.servers import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parents[1]
+MOOD_DIR = ROOT / "build" / "moodbot"
+INIT_TIMEOUT_S = 900
+TRAIN_TIMEOUT_S = 1800
+START_TIMEOUT_S = 240
+
+# Thirteen turns, like the PPA case intake; every one gets at least one reply.
+MOOD_TURNS: tuple[str, ...] = (
+    "hi",
+    "I am sad",
+    "yes",
+    "hey",
+    "great",
+    "are you a bot?",
+    "hello",
+    "my day was horrible",
+    "no",
+    "hi",
+    "I am sad",
+    "yes",
+    "bye",
+)
+
+
+def rasa_env() -> dict[str, str]:
+    """The environment for Rasa subprocesses (no telemetry)."""
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+
+
+def moodbot_model(project: Path = MOOD_DIR) -> Path | None:
+    """The newest trained moodbot model in ``project``, if any."""
+    models = sorted((project / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def ensure_moodbot(log: Path) -> tuple[Path, float | None]:
+    """The cached moodbot model; ``rasa init`` (which trains it) when there is none.
+
+    Returns the model and the seconds ``rasa init`` took (None when cached).
+    """
+    model = moodbot_model()
+    if model is not None:
+        return model, None
+    MOOD_DIR.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix="moodbot-", dir=MOOD_DIR.parent))
+    try:
+        start = time.perf_counter()
+        with open(log, "ab") as out:
+            subprocess.run(
+                [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", "."],
+                cwd=partial,
+                env=rasa_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=True,
+                timeout=INIT_TIMEOUT_S,
+            )
+        seconds = time.perf_counter() - start
+        if moodbot_model(partial) is None:
+            raise RuntimeError(f"rasa init trained no model (see {log})")
+        shutil.rmtree(MOOD_DIR, ignore_errors=True)
+        partial.rename(MOOD_DIR)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    model = moodbot_model()
+    assert model is not None
+    return model, seconds
+
+
+def train_seconds(project: Path, out_dir: Path, log: Path) -> float:
+    """Wall time of ``rasa train --force`` for ``project`` into ``out_dir``."""
+    start = time.perf_counter()
+    with open(log, "ab") as out:
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "train", "--force", "--out", str(out_dir)],
+            cwd=project,
+            env=rasa_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=TRAIN_TIMEOUT_S,
+        )
+    return time.perf_counter() - start
+
+
+@dataclass
+class MoodbotServer:
+    """A running ``rasa run --enable-api`` for the moodbot."""
+
+    proc: subprocess.Popen
+    port: int
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
+
+    def stop(self) -> None:
+        """Terminate (then kill) the server."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def start_moodbot(model: Path, log: Path) -> MoodbotServer:
+    """Start the moodbot's Rasa server on a free loopback port and wait for it."""
+    port = free_port()
+    with open(log, "ab") as out:  # Popen keeps its own copy
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "--model",
+                str(model),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=MOOD_DIR,
+            env=rasa_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = MoodbotServer(proc, port)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/webhooks/rest/", START_TIMEOUT_S, proc)
+    except BaseException:
+        server.stop()
+        raise
+    return server

@@ -1,0 +1,824 @@
+"""Benchmark PPA 智能客服 against Rasa's own moodbot.
+
+``python -m bench.run [--with-train] [--quick]`` measures NLU parse latency on the
+held-out set, full-turn latency over the REST webhook (real Rasa server + action
+server + SQLite, case intakes in sequence and 10 / 50 at once), resident memory, and
+optionally ``rasa train --force`` wall time; then the same load against the moodbot.
+It prints a table and writes ``results/bench.json`` and ``results/bench_latency.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import gc
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "results"
+MODEL = ROOT / "models" / "ppa.tar.gz"
+HELD_OUT = ROOT / "tests" / "nlu_test.yml"
+
+LEVELS = (1, 10, 50)
+QUICK_LEVELS = (1, 10)
+QUICK_NLU_EXAMPLES = 100
+NLU_WARMUP = 10
+REQUEST_TIMEOUT_S = 60.0
+SCENARIO_TIMEOUT_S = 180.0
+SAMPLE_INTERVAL_S = 0.25
+MAX_SAMPLES = int(4 * SCENARIO_TIMEOUT_S * len(LEVELS) / SAMPLE_INTERVAL_S)
+
+# The e2e suite's full case intake (tests/e2e/test_conversations.py: run_intake,
+# then the summary and the confirmation): 13 turns, one case opened.
+INTAKE_TURNS: tuple[str, ...] = (
+    "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！",
+    "张演示",
+    "演示科技有限公司",
+    "13800000001",
+    "PPA-DEMO-0001",
+    "FP7",
+    "单实例，没有做HA",
+    "没有",
+    "每次启动都会出现",
+    "机房断电后重启服务器",
+    "执行 db2start 就报错",
+    "好",
+    "确认",
+)
+
+# Targets (reported as PASS / MISS, never asserted).
+SEQ_P95_VS_MOODBOT = 1.3
+SEQ_P95_MAX_MS = 150.0
+C50_P95_MAX_MS = 1000.0
+C50_MIN_MSGS_S = 25.0
+RASA_RSS_MAX_MB = 1536.0
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100), linear between closest ranks; 0.0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * min(max(q, 0.0), 100.0) / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def latency_summary(values_ms: Sequence[float]) -> dict[str, float]:
+    """p50 / p95 / p99 / mean / max of latencies in milliseconds."""
+    return {
+        "p50": round(percentile(values_ms, 50), 2),
+        "p95": round(percentile(values_ms, 95), 2),
+        "p99": round(percentile(values_ms, 99), 2),
+        "mean": round(sum(values_ms) / len(values_ms), 2) if values_ms else 0.0,
+        "max": round(max(values_ms), 2) if values_ms else 0.0,
+    }
+
+
+def ratio(ours: float | None, theirs: float | None) -> float | None:
+    """ours / theirs, or None when either is missing or theirs is zero."""
+    if ours is None or theirs is None or theirs == 0:
+        return None
+    return round(ours / theirs, 3)
+
+
+def scenario_name(conversations: int) -> str:
+    """``sequential`` for one conversation, ``concurrent_N`` otherwise."""
+    return "sequential" if conversations == 1 else f"concurrent_{conversations}"
+
+
+# ---------------------------------------------------------------- load driver
+
+
+@dataclass
+class LoadResult:
+    """What one load scenario measured."""
+
+    conversations: int
+    turns: int
+    wall_s: float
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    senders: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> int:
+        return self.conversations * self.turns
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON form: counts, throughput, percentiles, a few error samples."""
+        ok = len(self.latencies_ms)
+        return {
+            "conversations": self.conversations,
+            "messages": self.messages,
+            "errors": len(self.errors),
+            "error_samples": sorted(set(self.errors))[:5],
+            "wall_s": round(self.wall_s, 3),
+            "throughput_msgs_s": round(ok / self.wall_s, 2) if self.wall_s > 0 else 0.0,
+            **latency_summary(self.latencies_ms),
+            "latencies_ms": [round(v, 1) for v in self.latencies_ms],
+        }
+
+
+async def send_turn(session: Any, url: str, sender: str, text: str) -> str | None:
+    """POST one message; the error (non-200, exception, empty reply) or None."""
+    import aiohttp
+
+    try:
+        async with session.post(url, json={"sender": sender, "message": text}) as resp:
+            body = await resp.text()
+            if resp.status != 200:
+                return f"HTTP {resp.status}"
+            if not json.loads(body):
+                return "empty reply"
+            return None
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
+
+
+async def converse(
+    session: Any, url: str, sender: str, turns: Sequence[str], result: LoadResult
+) -> None:
+    """One conversation, turn after turn, recording each turn's latency or error."""
+    for text in turns:
+        start = time.perf_counter()
+        error = await send_turn(session, url, sender, text)
+        if error is None:
+            result.latencies_ms.append((time.perf_counter() - start) * 1000)
+        else:
+            result.errors.append(error)
+
+
+async def run_load(url: str, turns: Sequence[str], conversations: int, prefix: str) -> LoadResult:
+    """``conversations`` conversations at once, bounded by SCENARIO_TIMEOUT_S."""
+    import aiohttp
+
+    senders = [f"{prefix}-{i:02d}" for i in range(conversations)]
+    result = LoadResult(conversations, len(turns), 0.0, senders=senders)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    connector = aiohttp.TCPConnector(limit=conversations)
+    start = time.perf_counter()
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        jobs = [converse(session, url, s, turns, result) for s in senders]
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*jobs), SCENARIO_TIMEOUT_S)
+    result.wall_s = time.perf_counter() - start
+    unsent = result.messages - len(result.latencies_ms) - len(result.errors)
+    result.errors += ["not sent: scenario time limit"] * unsent
+    return result
+
+
+# ---------------------------------------------------------------- memory
+
+
+def status_kb(pid: int, key: str) -> int:
+    """A ``kB`` field (VmRSS, VmHWM) of /proc/<pid>/status; 0 when gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants (from /proc/*/stat)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [root], [root]
+    for _ in range(64):  # depth bound
+        frontier = [pid for pid, ppid in parents.items() if ppid in frontier]
+        if not frontier:
+            break
+        tree += frontier
+    return tree
+
+
+def tree_mb(root: int, key: str = "VmRSS") -> float:
+    """Sum of ``key`` over the process tree, in MB."""
+    return round(sum(status_kb(pid, key) for pid in process_tree(root)) / 1024, 1)
+
+
+async def sample_peaks(pids: dict[str, int], peaks: dict[str, float], stop: asyncio.Event) -> None:
+    """Record the highest tree RSS of each process until ``stop`` (bounded count)."""
+    for _ in range(MAX_SAMPLES):
+        for name, pid in pids.items():
+            peaks[name] = max(peaks.get(name, 0.0), tree_mb(pid))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), SAMPLE_INTERVAL_S)
+        if stop.is_set():
+            return
+
+
+# ---------------------------------------------------------------- one bot
+
+
+async def measure_bot(
+    url: str, turns: Sequence[str], levels: Sequence[int], prefix: str, pids: dict[str, int]
+) -> tuple[dict[str, LoadResult], dict[str, dict[str, float]]]:
+    """Warm up, then every load level; memory after warm-up and at the peak."""
+    warm = await run_load(url, turns, 1, f"{prefix}-warmup")
+    if warm.errors:
+        print(f"  warm-up errors: {sorted(set(warm.errors))}", flush=True)
+    memory = {name: {"warm_rss": tree_mb(pid)} for name, pid in pids.items()}
+    peaks: dict[str, float] = {}
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_peaks(pids, peaks, stop))
+    results: dict[str, LoadResult] = {}
+    try:
+        for level in levels:
+            name = scenario_name(level)
+            results[name] = await run_load(url, turns, level, f"{prefix}-{name}")
+            print(f"  {name}: {_one_line(results[name].summary())}", flush=True)
+    finally:
+        stop.set()
+        await sampler
+    for name, pid in pids.items():
+        memory[name]["peak_load_rss"] = peaks.get(name, 0.0)
+        memory[name]["after_rss"] = tree_mb(pid)
+        memory[name]["lifetime_hwm"] = tree_mb(pid, "VmHWM")
+    return results, memory
+
+
+def _one_line(s: dict[str, Any]) -> str:
+    return (
+        f"{s['messages']} msgs, {s['errors']} errors, {s['throughput_msgs_s']} msg/s, "
+        f"p50 {s['p50']:.0f} / p95 {s['p95']:.0f} / p99 {s['p99']:.0f} ms"
+    )
+
+
+# ---------------------------------------------------------------- NLU
+
+
+def held_out_texts(limit: int | None = None) -> list[str]:
+    """The held-out NLU texts (tests/nlu_test.yml), optionally only the first ``limit``."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    texts = [str(e.get("text")) for e in load_data(str(HELD_OUT)).intent_examples]
+    return texts[:limit] if limit else texts
+
+
+async def _parse_latencies(model: Path, texts: Sequence[str]) -> tuple[float, list[float]]:
+    from rasa.core.agent import Agent
+
+    start = time.perf_counter()
+    agent = Agent.load(str(model))
+    load_s = time.perf_counter() - start
+    for text in texts[:NLU_WARMUP]:
+        await agent.parse_message(text)
+    latencies = []
+    for text in texts:
+        start = time.perf_counter()
+        await agent.parse_message(text)
+        latencies.append((time.perf_counter() - start) * 1000)
+    return load_s, latencies
+
+
+def nlu_bench(model: Path, texts: Sequence[str]) -> dict[str, Any]:
+    """Agent.load time and parse_message latency over ``texts`` after a warm-up."""
+    load_s, latencies = asyncio.run(_parse_latencies(model, texts))
+    gc.collect()
+    return {
+        "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else str(model),
+        "examples": len(texts),
+        "agent_load_s": round(load_s, 2),
+        **latency_summary(latencies),
+        "latencies_ms": [round(v, 2) for v in latencies],
+    }
+
+
+# ---------------------------------------------------------------- cases
+
+
+def case_counts(db_url: str) -> dict[str, int]:
+    """Rows in ppa_cases per sender."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT sender_id, COUNT(*) FROM ppa_cases GROUP BY 1"))
+            return {str(sender): int(n) for sender, n in rows}
+    finally:
+        engine.dispose()
+
+
+def check_cases(counts: dict[str, int], senders: Sequence[str]) -> dict[str, Any]:
+    """Did every measured intake open exactly one case?"""
+    return {
+        "intakes": len(senders),
+        "exactly_one": sum(1 for s in senders if counts.get(s, 0) == 1),
+        "none": [s for s in senders if counts.get(s, 0) == 0],
+        "more_than_one": [s for s in senders if counts.get(s, 0) > 1],
+        "rows_total": sum(counts.values()),
+    }
+
+
+# ---------------------------------------------------------------- report
+
+
+def machine_info() -> dict[str, Any]:
+    """nproc, CPU model, RAM, Python and Rasa versions."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_gb = status_like_kb(Path("/proc/meminfo"), "MemTotal") / 1024 / 1024
+    try:
+        from rasa.version import __version__ as rasa_version
+    except ImportError:
+        rasa_version = "unknown"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu,
+        "ram_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "rasa": rasa_version,
+        "platform": platform.platform(),
+    }
+
+
+def status_like_kb(path: Path, key: str) -> int:
+    """A ``key: N kB`` line of a /proc file; 0 when absent."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in path.read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def compute_ratios(report: dict[str, Any]) -> dict[str, Any]:
+    """ours / moodbot for every figure measured on both."""
+    out: dict[str, Any] = {}
+    nlu = report.get("nlu", {})
+    if "ours" in nlu and "moodbot" in nlu:
+        out["nlu"] = {k: ratio(nlu["ours"][k], nlu["moodbot"][k]) for k in ("p50", "p95", "p99")}
+        out["nlu"]["agent_load_s"] = ratio(
+            nlu["ours"]["agent_load_s"], nlu["moodbot"]["agent_load_s"]
+        )
+    ours, mood = report["load"].get("ours", {}), report["load"].get("moodbot", {})
+    for name in ours.keys() & mood.keys():
+        keys = ("p50", "p95", "p99", "throughput_msgs_s", "errors")
+        out[name] = {k: ratio(ours[name][k], mood[name][k]) for k in keys}
+    mem_ours = report["memory_mb"].get("ours", {}).get("rasa")
+    mem_mood = report["memory_mb"].get("moodbot", {}).get("rasa")
+    if mem_ours and mem_mood:
+        out["memory_rasa"] = {k: ratio(mem_ours[k], mem_mood.get(k)) for k in mem_ours}
+    train = report.get("train_s") or {}
+    if train.get("ours") and train.get("moodbot"):
+        out["train_s"] = ratio(train["ours"], train["moodbot"])
+    return out
+
+
+def _target(name: str, measured: float | None, limit: str, ok: bool | None) -> dict[str, Any]:
+    status = "n/a" if ok is None else ("PASS" if ok else "MISS")
+    return {"target": name, "measured": measured, "limit": limit, "status": status}
+
+
+def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's targets, each PASS / MISS (n/a when not measured)."""
+    ours, mood = report["load"].get("ours", {}), report["load"].get("moodbot", {})
+    seq, mseq = ours.get("sequential"), mood.get("sequential")
+    c50 = ours.get("concurrent_50")
+    out = []
+    if seq and mseq:
+        limit = SEQ_P95_VS_MOODBOT * mseq["p95"]
+        out.append(
+            _target(
+                "sequential p95 vs moodbot (ms)", seq["p95"], f"≤ {limit:.1f}", seq["p95"] <= limit
+            )
+        )
+    else:
+        out.append(_target("sequential p95 vs moodbot (ms)", None, "≤ 1.3 × moodbot", None))
+    out.append(
+        _target(
+            "sequential p95 (ms)",
+            seq["p95"] if seq else None,
+            f"≤ {SEQ_P95_MAX_MS:.0f}",
+            seq["p95"] <= SEQ_P95_MAX_MS if seq else None,
+        )
+    )
+    for name in sorted(ours, key=lambda n: ours[n]["conversations"]):
+        theirs = mood.get(name)
+        mine = ours[name]["throughput_msgs_s"]
+        out.append(
+            _target(
+                f"{name} throughput vs moodbot (msg/s)",
+                mine,
+                f"≥ {theirs['throughput_msgs_s']:.1f}" if theirs else "≥ moodbot",
+                mine >= theirs["throughput_msgs_s"] if theirs else None,
+            )
+        )
+    out.append(
+        _target(
+            "concurrent_50 p95 (ms)",
+            c50["p95"] if c50 else None,
+            f"≤ {C50_P95_MAX_MS:.0f}",
+            c50["p95"] <= C50_P95_MAX_MS if c50 else None,
+        )
+    )
+    out.append(
+        _target(
+            "concurrent_50 throughput (msg/s)",
+            c50["throughput_msgs_s"] if c50 else None,
+            f"≥ {C50_MIN_MSGS_S:.0f}",
+            c50["throughput_msgs_s"] >= C50_MIN_MSGS_S if c50 else None,
+        )
+    )
+    errors = sum(s["errors"] for s in ours.values()) if ours else None
+    out.append(_target("errors (all scenarios)", errors, "= 0", errors == 0 if ours else None))
+    rasa = report["memory_mb"].get("ours", {}).get("rasa")
+    peak = max(rasa["peak_load_rss"], rasa["warm_rss"], rasa["after_rss"]) if rasa else None
+    out.append(
+        _target(
+            "Rasa server RSS, peak (MB)",
+            peak,
+            f"≤ {RASA_RSS_MAX_MB:.0f}",
+            peak <= RASA_RSS_MAX_MB if peak is not None else None,
+        )
+    )
+    cases = report.get("cases")
+    out.append(
+        _target(
+            "intakes with exactly one case",
+            cases["exactly_one"] if cases else None,
+            f"= {cases['intakes']}" if cases else "= intakes",
+            cases["exactly_one"] == cases["intakes"] if cases else None,
+        )
+    )
+    return out
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table: first column left-aligned, the others right-aligned."""
+    cells = [list(headers)] + [list(r) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        parts = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _triple(d: dict[str, Any] | None, digits: int = 1) -> str:
+    if not d:
+        return "—"
+    return " / ".join(_fmt(d.get(k), digits) for k in ("p50", "p95", "p99"))
+
+
+def result_rows(report: dict[str, Any]) -> list[list[str]]:
+    """The figures table: one row per figure, ours / moodbot / ratio."""
+    rows: list[list[str]] = []
+    nlu, ratios = report.get("nlu", {}), report.get("ratios", {})
+    if nlu:
+        ours, mood = nlu.get("ours"), nlu.get("moodbot")
+        rows.append(
+            [
+                "NLU parse p50/p95/p99 ms",
+                _triple(ours),
+                _triple(mood),
+                _triple(ratios.get("nlu"), 2),
+            ]
+        )
+        rows.append(
+            [
+                "NLU Agent.load s",
+                _fmt(ours and ours["agent_load_s"]),
+                _fmt(mood and mood["agent_load_s"]),
+                _fmt((ratios.get("nlu") or {}).get("agent_load_s"), 2),
+            ]
+        )
+    ours_load, mood_load = report["load"].get("ours", {}), report["load"].get("moodbot", {})
+    for name in sorted(ours_load, key=lambda n: ours_load[n]["conversations"]):
+        o, m, r = ours_load[name], mood_load.get(name), ratios.get(name) or {}
+        rows.append([f"{name} p50/p95/p99 ms", _triple(o, 0), _triple(m, 0), _triple(r, 2)])
+        rows.append(
+            [
+                f"{name} msg/s",
+                _fmt(o["throughput_msgs_s"]),
+                _fmt(m and m["throughput_msgs_s"]),
+                _fmt(r.get("throughput_msgs_s"), 2),
+            ]
+        )
+        rows.append(
+            [
+                f"{name} msgs / errors",
+                f"{o['messages']} / {o['errors']}",
+                f"{m['messages']} / {m['errors']}" if m else "—",
+                "",
+            ]
+        )
+    rows += memory_rows(report)
+    train = report.get("train_s")
+    if train:
+        rows.append(
+            [
+                "rasa train --force s",
+                _fmt(train.get("ours")),
+                _fmt(train.get("moodbot")),
+                _fmt(ratios.get("train_s"), 2),
+            ]
+        )
+    return rows
+
+
+def memory_rows(report: dict[str, Any]) -> list[list[str]]:
+    """RSS rows: Rasa server (both bots) and our action server."""
+    mem, ratios = report["memory_mb"], report.get("ratios", {}).get("memory_rasa") or {}
+    rows = []
+    labels = {"warm_rss": "after warm-up", "peak_load_rss": "peak under load"}
+    for proc in ("rasa", "actions"):
+        ours = mem.get("ours", {}).get(proc)
+        mood = mem.get("moodbot", {}).get(proc)
+        if not ours:
+            continue
+        for key, label in labels.items():
+            rows.append(
+                [
+                    f"{proc} RSS {label} MB",
+                    _fmt(ours.get(key), 0),
+                    _fmt(mood.get(key), 0) if mood else "—",
+                    _fmt(ratios.get(key), 2) if proc == "rasa" else "",
+                ]
+            )
+    return rows
+
+
+def render(report: dict[str, Any]) -> str:
+    """The printed report: machine, figures, targets, cases."""
+    m, la = report["machine"], report["load_average"]
+    head = (
+        f"PPA bench — {m['nproc']} × {m['cpu_model']}, {m['ram_gb']} GB RAM, Rasa {m['rasa']}; "
+        f"load average {la['before'][0]:.2f} → {la['after'][0]:.2f}; "
+        f"{report['duration_s']:.0f} s{' (quick)' if report.get('quick') else ''}"
+    )
+    figures = format_table(["figure", "ours", "moodbot", "ours/moodbot"], result_rows(report))
+    targets = format_table(
+        ["target", "measured", "limit", "status"],
+        [
+            [
+                t["target"],
+                "—" if t["measured"] is None else str(t["measured"]),
+                t["limit"],
+                t["status"],
+            ]
+            for t in report["targets"]
+        ],
+    )
+    parts = [head, "", figures, "", targets]
+    cases = report.get("cases")
+    if cases:
+        parts += [
+            "",
+            f"cases: {cases['exactly_one']}/{cases['intakes']} intakes opened exactly one "
+            f"(none: {len(cases['none'])}, more than one: {len(cases['more_than_one'])}; "
+            f"{cases['rows_total']} rows incl. warm-up)",
+        ]
+    return "\n".join(parts)
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Latency CDFs (turns and NLU parse, ours vs moodbot) and throughput bars."""
+    with warnings.catch_warnings():  # matplotlib's pyparsing deprecation noise
+        warnings.simplefilter("ignore")
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    colours = {"sequential": "tab:blue", "concurrent_10": "tab:orange", "concurrent_50": "tab:red"}
+    for bot, style in (("ours", "-"), ("moodbot", "--")):
+        for name, s in report["load"].get(bot, {}).items():
+            _cdf(left, s["latencies_ms"], f"{bot} {name}", style, colours.get(name, "tab:gray"))
+        nlu = report.get("nlu", {}).get(bot)
+        if nlu:
+            _cdf(left, nlu["latencies_ms"], f"{bot} NLU parse", style, "tab:green")
+    left.set_xscale("log")
+    left.set_xlabel("latency (ms, log)")
+    left.set_ylabel("fraction of messages ≤ x")
+    left.set_title("Full-turn latency over the REST webhook (and NLU parse)")
+    left.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=7)
+    names = [n for n in colours if n in report["load"].get("ours", {})]
+    width = 0.38
+    for offset, bot in ((-width / 2, "ours"), (width / 2, "moodbot")):
+        data = report["load"].get(bot, {})
+        values = [data[n]["throughput_msgs_s"] if n in data else 0 for n in names]
+        right.bar([i + offset for i in range(len(names))], values, width, label=bot)
+    right.set_xticks(range(len(names)), names)
+    right.set_ylabel("messages / s")
+    right.set_title("Throughput")
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _cdf(ax: Any, values: Sequence[float], label: str, style: str, colour: str) -> None:
+    if not values:
+        return
+    ordered = sorted(values)
+    ys = [(i + 1) / len(ordered) for i in range(len(ordered))]
+    ax.plot(ordered, ys, style, color=colour, label=label, linewidth=1.4)
+
+
+def new_report(quick: bool) -> dict[str, Any]:
+    """An empty report with every top-level key the JSON always has."""
+    return {
+        "schema": 1,
+        "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "quick": quick,
+        "duration_s": 0.0,
+        "machine": machine_info(),
+        "load_average": {"before": list(os.getloadavg()), "after": []},
+        "turns_per_conversation": {"ours": len(INTAKE_TURNS), "moodbot": 0},
+        "nlu": {},
+        "load": {},
+        "memory_mb": {},
+        "cases": None,
+        "moodbot_init_s": None,
+        "train_s": None,
+        "phases_s": {},
+        "ratios": {},
+        "targets": [],
+    }
+
+
+def finish_report(report: dict[str, Any], started: float) -> dict[str, Any]:
+    """Fill in the derived parts: duration, load average, ratios, targets."""
+    report["duration_s"] = round(time.perf_counter() - started, 1)
+    report["load_average"]["after"] = list(os.getloadavg())
+    report["ratios"] = compute_ratios(report)
+    report["targets"] = evaluate_targets(report)
+    return report
+
+
+# ---------------------------------------------------------------- orchestration
+
+
+def bench_ours(report: dict[str, Any], levels: Sequence[int], work: Path) -> None:
+    """Our stack (action server + Rasa server, fresh SQLite) under every load level."""
+    from tests.servers import make_stack
+
+    print("ours: starting the action server and the Rasa server …", flush=True)
+    stack = make_stack(work / "ours", MODEL)
+    try:
+        with phase(report, "ours_servers_start"):
+            stack.start_actions()
+            stack.start_rasa()
+        pids = {"rasa": stack.procs["rasa"].pid, "actions": stack.procs["actions"].pid}
+        results, memory = asyncio.run(measure_bot(stack.webhook, INTAKE_TURNS, levels, "ppa", pids))
+    finally:
+        stack.stop_all()
+    report["load"]["ours"] = {name: r.summary() for name, r in results.items()}
+    report["memory_mb"]["ours"] = memory
+    senders = [s for r in results.values() for s in r.senders]
+    report["cases"] = check_cases(case_counts(stack.db_url), senders)
+
+
+def bench_moodbot(report: dict[str, Any], model: Path, levels: Sequence[int], work: Path) -> None:
+    """The moodbot's Rasa server under the same load shape."""
+    from bench.moodbot import MOOD_TURNS, start_moodbot
+
+    print("moodbot: starting rasa run --enable-api …", flush=True)
+    with phase(report, "moodbot_server_start"):
+        server = start_moodbot(model, work / "moodbot.log")
+    try:
+        pids = {"rasa": server.proc.pid}
+        results, memory = asyncio.run(measure_bot(server.webhook, MOOD_TURNS, levels, "mood", pids))
+    finally:
+        server.stop()
+    report["load"]["moodbot"] = {name: r.summary() for name, r in results.items()}
+    report["memory_mb"]["moodbot"] = memory
+    report["turns_per_conversation"]["moodbot"] = len(MOOD_TURNS)
+
+
+def bench_nlu(report: dict[str, Any], mood_model: Path, quick: bool) -> None:
+    """Parse latency of both models over the same held-out texts."""
+    texts = held_out_texts(QUICK_NLU_EXAMPLES if quick else None)
+    print(f"NLU: parsing {len(texts)} held-out texts with each model …", flush=True)
+    report["nlu"]["ours"] = nlu_bench(MODEL, texts)
+    report["nlu"]["moodbot"] = nlu_bench(mood_model, texts)
+
+
+def bench_train(report: dict[str, Any], work: Path) -> None:
+    """``rasa train --force`` wall time for both bots (report only)."""
+    from bench.moodbot import MOOD_DIR, train_seconds
+
+    print("train: rasa train --force (ours, then moodbot) …", flush=True)
+    ours = train_seconds(ROOT, work / "train-ours", work / "train-ours.log")
+    mood = train_seconds(MOOD_DIR, work / "train-moodbot", work / "train-moodbot.log")
+    report["train_s"] = {"ours": round(ours, 1), "moodbot": round(mood, 1)}
+
+
+def write_outputs(report: dict[str, Any]) -> None:
+    """results/bench.json and results/bench_latency.png."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    plot(report, RESULTS / "bench_latency.png")
+
+
+def keep_logs(work: Path) -> None:
+    """Copy the servers' logs to results/bench_logs/ for reading."""
+    dest = RESULTS / "bench_logs"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True, exist_ok=True)
+    for log in work.rglob("*.log"):
+        shutil.copy(log, dest / "-".join(log.relative_to(work).parts))
+
+
+@contextlib.contextmanager
+def phase(report: dict[str, Any], name: str) -> Iterator[None]:
+    """Time one phase of the run into ``report["phases_s"]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = round(time.perf_counter() - start, 1)
+        report["phases_s"][name] = seconds
+        print(f"[{name}: {seconds:.0f} s]", flush=True)
+
+
+@contextlib.contextmanager
+def workdir() -> Iterator[Path]:
+    """A temporary directory whose logs are kept under results/ afterwards."""
+    with tempfile.TemporaryDirectory(prefix="ppa-bench-") as name:
+        path = Path(name)
+        try:
+            yield path
+        finally:
+            keep_logs(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark, print the tables, write results/."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--with-train", action="store_true", help="also time rasa train --force")
+    parser.add_argument(
+        "--quick", action="store_true", help="100 NLU texts; 1 and 10 conversations only"
+    )
+    args = parser.parse_args(argv)
+    if not MODEL.exists():
+        print(f"no model at {MODEL}: run `make train` first", file=sys.stderr)
+        return 2
+    from bench.moodbot import ensure_moodbot
+
+    started = time.perf_counter()
+    report = new_report(args.quick)
+    levels = QUICK_LEVELS if args.quick else LEVELS
+    with workdir() as work:
+        print("moodbot: using the cached model or running rasa init (trains it) …", flush=True)
+        with phase(report, "moodbot_model"):
+            mood_model, report["moodbot_init_s"] = ensure_moodbot(work / "moodbot-init.log")
+        with phase(report, "nlu"):
+            bench_nlu(report, mood_model, args.quick)
+        if args.with_train:
+            with phase(report, "train"):
+                bench_train(report, work)
+        with phase(report, "ours"):
+            bench_ours(report, levels, work)
+        with phase(report, "moodbot"):
+            bench_moodbot(report, mood_model, levels, work)
+    finish_report(report, started)
+    write_outputs(report)
+    print()
+    print(render(report))
+    print(f"\nwrote {RESULTS / 'bench.json'} and {RESULTS / 'bench_latency.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
