@@ -37,6 +37,9 @@ train: setup             ## rasa train; Rasa's fingerprinting skips it when noth
 evaluate: setup train    ## NLU reports and confusion matrices under results/
 	$(PY) -m bot.nlu.evaluate
 
+bench: setup train       ## latency / throughput / memory vs Rasa's moodbot (BENCH_ARGS=--with-train)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 lint: venv
 	$(PY) -m ruff check bot actions tests
 	$(PY) -m ruff format --check bot actions tests

@@ -15,12 +15,15 @@ import contextlib
 import datetime as dt
 import gc
 import json
+import logging
 import math
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -40,6 +43,8 @@ NLU_WARMUP = 10
 REQUEST_TIMEOUT_S = 60.0
 SCENARIO_TIMEOUT_S = 180.0
 SAMPLE_INTERVAL_S = 0.25
+SERVER_START_TIMEOUT_S = 420.0
+STOP_ROUNDS = 30
 MAX_SAMPLES = int(4 * SCENARIO_TIMEOUT_S * len(LEVELS) / SAMPLE_INTERVAL_S)
 
 # The e2e suite's full case intake (tests/e2e/test_conversations.py: run_intake,
@@ -280,12 +285,19 @@ def held_out_texts(limit: int | None = None) -> list[str]:
     return texts[:limit] if limit else texts
 
 
-async def _parse_latencies(model: Path, texts: Sequence[str]) -> tuple[float, list[float]]:
+def load_agent(model: Path) -> tuple[Any, float]:
+    """``Agent.load`` of ``model`` and the seconds it took."""
     from rasa.core.agent import Agent
 
     start = time.perf_counter()
-    agent = Agent.load(str(model))
-    load_s = time.perf_counter() - start
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        agent = Agent.load(str(model))
+    return agent, time.perf_counter() - start
+
+
+async def parse_latencies(agent: Any, texts: Sequence[str]) -> list[float]:
+    """``parse_message`` latency (ms) of every text, after NLU_WARMUP untimed parses."""
     for text in texts[:NLU_WARMUP]:
         await agent.parse_message(text)
     latencies = []
@@ -293,16 +305,14 @@ async def _parse_latencies(model: Path, texts: Sequence[str]) -> tuple[float, li
         start = time.perf_counter()
         await agent.parse_message(text)
         latencies.append((time.perf_counter() - start) * 1000)
-    return load_s, latencies
+    return latencies
 
 
-def nlu_bench(model: Path, texts: Sequence[str]) -> dict[str, Any]:
-    """Agent.load time and parse_message latency over ``texts`` after a warm-up."""
-    load_s, latencies = asyncio.run(_parse_latencies(model, texts))
-    gc.collect()
+def nlu_summary(name: str, load_s: float, latencies: Sequence[float]) -> dict[str, Any]:
+    """The JSON form of one model's parse figures."""
     return {
-        "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else str(model),
-        "examples": len(texts),
+        "model": name,
+        "examples": len(latencies),
         "agent_load_s": round(load_s, 2),
         **latency_summary(latencies),
         "latencies_ms": [round(v, 2) for v in latencies],
@@ -359,6 +369,26 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "rasa": rasa_version,
         "platform": platform.platform(),
+    }
+
+
+def model_info(model: Path) -> dict[str, Any]:
+    """The model's path, size, modification time and the git commit of the tree."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+    )
+    stat = model.stat()
+    return {
+        "path": str(model.relative_to(ROOT)),
+        "size_mb": round(stat.st_size / 1e6, 1),
+        "mtime": dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+        "git_head": head.stdout.strip(),
+        "tree_dirty": bool(dirty.stdout.strip()),
     }
 
 
@@ -613,10 +643,14 @@ def plot(report: dict[str, Any], path: Path) -> None:
     """Latency CDFs (turns and NLU parse, ours vs moodbot) and throughput bars."""
     with warnings.catch_warnings():  # matplotlib's pyparsing deprecation noise
         warnings.simplefilter("ignore")
-        import matplotlib
+        _draw(report, path)
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+
+def _draw(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
     colours = {"sequential": "tab:blue", "concurrent_10": "tab:orange", "concurrent_50": "tab:red"}
@@ -663,6 +697,7 @@ def new_report(quick: bool) -> dict[str, Any]:
         "quick": quick,
         "duration_s": 0.0,
         "machine": machine_info(),
+        "model": {},
         "load_average": {"before": list(os.getloadavg()), "after": []},
         "turns_per_conversation": {"ours": len(INTAKE_TURNS), "moodbot": 0},
         "nlu": {},
@@ -689,49 +724,119 @@ def finish_report(report: dict[str, Any], started: float) -> dict[str, Any]:
 # ---------------------------------------------------------------- orchestration
 
 
-def bench_ours(report: dict[str, Any], levels: Sequence[int], work: Path) -> None:
-    """Our stack (action server + Rasa server, fresh SQLite) under every load level."""
+class BackgroundStart:
+    """Start a Stack's action server and Rasa server in a thread (they load for ~1 min)."""
+
+    def __init__(self, stack: Any) -> None:
+        self.stack = stack
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="stack-start", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.stack.start_actions()
+            self.stack.start_rasa()
+        except BaseException as exc:  # handed to wait()
+            self.error = exc
+
+    def wait(self, timeout: float) -> None:
+        """Block until both servers answer; raise what the start raised."""
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise TimeoutError("the action server / Rasa server did not start in time")
+        if self.error is not None:
+            raise RuntimeError("starting our servers failed") from self.error
+
+    def stop(self) -> None:
+        """Stop every server, also one the thread starts while we stop (bounded)."""
+        for _ in range(STOP_ROUNDS):
+            self.stack.stop_all()  # a stopped server makes the thread's wait_http raise
+            self.thread.join(1.0)
+            if not self.thread.is_alive():
+                break
+        self.stack.stop_all()
+
+
+@dataclass
+class Bench:
+    """One run: options, the report being filled, the work directory."""
+
+    report: dict[str, Any]
+    levels: Sequence[int]
+    texts: list[str]
+    work: Path
+    model: Path
+    mood_model: Path
+
+
+def bench_nlu(bench: Bench, agents: dict[str, tuple[Any, float]]) -> None:
+    """Parse latency of both models over the same held-out texts (servers idle)."""
+    print(f"NLU: parsing {len(bench.texts)} held-out texts with each model …", flush=True)
+    for name, (agent, load_s) in agents.items():
+        latencies = asyncio.run(parse_latencies(agent, bench.texts))
+        model = bench.model if name == "ours" else bench.mood_model
+        bench.report["nlu"][name] = nlu_summary(model.name, load_s, latencies)
+
+
+def bench_ours(bench: Bench, stack: Any) -> None:
+    """Our running stack (action server + Rasa server, fresh SQLite) under every level."""
+    pids = {"rasa": stack.procs["rasa"].pid, "actions": stack.procs["actions"].pid}
+    results, memory = asyncio.run(
+        measure_bot(stack.webhook, INTAKE_TURNS, bench.levels, "ppa", pids)
+    )
+    bench.report["load"]["ours"] = {name: r.summary() for name, r in results.items()}
+    bench.report["memory_mb"]["ours"] = memory
+    senders = [s for r in results.values() for s in r.senders]
+    bench.report["cases"] = check_cases(case_counts(stack.db_url), senders)
+
+
+def bench_moodbot(bench: Bench, server: Any) -> None:
+    """The moodbot's running Rasa server under the same load shape."""
+    from bench.moodbot import MOOD_TURNS
+
+    pids = {"rasa": server.proc.pid}
+    results, memory = asyncio.run(
+        measure_bot(server.webhook, MOOD_TURNS, bench.levels, "mood", pids)
+    )
+    bench.report["load"]["moodbot"] = {name: r.summary() for name, r in results.items()}
+    bench.report["memory_mb"]["moodbot"] = memory
+    bench.report["turns_per_conversation"]["moodbot"] = len(MOOD_TURNS)
+
+
+def run_all(bench: Bench) -> None:
+    """Start the servers while the NLU models load, then NLU, ours, moodbot."""
+    from bench.moodbot import launch_moodbot
     from tests.servers import make_stack
 
-    print("ours: starting the action server and the Rasa server …", flush=True)
-    stack = make_stack(work / "ours", MODEL)
+    print("starting our servers while our NLU model loads …", flush=True)
+    stack = make_stack(bench.work / "ours", bench.model)
+    starter = BackgroundStart(stack)  # two loads at a time: one per core
+    mood = None
     try:
-        with phase(report, "ours_servers_start"):
-            stack.start_actions()
-            stack.start_rasa()
-        pids = {"rasa": stack.procs["rasa"].pid, "actions": stack.procs["actions"].pid}
-        results, memory = asyncio.run(measure_bot(stack.webhook, INTAKE_TURNS, levels, "ppa", pids))
+        with phase(bench.report, "ours_start"):
+            agents = {"ours": load_agent(bench.model)}
+            starter.wait(SERVER_START_TIMEOUT_S)
+        print("starting the moodbot's server while its NLU model loads …", flush=True)
+        mood = launch_moodbot(bench.mood_model, bench.work / "moodbot.log")
+        with phase(bench.report, "moodbot_start"):
+            agents["moodbot"] = load_agent(bench.mood_model)
+            mood.wait_ready(SERVER_START_TIMEOUT_S)
+        with phase(bench.report, "nlu_parse"):
+            bench_nlu(bench, agents)
+        del agents
+        gc.collect()
+        print("ours: case intakes over the REST webhook …", flush=True)
+        with phase(bench.report, "ours_load"):
+            bench_ours(bench, stack)
+        starter.stop()
+        print("moodbot: the same load …", flush=True)
+        with phase(bench.report, "moodbot_load"):
+            bench_moodbot(bench, mood)
     finally:
-        stack.stop_all()
-    report["load"]["ours"] = {name: r.summary() for name, r in results.items()}
-    report["memory_mb"]["ours"] = memory
-    senders = [s for r in results.values() for s in r.senders]
-    report["cases"] = check_cases(case_counts(stack.db_url), senders)
-
-
-def bench_moodbot(report: dict[str, Any], model: Path, levels: Sequence[int], work: Path) -> None:
-    """The moodbot's Rasa server under the same load shape."""
-    from bench.moodbot import MOOD_TURNS, start_moodbot
-
-    print("moodbot: starting rasa run --enable-api …", flush=True)
-    with phase(report, "moodbot_server_start"):
-        server = start_moodbot(model, work / "moodbot.log")
-    try:
-        pids = {"rasa": server.proc.pid}
-        results, memory = asyncio.run(measure_bot(server.webhook, MOOD_TURNS, levels, "mood", pids))
-    finally:
-        server.stop()
-    report["load"]["moodbot"] = {name: r.summary() for name, r in results.items()}
-    report["memory_mb"]["moodbot"] = memory
-    report["turns_per_conversation"]["moodbot"] = len(MOOD_TURNS)
-
-
-def bench_nlu(report: dict[str, Any], mood_model: Path, quick: bool) -> None:
-    """Parse latency of both models over the same held-out texts."""
-    texts = held_out_texts(QUICK_NLU_EXAMPLES if quick else None)
-    print(f"NLU: parsing {len(texts)} held-out texts with each model …", flush=True)
-    report["nlu"]["ours"] = nlu_bench(MODEL, texts)
-    report["nlu"]["moodbot"] = nlu_bench(mood_model, texts)
+        starter.stop()
+        if mood is not None:
+            mood.stop()
 
 
 def bench_train(report: dict[str, Any], work: Path) -> None:
@@ -794,24 +899,25 @@ def main(argv: list[str] | None = None) -> int:
     if not MODEL.exists():
         print(f"no model at {MODEL}: run `make train` first", file=sys.stderr)
         return 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     from bench.moodbot import ensure_moodbot
 
     started = time.perf_counter()
     report = new_report(args.quick)
-    levels = QUICK_LEVELS if args.quick else LEVELS
     with workdir() as work:
-        print("moodbot: using the cached model or running rasa init (trains it) …", flush=True)
+        model = work / MODEL.name  # a copy: a concurrent `make train` may replace the file
+        shutil.copy(MODEL, model)
+        report["model"] = model_info(MODEL)
+        print("moodbot: the cached model, or rasa init (which trains it) …", flush=True)
         with phase(report, "moodbot_model"):
             mood_model, report["moodbot_init_s"] = ensure_moodbot(work / "moodbot-init.log")
-        with phase(report, "nlu"):
-            bench_nlu(report, mood_model, args.quick)
         if args.with_train:
             with phase(report, "train"):
                 bench_train(report, work)
-        with phase(report, "ours"):
-            bench_ours(report, levels, work)
-        with phase(report, "moodbot"):
-            bench_moodbot(report, mood_model, levels, work)
+        texts = held_out_texts(QUICK_NLU_EXAMPLES if args.quick else None)
+        levels = QUICK_LEVELS if args.quick else LEVELS
+        run_all(Bench(report, levels, texts, work, model, mood_model))
     finish_report(report, started)
     write_outputs(report)
     print()

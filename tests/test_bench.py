@@ -127,6 +127,7 @@ def test_report_json_shape() -> None:
         "quick",
         "duration_s",
         "machine",
+        "model",
         "load_average",
         "turns_per_conversation",
         "nlu",
