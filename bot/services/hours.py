@@ -25,7 +25,7 @@ def is_working_day(day: dt.date) -> bool:
     """True on Chinese working days (holidays and 调休 included where known)."""
     try:
         return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
+    except NotImplementedError:  # chinesecalendar's signal for a year it has no data for
         if day.year not in _warned_years:
             _warned_years.add(day.year)
             logger.warning(
