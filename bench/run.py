@@ -20,6 +20,7 @@ import math
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,7 +42,7 @@ QUICK_LEVELS = (1, 10)
 QUICK_NLU_EXAMPLES = 100
 NLU_WARMUP = 10
 REQUEST_TIMEOUT_S = 60.0
-SCENARIO_TIMEOUT_S = 180.0
+SCENARIO_TIMEOUT_S = 240.0
 SAMPLE_INTERVAL_S = 0.25
 SERVER_START_TIMEOUT_S = 420.0
 STOP_ROUNDS = 30
@@ -372,6 +373,26 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """(busy CPU seconds of the whole machine, CPU seconds of this process + reaped children)."""
+    busy = 0.0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+        busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    own = sum(os.times()[:4])
+    return busy, own
+
+
+def other_cpu(
+    start: tuple[float, float], end: tuple[float, float], wall_s: float
+) -> dict[str, float]:
+    """CPU that processes other than this run used meanwhile (contention check)."""
+    other = max(0.0, (end[0] - start[0]) - (end[1] - start[1]))
+    capacity = wall_s * (os.cpu_count() or 1)
+    return {"cpu_s": round(other, 1), "share": round(other / capacity, 3) if capacity else 0.0}
+
+
 def model_info(model: Path) -> dict[str, Any]:
     """The model's path, size, modification time and the git commit of the tree."""
     head = subprocess.run(
@@ -544,7 +565,7 @@ def result_rows(report: dict[str, Any]) -> list[list[str]]:
         )
         rows.append(
             [
-                "NLU Agent.load s",
+                "NLU Agent.load s (during server start)",
                 _fmt(ours and ours["agent_load_s"]),
                 _fmt(mood and mood["agent_load_s"]),
                 _fmt((ratios.get("nlu") or {}).get("agent_load_s"), 2),
@@ -612,6 +633,7 @@ def render(report: dict[str, Any]) -> str:
     head = (
         f"PPA bench — {m['nproc']} × {m['cpu_model']}, {m['ram_gb']} GB RAM, Rasa {m['rasa']}; "
         f"load average {la['before'][0]:.2f} → {la['after'][0]:.2f}; "
+        f"other processes used {report['other_cpu']['share']:.0%} of the CPU; "
         f"{report['duration_s']:.0f} s{' (quick)' if report.get('quick') else ''}"
     )
     figures = format_table(["figure", "ours", "moodbot", "ours/moodbot"], result_rows(report))
@@ -665,7 +687,7 @@ def _draw(report: dict[str, Any], path: Path) -> None:
     left.set_ylabel("fraction of messages ≤ x")
     left.set_title("Full-turn latency over the REST webhook (and NLU parse)")
     left.grid(True, which="both", alpha=0.3)
-    left.legend(fontsize=7)
+    left.legend(fontsize=7, loc="lower right")
     names = [n for n in colours if n in report["load"].get("ours", {})]
     width = 0.38
     for offset, bot in ((-width / 2, "ours"), (width / 2, "moodbot")):
@@ -699,6 +721,7 @@ def new_report(quick: bool) -> dict[str, Any]:
         "machine": machine_info(),
         "model": {},
         "load_average": {"before": list(os.getloadavg()), "after": []},
+        "other_cpu": {"cpu_s": 0.0, "share": 0.0},
         "turns_per_conversation": {"ours": len(INTAKE_TURNS), "moodbot": 0},
         "nlu": {},
         "load": {},
@@ -712,10 +735,14 @@ def new_report(quick: bool) -> dict[str, Any]:
     }
 
 
-def finish_report(report: dict[str, Any], started: float) -> dict[str, Any]:
-    """Fill in the derived parts: duration, load average, ratios, targets."""
+def finish_report(
+    report: dict[str, Any], started: float, cpu_start: tuple[float, float] | None = None
+) -> dict[str, Any]:
+    """Fill in the derived parts: duration, load, other processes' CPU, ratios, targets."""
     report["duration_s"] = round(time.perf_counter() - started, 1)
     report["load_average"]["after"] = list(os.getloadavg())
+    if cpu_start is not None:
+        report["other_cpu"] = other_cpu(cpu_start, cpu_seconds(), report["duration_s"])
     report["ratios"] = compute_ratios(report)
     report["targets"] = evaluate_targets(report)
     return report
@@ -888,6 +915,10 @@ def workdir() -> Iterator[Path]:
             keep_logs(path)
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every benchmark, print the tables, write results/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -899,11 +930,12 @@ def main(argv: list[str] | None = None) -> int:
     if not MODEL.exists():
         print(f"no model at {MODEL}: run `make train` first", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the servers on SIGTERM too
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     from bench.moodbot import ensure_moodbot
 
-    started = time.perf_counter()
+    started, cpu_start = time.perf_counter(), cpu_seconds()
     report = new_report(args.quick)
     with workdir() as work:
         model = work / MODEL.name  # a copy: a concurrent `make train` may replace the file
@@ -918,7 +950,7 @@ def main(argv: list[str] | None = None) -> int:
         texts = held_out_texts(QUICK_NLU_EXAMPLES if args.quick else None)
         levels = QUICK_LEVELS if args.quick else LEVELS
         run_all(Bench(report, levels, texts, work, model, mood_model))
-    finish_report(report, started)
+    finish_report(report, started, cpu_start)
     write_outputs(report)
     print()
     print(render(report))

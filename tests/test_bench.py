@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
@@ -18,6 +19,7 @@ from bench.run import (
     format_table,
     latency_summary,
     new_report,
+    other_cpu,
     percentile,
     ratio,
     render,
@@ -129,6 +131,7 @@ def test_report_json_shape() -> None:
         "machine",
         "model",
         "load_average",
+        "other_cpu",
         "turns_per_conversation",
         "nlu",
         "load",
@@ -145,6 +148,13 @@ def test_report_json_shape() -> None:
     assert len(report["load_average"]["after"]) == 3
     assert report["turns_per_conversation"]["ours"] == len(INTAKE_TURNS) == 13
     assert json.loads(json.dumps(report, ensure_ascii=False)) == report
+
+
+def test_other_cpu_subtracts_our_own() -> None:
+    out = other_cpu((100.0, 10.0), (130.0, 30.0), wall_s=10.0)
+    assert out["cpu_s"] == 10.0  # 30 s busy, 20 s of it ours
+    assert out["share"] == pytest.approx(10.0 / (10.0 * (os.cpu_count() or 1)), abs=1e-3)
+    assert other_cpu((0.0, 0.0), (1.0, 2.0), 1.0)["cpu_s"] == 0.0  # never negative
 
 
 def test_ratios() -> None:
