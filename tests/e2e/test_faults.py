@@ -19,7 +19,9 @@ def test_action_server_down_then_back(stack):
     finally:
         stack.start_actions()
     # The conversation survived: the form is still there and goes on.
-    assert "公司" in texts(stack.say(sender, "张三"))  # the name is taken, the next question follows
+    assert "公司" in texts(
+        stack.say(sender, "张三")
+    )  # the name is taken, the next question follows
 
 
 def test_rasa_restart_mid_form_carries_on(stack):
