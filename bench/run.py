@@ -374,14 +374,23 @@ def machine_info() -> dict[str, Any]:
 
 
 def cpu_seconds() -> tuple[float, float]:
-    """(busy CPU seconds of the whole machine, CPU seconds of this process + reaped children)."""
+    """(busy CPU seconds of the whole machine, CPU seconds of this run and its children)."""
     busy = 0.0
     with contextlib.suppress(OSError, ValueError, IndexError):
         fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
         user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
         busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-    own = sum(os.times()[:4])
-    return busy, own
+    return busy, sum(os.times()[:4]) + live_children_cpu_s()
+
+
+def live_children_cpu_s() -> float:
+    """CPU seconds of this process's running descendants (and what they reaped)."""
+    ticks = 0
+    for pid in process_tree(os.getpid())[1:]:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def other_cpu(
@@ -729,7 +738,7 @@ def new_report(quick: bool) -> dict[str, Any]:
         "cases": None,
         "moodbot_init_s": None,
         "train_s": None,
-        "phases_s": {},
+        "phases": {},
         "ratios": {},
         "targets": [],
     }
@@ -894,14 +903,15 @@ def keep_logs(work: Path) -> None:
 
 @contextlib.contextmanager
 def phase(report: dict[str, Any], name: str) -> Iterator[None]:
-    """Time one phase of the run into ``report["phases_s"]``."""
-    start = time.perf_counter()
+    """Time one phase into ``report["phases"]``, with the CPU other processes took."""
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     try:
         yield
     finally:
         seconds = round(time.perf_counter() - start, 1)
-        report["phases_s"][name] = seconds
-        print(f"[{name}: {seconds:.0f} s]", flush=True)
+        other = other_cpu(cpu_start, cpu_seconds(), seconds)
+        report["phases"][name] = {"s": seconds, "other_cpu_share": other["share"]}
+        print(f"[{name}: {seconds:.0f} s; other processes {other['share']:.0%} CPU]", flush=True)
 
 
 @contextlib.contextmanager

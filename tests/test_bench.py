@@ -139,7 +139,7 @@ def test_report_json_shape() -> None:
         "cases",
         "moodbot_init_s",
         "train_s",
-        "phases_s",
+        "phases",
         "ratios",
         "targets",
     }
