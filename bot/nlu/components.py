@@ -52,7 +52,7 @@ class _InferenceComponent(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class TextNormaliser(GraphComponent):
+class TextNormaliser(_InferenceComponent):
     """Half-width, simplified, lower-case Latin, no spaces inside product names.
 
     Runs first, on training data and on every message, so everything after it sees
@@ -60,17 +60,8 @@ class TextNormaliser(GraphComponent):
     """
 
     def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
         self._fixer = SpacingFixer(default_vocabulary().product_terms())
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TextNormaliser:
-        return cls(config)
 
     def _normalise(self, message: Message) -> None:
         text = message.get(TEXT)
