@@ -17,13 +17,15 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
-from bot import resilience
+from bot import action_schema, resilience
 from bot.nlu.vocabulary import default_vocabulary
 from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
 
 # The Rasa server imports this module to load the model: make it resilient to a
-# missing action server there (see bot/resilience.py).
+# missing action server there (bot/resilience.py) and stop it rebuilding the
+# action-response schema validator on every custom action (bot/action_schema.py).
 resilience.install()
+action_schema.install()
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
 RULE_TYPES = {"phone", "email", "case_id", "version", "error_code", "severity", "region"}
