@@ -1,4 +1,4 @@
-"""The benchmark's pure helpers: percentiles, tables, targets, the JSON shape (no servers)."""
+"""The benchmark's helpers: percentiles, tables, targets, JSON shape, the load driver."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from bench.run import (
     INTAKE_TURNS,
     LoadResult,
+    Scenario,
     check_cases,
     compute_ratios,
     evaluate_targets,
@@ -21,9 +22,12 @@ from bench.run import (
     new_report,
     other_cpu,
     percentile,
+    rasa_peak_mb,
     ratio,
     render,
+    run_load,
     scenario_name,
+    server_for,
 )
 
 
@@ -127,6 +131,7 @@ def test_report_json_shape() -> None:
         "schema",
         "started_at",
         "quick",
+        "profile",
         "duration_s",
         "machine",
         "model",
@@ -192,3 +197,71 @@ def test_render_has_every_section() -> None:
     assert "NLU parse p50/p95/p99 ms" in text and "concurrent_50 msg/s" in text
     assert "rasa RSS after warm-up MB" in text and "actions RSS peak under load MB" in text
     assert "MISS" in text and "PASS" in text and "cases: 1/1" in text
+
+
+def test_round_robin_spreads_each_conversation_over_every_server() -> None:
+    urls = ["a", "b"]
+    assert [server_for(urls, 0, t) for t in range(4)] == ["a", "b", "a", "b"]
+    assert [server_for(urls, 1, t) for t in range(2)] == ["b", "a"]
+    assert {server_for(["only"], c, t) for c in range(3) for t in range(3)} == {"only"}
+
+
+def test_rasa_peak_is_the_highest_rasa_process() -> None:
+    mem = {"warm_rss": 900.0, "peak_load_rss": 1000.0, "after_rss": 950.0}
+    memory = {
+        "rasa": mem,
+        "rasa2": {**mem, "peak_load_rss": 1400.0},
+        "actions": {**mem, "warm_rss": 9e9},
+    }
+    assert rasa_peak_mb(memory) == 1400.0
+    assert rasa_peak_mb({}) is None
+
+
+def test_paced_50_targets_are_reported() -> None:
+    report = _report()
+    report["load"]["ours"]["paced_50"] = _scenario(50, 700.0, 26.0)
+    status = {t["target"]: t["status"] for t in evaluate_targets(report)}
+    assert status["paced_50 p95 (ms)"] == "PASS"
+    assert status["paced_50 throughput (msg/s)"] == "PASS"
+    assert status["concurrent_50 p95 (ms)"] == "MISS"
+
+
+async def test_run_load_paces_and_alternates_over_real_http() -> None:
+    """Two real HTTP servers: every message answered, order kept, both servers used."""
+    from aiohttp import web
+
+    seen: dict[str, list[tuple[str, str]]] = {}
+
+    def app_for(name: str) -> web.Application:
+        async def webhook(request: web.Request) -> web.Response:
+            body = await request.json()
+            seen.setdefault(body["sender"], []).append((name, body["message"]))
+            return web.json_response([{"text": "ok"}])
+
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", webhook)
+        return app
+
+    runners, urls = [], []
+    for name in ("one", "two"):
+        runner = web.AppRunner(app_for(name))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runners.append(runner)
+        urls.append(f"http://127.0.0.1:{port}/webhooks/rest/webhook")
+    try:
+        turns = ["一", "二", "三"]
+        start = time.perf_counter()
+        result = await run_load(urls, turns, Scenario("paced_4", 4, 0.2), "t")
+        wall = time.perf_counter() - start
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+    assert result.errors == [] and len(result.latencies_ms) == 12
+    assert sorted(seen) == result.senders
+    for got in seen.values():
+        assert [text for _, text in got] == turns  # order kept
+        assert {server for server, _ in got} == {"one", "two"}  # no affinity
+    assert wall >= 2 * 0.2  # two pauses between three turns

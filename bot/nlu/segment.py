@@ -9,6 +9,7 @@ the Chinese text between them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -68,7 +69,15 @@ class Segmenter:
 
     @classmethod
     def load(cls, directory: Path) -> Segmenter:
-        """Read a segmenter written by :meth:`save`."""
+        """Read a segmenter written by :meth:`save` (shared when the files are equal)."""
         words = (directory / "dictionary.txt").read_text("utf-8").splitlines()
         terms = (directory / "latin_terms.txt").read_text("utf-8").splitlines()
-        return cls([w for w in words if w], [t for t in terms if t])
+        return _shared(tuple(w for w in words if w), tuple(t for t in terms if t))
+
+
+@functools.lru_cache(maxsize=4)
+def _shared(words: tuple[str, ...], terms: tuple[str, ...]) -> Segmenter:
+    # Rasa loads the spaCy pipeline once per graph node that uses it (twice for
+    # SpacyNLP); each jieba dictionary costs ≈ 40 MB, so equal ones are shared.
+    # A Segmenter is never changed after construction.
+    return Segmenter(list(words), list(terms))

@@ -29,7 +29,14 @@ class PPATokenizer:
 
     def __init__(self, vocab: Vocab, segmenter: Segmenter | None = None) -> None:
         self.vocab = vocab
-        self.segmenter = segmenter or default_vocabulary().segmenter()
+        self._segmenter = segmenter  # from_disk sets it when loading a saved pipeline
+
+    @property
+    def segmenter(self) -> Segmenter:
+        """The segmenter; built from the catalogue only if none was given or loaded."""
+        if self._segmenter is None:
+            self._segmenter = default_vocabulary().segmenter()
+        return self._segmenter
 
     def __call__(self, text: str) -> Doc:
         pieces = self.segmenter.segment(text)
@@ -56,7 +63,7 @@ class PPATokenizer:
         self.segmenter.save(Path(path))
 
     def from_disk(self, path: Path, **_: Any) -> "PPATokenizer":
-        self.segmenter = Segmenter.load(Path(path))
+        self._segmenter = Segmenter.load(Path(path))
         return self
 
     def to_bytes(self, **_: Any) -> bytes:
