@@ -1,9 +1,11 @@
-"""The routes WeChat and Weibo share: health, URL verification, message push.
+"""What WeChat and Weibo share: routes, the deduplicated bot turn, the output channels.
 
 Both platforms verify a URL with a signed GET that must echo ``echostr``, push
 messages by POST, and give up on an answer after 5 s. Subclasses supply the request
-check and the push handling; this class turns refusals into their status codes and
-anything unexpected into the platform's "received, no reply" answer.
+check, the push parsing, the platform's message size and its API client (which has
+``send_texts(recipient, texts) -> bool`` and ``close()``); this module turns refusals
+into their status codes, anything unexpected into the platform's "received, no
+reply" answer, and runs each bot turn once however often the platform retries.
 """
 
 from __future__ import annotations
@@ -12,19 +14,60 @@ import abc
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import Refused, refusal
-from bot.channels.dedupe import ReplyCoordinator
+from bot.channels import Refused, mask_id, refusal
+from bot.channels.dedupe import Outcome, ReplyCoordinator
+from bot.channels.messages import Reaction, join_bot_messages, render_bot_message
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class PushCollector(CollectingOutputChannel):
+    """Collects a turn's messages; named after the channel for channel-specific responses."""
+
+    channel: ClassVar[str]
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name used by Rasa to pick response variations."""
+        return cls.channel
+
+
+class PushOutput(OutputChannel):
+    """Proactive messages through the platform's API (e.g. a reply that came too late)."""
+
+    channel: ClassVar[str]
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name used by Rasa to pick response variations."""
+        return cls.channel
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Flatten a message (buttons, images) into text and send it."""
+        text = render_bot_message(message)
+        if text:
+            await self.api.send_texts(recipient_id, [text])
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Send a text, split as the platform requires."""
+        await self.api.send_texts(recipient_id, [text])
 
 
 class PushInput(InputChannel, abc.ABC):
@@ -32,8 +75,58 @@ class PushInput(InputChannel, abc.ABC):
 
     coordinator: ReplyCoordinator
     api: Any
+    collector: ClassVar[type[PushCollector]]
     # The body the platform takes as "received, no reply, do not retry".
     no_reply = "success"
+
+    @abc.abstractmethod
+    def _split(self, text: str) -> list[str]:
+        """Cut a reply into the parts one platform message can hold."""
+
+    async def _answer(
+        self,
+        key: str,
+        sender_id: str,
+        reaction: Reaction,
+        on_new_message: OnNewMessage,
+        metadata: dict[str, Any],
+        message_id: str | None = None,
+    ) -> str | None:
+        """The passive reply: the fixed answer, or the bot's turn, run once per ``key``."""
+        if not reaction.ask_bot:
+            fixed = Outcome(self._split(reaction.text))
+
+            async def answer() -> Outcome:
+                return fixed
+
+            return await self.coordinator.reply(key, sender_id, answer)
+
+        async def turn() -> Outcome:
+            collector = self.collector()
+            message = UserMessage(
+                reaction.text,
+                collector,
+                sender_id,
+                input_channel=self.name(),
+                message_id=message_id,
+                metadata={k: v for k, v in metadata.items() if v},
+            )
+            try:
+                await on_new_message(message)
+            except Exception:
+                logger.exception(
+                    "%s: the bot failed on a message from %s", self.name(), mask_id(sender_id)
+                )
+            return Outcome(self._split(join_bot_messages(collector.messages)))
+
+        return await self.coordinator.reply(key, sender_id, turn)
+
+    async def _push(self, sender_id: str, parts: list[str]) -> None:
+        """Deliver a reply that missed the passive window through the API."""
+        if not await self.api.send_texts(sender_id, parts):
+            logger.error(
+                "%s: could not deliver a late reply to %s", self.name(), mask_id(sender_id)
+            )
 
     @abc.abstractmethod
     def _check_request(self, request: Request) -> None:

@@ -25,10 +25,8 @@ from http import HTTPStatus
 from typing import Any
 
 from rasa.core.channels.channel import (
-    CollectingOutputChannel,
     InputChannel,
     OutputChannel,
-    UserMessage,
 )
 from sanic import response
 from sanic.request import Request
@@ -51,16 +49,14 @@ from bot.channels.config import (
     checked_credentials,
     float_setting,
 )
-from bot.channels.dedupe import DedupeStore, Outcome, ReplyCoordinator
+from bot.channels.dedupe import DedupeStore, ReplyCoordinator
 from bot.channels.messages import (
     ChannelTexts,
     Reaction,
-    join_bot_messages,
     load_texts,
-    render_bot_message,
     user_text,
 )
-from bot.channels.push import OnNewMessage, PushInput
+from bot.channels.push import OnNewMessage, PushCollector, PushInput, PushOutput
 from bot.channels.wechat_api import WeChatAPIClient, split_utf8
 from bot.channels.wechat_crypto import (
     InvalidAppIdError,
@@ -79,35 +75,16 @@ UNREADABLE_TYPES = frozenset({"image", "location", "link", "video", "shortvideo"
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
-class WeChatCollector(CollectingOutputChannel):
-    """Collects a turn's messages; named ``wechat`` for channel-specific responses."""
+class WeChatCollector(PushCollector):
+    """Collects a turn's messages for the passive reply."""
 
-    @classmethod
-    def name(cls) -> str:
-        """Channel name used by Rasa to pick response variations."""
-        return "wechat"
+    channel = "wechat"
 
 
-class WeChatOutput(OutputChannel):
-    """Sends bot messages through the customer-service API (proactive messages)."""
+class WeChatOutput(PushOutput):
+    """Sends bot messages through the customer-service API (split at 2048 bytes)."""
 
-    def __init__(self, api: WeChatAPIClient) -> None:
-        self.api = api
-
-    @classmethod
-    def name(cls) -> str:
-        """Channel name used by Rasa to pick response variations."""
-        return "wechat"
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Flatten a message (buttons, images) into text and send it."""
-        text = render_bot_message(message)
-        if text:
-            await self.api.send_text(recipient_id, text)
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send a text, split at 2048 bytes."""
-        await self.api.send_text(recipient_id, text)
+    channel = "wechat"
 
 
 def _parse(body: bytes) -> dict[str, str]:
@@ -136,6 +113,7 @@ class WeChatInput(PushInput):
     """
 
     no_reply = NO_REPLY
+    collector = WeChatCollector
 
     @classmethod
     def name(cls) -> str:
@@ -307,56 +285,18 @@ class WeChatInput(PushInput):
         )
         if reaction is None:
             return None
-        if not reaction.ask_bot:
-            fixed = Outcome(split_utf8(reaction.text))
-
-            async def answer() -> Outcome:
-                return fixed
-
-            return await self.coordinator.reply(key, openid, answer)
-
         metadata = {
-            name: fields[field]
+            name: fields.get(field)
             for name, field in (
                 ("msg_id", "MsgId"),
                 ("create_time", "CreateTime"),
                 ("msg_type", "MsgType"),
                 ("event_key", "EventKey"),
             )
-            if fields.get(field)
         }
-
-        async def turn() -> Outcome:
-            return await self._run_turn(
-                on_new_message, reaction.text, openid, fields.get("MsgId"), metadata
-            )
-
-        return await self.coordinator.reply(key, openid, turn)
-
-    async def _run_turn(
-        self,
-        on_new_message: OnNewMessage,
-        text: str,
-        openid: str,
-        msg_id: str | None,
-        metadata: dict[str, str],
-    ) -> Outcome:
-        """Run one bot turn and return its messages as passive-sized parts."""
-        collector = WeChatCollector()
-        message = UserMessage(
-            text,
-            collector,
-            openid,
-            input_channel=self.name(),
-            message_id=msg_id,
-            metadata=metadata,
+        return await self._answer(
+            key, openid, reaction, on_new_message, metadata, fields.get("MsgId")
         )
-        try:
-            await on_new_message(message)
-        except Exception:
-            logger.exception("wechat: the bot failed on a message from %s", mask_id(openid))
-        return Outcome(split_utf8(join_bot_messages(collector.messages)))
 
-    async def _push(self, openid: str, parts: list[str]) -> None:
-        if not await self.api.send_texts(openid, parts):
-            logger.error("wechat: could not deliver a late reply to %s", mask_id(openid))
+    def _split(self, text: str) -> list[str]:
+        return split_utf8(text)

@@ -25,10 +25,8 @@ from urllib.parse import quote
 
 import aiohttp
 from rasa.core.channels.channel import (
-    CollectingOutputChannel,
     InputChannel,
     OutputChannel,
-    UserMessage,
 )
 from sanic import response
 from sanic.request import Request
@@ -46,17 +44,15 @@ from bot.channels.config import (
     checked_credentials,
     float_setting,
 )
-from bot.channels.dedupe import DedupeStore, Outcome, ReplyCoordinator
+from bot.channels.dedupe import DedupeStore, ReplyCoordinator
 from bot.channels.messages import (
     ChannelTexts,
     Reaction,
-    join_bot_messages,
     load_texts,
-    render_bot_message,
     split_text,
     user_text,
 )
-from bot.channels.push import OnNewMessage, PushInput
+from bot.channels.push import OnNewMessage, PushCollector, PushInput, PushOutput
 from bot.channels.wechat_crypto import check_signature
 
 logger = logging.getLogger(__name__)
@@ -165,35 +161,16 @@ class WeiboAPIClient:
         return False
 
 
-class WeiboCollector(CollectingOutputChannel):
-    """Collects a turn's messages; named ``weibo`` for channel-specific responses."""
+class WeiboCollector(PushCollector):
+    """Collects a turn's messages for the passive reply."""
 
-    @classmethod
-    def name(cls) -> str:
-        """Channel name used by Rasa to pick response variations."""
-        return "weibo"
+    channel = "weibo"
 
 
-class WeiboOutput(OutputChannel):
-    """Sends bot messages through the fan-service API (proactive messages)."""
+class WeiboOutput(PushOutput):
+    """Sends bot messages through the fan-service API (split under 300 characters)."""
 
-    def __init__(self, api: WeiboAPIClient) -> None:
-        self.api = api
-
-    @classmethod
-    def name(cls) -> str:
-        """Channel name used by Rasa to pick response variations."""
-        return "weibo"
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Flatten a message (buttons, images) into text and send it."""
-        text = render_bot_message(message)
-        if text:
-            await self.api.send_texts(recipient_id, [text])
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send a text, split under 300 characters."""
-        await self.api.send_texts(recipient_id, [text])
+    channel = "weibo"
 
 
 def _parse(body: bytes) -> dict[str, Any]:
@@ -229,6 +206,7 @@ class WeiboInput(PushInput):
     """
 
     no_reply = NO_REPLY
+    collector = WeiboCollector
 
     @classmethod
     def name(cls) -> str:
@@ -347,43 +325,8 @@ class WeiboInput(PushInput):
         )
         if reaction is None:
             return None
-        if not reaction.ask_bot:
-            fixed = Outcome(split_weibo(reaction.text))
-
-            async def answer() -> Outcome:
-                return fixed
-
-            return await self.coordinator.reply(key, sender_id, answer)
-
         metadata = {"created_at": push.get("created_at"), "msg_type": push.get("type")}
+        return await self._answer(key, sender_id, reaction, on_new_message, metadata)
 
-        async def turn() -> Outcome:
-            return await self._run_turn(on_new_message, reaction.text, sender_id, metadata)
-
-        return await self.coordinator.reply(key, sender_id, turn)
-
-    async def _run_turn(
-        self,
-        on_new_message: OnNewMessage,
-        text: str,
-        sender_id: str,
-        metadata: dict[str, Any],
-    ) -> Outcome:
-        """Run one bot turn and return its messages as passive-sized parts."""
-        collector = WeiboCollector()
-        message = UserMessage(
-            text,
-            collector,
-            sender_id,
-            input_channel=self.name(),
-            metadata={k: v for k, v in metadata.items() if v},
-        )
-        try:
-            await on_new_message(message)
-        except Exception:
-            logger.exception("weibo: the bot failed on a message from %s", mask_id(sender_id))
-        return Outcome(split_weibo(join_bot_messages(collector.messages)))
-
-    async def _push(self, sender_id: str, parts: list[str]) -> None:
-        if not await self.api.send_texts(sender_id, parts):
-            logger.error("weibo: could not deliver a late reply to %s", mask_id(sender_id))
+    def _split(self, text: str) -> list[str]:
+        return split_weibo(text)
