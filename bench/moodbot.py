@@ -111,8 +111,12 @@ class MoodbotServer:
     port: int
 
     @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def webhook(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
+        return f"{self.base_url}/webhooks/rest/webhook"
 
     def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
         """Block until the REST channel answers (or raise)."""

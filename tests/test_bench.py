@@ -102,7 +102,7 @@ def _scenario(conversations: int, p95: float, rate: float, errors: int = 0) -> d
 
 def _report() -> dict[str, Any]:
     report = new_report(quick=False)
-    nlu = {"agent_load_s": 5.0, "p50": 10.0, "p95": 20.0, "p99": 30.0, "latencies_ms": [10.0]}
+    nlu = {"server_start_s": 5.0, "p50": 10.0, "p95": 20.0, "p99": 30.0, "latencies_ms": [10.0]}
     report["nlu"] = {"ours": nlu, "moodbot": {**nlu, "p95": 10.0}}
     report["load"] = {
         "ours": {
