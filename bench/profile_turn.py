@@ -41,8 +41,8 @@ PARTS: tuple[tuple[str, str, str, str], ...] = (
         "RemoteAction",
         "_validate_action_result",
     ),
-    ("tracker store: retrieve", "bot.tracker_store", "ThreadedSQLTrackerStore", "_retrieve"),
-    ("tracker store: save", "bot.tracker_store", "ThreadedSQLTrackerStore", "save"),
+    ("tracker store: retrieve", "rasa.core.tracker_store", "SQLTrackerStore", "retrieve"),
+    ("tracker store: save", "rasa.core.tracker_store", "SQLTrackerStore", "save"),
     ("whole turn (handle_message)", "rasa.core.processor", "MessageProcessor", "handle_message"),
 )
 

@@ -138,11 +138,11 @@ def make_stack(
     if db_url is None:
         db_path = workdir / "ppa.db"
         db_url = f"sqlite:///{db_path}"
-        tracker = f'tracker_store:\n  type: bot.tracker_store.ThreadedSQLTrackerStore\n  dialect: "sqlite"\n  db: "{db_path}"\n'
+        tracker = f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db_path}"\n'
     else:
         u = make_url(db_url)
         tracker = (
-            "tracker_store:\n  type: bot.tracker_store.ThreadedSQLTrackerStore\n  dialect: postgresql\n"
+            "tracker_store:\n  type: SQL\n  dialect: postgresql\n"
             f"  url: {u.host}\n  port: {u.port}\n  db: {u.database}\n"
             f"  username: {u.username}\n"
         )
