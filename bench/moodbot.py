@@ -64,18 +64,7 @@ def ensure_moodbot(log: Path) -> tuple[Path, float | None]:
     MOOD_DIR.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix="moodbot-", dir=MOOD_DIR.parent))
     try:
-        start = time.perf_counter()
-        with open(log, "ab") as out:
-            subprocess.run(
-                [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", "."],
-                cwd=partial,
-                env=rasa_env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=True,
-                timeout=INIT_TIMEOUT_S,
-            )
-        seconds = time.perf_counter() - start
+        seconds = run_rasa(["init", "--no-prompt", "--init-dir", "."], partial, log, INIT_TIMEOUT_S)
         if moodbot_model(partial) is None:
             raise RuntimeError(f"rasa init trained no model (see {log})")
         shutil.rmtree(MOOD_DIR, ignore_errors=True)
@@ -89,16 +78,21 @@ def ensure_moodbot(log: Path) -> tuple[Path, float | None]:
 
 def train_seconds(project: Path, out_dir: Path, log: Path) -> float:
     """Wall time of ``rasa train --force`` for ``project`` into ``out_dir``."""
+    return run_rasa(["train", "--force", "--out", str(out_dir)], project, log, TRAIN_TIMEOUT_S)
+
+
+def run_rasa(args: list[str], cwd: Path, log: Path, timeout: float) -> float:
+    """Run ``rasa <args>`` in ``cwd`` (output appended to ``log``); its wall time in s."""
     start = time.perf_counter()
     with open(log, "ab") as out:
         subprocess.run(
-            [sys.executable, "-m", "rasa", "train", "--force", "--out", str(out_dir)],
-            cwd=project,
+            [sys.executable, "-m", "rasa", *args],
+            cwd=cwd,
             env=rasa_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
             check=True,
-            timeout=TRAIN_TIMEOUT_S,
+            timeout=timeout,
         )
     return time.perf_counter() - start
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.servers import free_port, intake_turns, make_stack
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"
 MODEL = ROOT / "models" / "ppa.tar.gz"
@@ -68,23 +70,9 @@ SERVER_START_TIMEOUT_S = 420.0
 STOP_ROUNDS = 30
 MAX_SAMPLES = int(4 * SCENARIO_TIMEOUT_S * len(SCENARIOS) / SAMPLE_INTERVAL_S)
 
-# The e2e suite's full case intake (tests/e2e/test_conversations.py: run_intake,
-# then the summary and the confirmation): 13 turns, one case opened.
-INTAKE_TURNS: tuple[str, ...] = (
-    "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！",
-    "张演示",
-    "演示科技有限公司",
-    "13800000001",
-    "PPA-DEMO-0001",
-    "FP7",
-    "单实例，没有做HA",
-    "没有",
-    "每次启动都会出现",
-    "机房断电后重启服务器",
-    "执行 db2start 就报错",
-    "好",
-    "确认",
-)
+# The e2e suite's full case intake, then accepting the suggested severity and
+# confirming the summary: 13 turns, one case opened.
+INTAKE_TURNS: tuple[str, ...] = (*intake_turns("张演示", "13800000001"), "好", "确认")
 
 # Targets (reported as PASS / MISS, never asserted).
 SEQ_P95_VS_MOODBOT = 1.3
@@ -124,11 +112,6 @@ def ratio(ours: float | None, theirs: float | None) -> float | None:
     if ours is None or theirs is None or theirs == 0:
         return None
     return round(ours / theirs, 3)
-
-
-def scenario_name(conversations: int) -> str:
-    """``sequential`` for one conversation, ``concurrent_N`` otherwise."""
-    return "sequential" if conversations == 1 else f"concurrent_{conversations}"
 
 
 def server_for(urls: Sequence[str], conversation: int, turn: int) -> str:
@@ -235,13 +218,7 @@ async def run_load(
 
 def status_kb(pid: int, key: str) -> int:
     """A ``kB`` field (VmRSS, VmHWM) of /proc/<pid>/status; 0 when gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+    return proc_field_kb(Path(f"/proc/{pid}/status"), key)
 
 
 def process_tree(root: int) -> list[int]:
@@ -400,7 +377,7 @@ def machine_info() -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    mem_gb = status_like_kb(Path("/proc/meminfo"), "MemTotal") / 1024 / 1024
+    mem_gb = proc_field_kb(Path("/proc/meminfo"), "MemTotal") / 1024 / 1024
     try:
         from rasa.version import __version__ as rasa_version
     except ImportError:
@@ -464,7 +441,7 @@ def model_info(model: Path) -> dict[str, Any]:
     }
 
 
-def status_like_kb(path: Path, key: str) -> int:
+def proc_field_kb(path: Path, key: str) -> int:
     """A ``key: N kB`` line of a /proc file; 0 when absent."""
     with contextlib.suppress(OSError, ValueError, IndexError):
         for line in path.read_text().splitlines():
@@ -931,8 +908,6 @@ def our_stack(bench: Bench) -> Iterator[tuple[Any, dict[str, int]]]:
     ``production``: two Rasa servers on one PostgreSQL (tracker and support store)
     and one Redis lock store, as in deploy/ (both started here, thrown away after).
     """
-    from tests.servers import free_port, make_stack
-
     if bench.profile == "embedded":
         stack = make_stack(bench.work / "ours", bench.model)
         yield stack, {"rasa": stack.rasa_port}
@@ -953,8 +928,6 @@ def our_stack(bench: Bench) -> Iterator[tuple[Any, dict[str, int]]]:
 
 def start_redis(log: Path) -> tuple[subprocess.Popen, int]:
     """A throwaway redis-server on a free loopback port (no persistence)."""
-    from tests.servers import free_port
-
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("the production profile needs redis-server (apt install redis-server)")

@@ -17,6 +17,26 @@ from sqlalchemy.engine import make_url
 from tests.model import ROOT
 
 
+def intake_turns(name: str, phone: str) -> list[str]:
+    """A full fault report (both stages), up to the severity question.
+
+    The e2e suite and the benchmark (which adds "好" and "确认") send these turns.
+    """
+    return [
+        "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！",
+        name,
+        "演示科技有限公司",
+        phone,
+        "PPA-DEMO-0001",
+        "FP7",
+        "单实例，没有做HA",
+        "没有",
+        "每次启动都会出现",
+        "机房断电后重启服务器",
+        "执行 db2start 就报错",
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -26,7 +26,6 @@ from bench.run import (
     ratio,
     render,
     run_load,
-    scenario_name,
     server_for,
 )
 
@@ -52,11 +51,6 @@ def test_latency_summary_and_ratio() -> None:
     assert latency_summary([])["p95"] == 0.0
     assert ratio(30.0, 20.0) == 1.5
     assert ratio(1.0, 0.0) is None and ratio(None, 1.0) is None
-
-
-def test_scenario_names() -> None:
-    assert scenario_name(1) == "sequential"
-    assert scenario_name(50) == "concurrent_50"
 
 
 def test_load_result_summary() -> None:
@@ -265,3 +259,11 @@ async def test_run_load_paces_and_alternates_over_real_http() -> None:
         assert [text for _, text in got] == turns  # order kept
         assert {server for server, _ in got} == {"one", "two"}  # no affinity
     assert wall >= 2 * 0.2  # two pauses between three turns
+
+
+def test_run_rasa_runs_the_cli_and_keeps_its_output(tmp_path) -> None:
+    from bench.moodbot import run_rasa
+
+    log = tmp_path / "rasa.log"
+    assert run_rasa(["--version"], tmp_path, log, timeout=300) > 0
+    assert "Rasa Version" in log.read_text()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.validators import normalise_case_id
+from tests.servers import intake_turns
 
 # Training the model (first run) and starting the servers take minutes.
 pytestmark = pytest.mark.timeout(1800)
@@ -30,20 +31,7 @@ def case_rows(db_url: str):
 def run_intake(stack, sender: str, name: str, phone: str):
     """A full fault report; returns every reply text in order."""
     said = []
-    turns = [
-        "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！",
-        name,
-        "演示科技有限公司",
-        phone,
-        "PPA-DEMO-0001",
-        "FP7",
-        "单实例，没有做HA",
-        "没有",
-        "每次启动都会出现",
-        "机房断电后重启服务器",
-        "执行 db2start 就报错",
-    ]
-    for turn in turns:
+    for turn in intake_turns(name, phone):
         said.append(texts(stack.say(sender, turn)))
     return said
 

@@ -18,10 +18,9 @@ def test_action_server_down_then_back(stack):
         assert "系统繁忙" in reply and "800-810-1818-5200" in reply
     finally:
         stack.start_actions()
-    # The conversation survived: the form is still there and goes on.
-    assert "公司" in texts(
-        stack.say(sender, "张三")
-    )  # the name is taken, the next question follows
+    # The conversation survived: the form is still there, takes the name and asks
+    # the next question.
+    assert "公司" in texts(stack.say(sender, "张三"))
 
 
 def test_rasa_restart_mid_form_carries_on(stack):
