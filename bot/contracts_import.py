@@ -48,6 +48,7 @@ class ImportError_:
     reason: str
 
     def __str__(self) -> str:
+        """``line N: reason``, as the CLI prints it."""
         return f"line {self.line}: {self.reason}"
 
 

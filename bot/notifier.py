@@ -59,6 +59,11 @@ class CaseNotifier:
         lease: float = 60.0,
         batch: int = 50,
     ) -> None:
+        """Deliver from ``outbox``, signing with ``secret``.
+
+        Retries back off from ``base_delay`` doubling up to ``max_delay`` seconds; a
+        claimed row is leased for ``lease`` seconds so two workers never send it twice.
+        """
         self._outbox = outbox
         self._secret = secret
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
