@@ -41,13 +41,13 @@ bench: setup train       ## latency / throughput / memory vs Rasa's moodbot (BEN
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: venv
-	$(PY) -m ruff check bot actions bench tests
-	$(PY) -m ruff format --check bot actions bench tests
-	$(PY) -m mypy bot actions
+	$(PY) -m ruff check bot actions bench harness tests
+	$(PY) -m ruff format --check bot actions bench harness tests
+	$(PY) -m mypy bot actions harness
 
 format: venv
-	$(PY) -m ruff format bot actions bench tests
-	$(PY) -m ruff check --fix bot actions bench tests
+	$(PY) -m ruff format bot actions bench harness tests
+	$(PY) -m ruff check --fix bot actions bench harness tests
 
 lock: venv               ## re-pin requirements.lock from requirements.in
 	.venv/bin/uv pip compile requirements.in --python-version 3.10 \

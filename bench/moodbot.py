@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import free_port, wait_http
+from harness.servers import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 MOOD_DIR = ROOT / "build" / "moodbot"
@@ -72,7 +72,8 @@ def ensure_moodbot(log: Path) -> tuple[Path, float | None]:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     model = moodbot_model()
-    assert model is not None
+    if model is None:
+        raise RuntimeError(f"no moodbot model under {MOOD_DIR} after rasa init")
     return model, seconds
 
 

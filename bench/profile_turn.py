@@ -23,7 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.run import INTAKE_TURNS, MODEL, format_table
+from bench.load import INTAKE_TURNS
+from bench.report import format_table
+from harness.model import MODEL
+from harness.servers import make_stack
 
 # (label, module, class, method) — the parts of a turn, outermost last.
 PARTS: tuple[tuple[str, str, str, str], ...] = (
@@ -126,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     from rasa.core.utils import AvailableEndpoints
 
     import bot.nlu.components  # noqa: F401  (our patches, as the Rasa server loads them)
-    from tests.servers import make_stack
 
     timings = Timings()
     with tempfile.TemporaryDirectory(prefix="ppa-profile-") as name:

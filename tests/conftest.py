@@ -7,7 +7,9 @@ select one backend with ``-k sqlite`` or ``-k postgresql``.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from bot.store import Database
 from bot.store.migrate import upgrade
-from tests.pg_server import pg_admin_url  # noqa: F401  (session fixture)
+from harness.pg_server import PgCluster, PgUnavailable
 
 BACKENDS = ("sqlite", "postgresql")
 _SAFE_NAME = re.compile(r"test_[0-9a-f]{32}")
@@ -27,6 +29,31 @@ _SAFE_NAME = re.compile(r"test_[0-9a-f]{32}")
 def sqlite_url(directory: Path) -> str:
     """A SQLite URL for a file in ``directory``."""
     return f"sqlite:///{directory / 'ppa-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A URL for a superuser on a PostgreSQL server that may create databases.
+
+    ``PPA_TEST_PG_URL`` (an admin URL, e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``)
+    when set, else a throwaway cluster for the session. When no server can be had the
+    PostgreSQL tests are skipped, unless ``PPA_REQUIRE_PG=1`` makes that a failure.
+    """
+    configured = os.environ.get("PPA_TEST_PG_URL")
+    if configured:
+        yield configured
+        return
+    try:
+        cluster = PgCluster().start()
+    except (PgUnavailable, OSError, subprocess.TimeoutExpired) as error:
+        reason = f"no PostgreSQL for tests: {error}"
+        if os.environ.get("PPA_REQUIRE_PG") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
 
 
 def _admin_execute(admin_url: str, sql: str) -> None:
@@ -87,6 +114,6 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The Rasa model, trained once per data change (``make test`` trains it first)."""
-    from tests.model import ensure_trained_model
+    from harness.model import ensure_trained_model
 
     return ensure_trained_model()

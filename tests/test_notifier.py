@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.notifier import SIGNATURE_HEADER, CaseNotifier, backoff
 from bot.store.repositories import CaseRepository, NewCase, OutboxRepository
-from tests.servers import free_port
+from harness.servers import free_port
 
 SECRET = "test-secret"
 

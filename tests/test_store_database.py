@@ -18,8 +18,8 @@ from bot.store import Database, StoreUnavailable
 from bot.store import models as m
 from bot.store.database import DEFAULT_BUSY_TIMEOUT_S, to_async_url, to_sync_url
 from bot.store.repositories import ContractRepository
+from harness.servers import free_port
 from tests.conftest import sqlite_url
-from tests.pg_server import _free_port
 
 
 def _now() -> datetime:
@@ -176,7 +176,7 @@ async def test_concurrent_writers_wait_instead_of_failing(db: Database) -> None:
 
 
 async def test_closed_postgres_port_is_unavailable() -> None:
-    database = Database(f"postgresql://postgres@127.0.0.1:{_free_port()}/ppa")
+    database = Database(f"postgresql://postgres@127.0.0.1:{free_port()}/ppa")
     with pytest.raises(StoreUnavailable):
         await ContractRepository(database).get("PPA-1")
     await database.dispose()

@@ -13,7 +13,7 @@ from bot.store import StoreUnavailable
 from bot.store.database import to_async_url, to_sync_url
 from bot.store.migrate import VERSION_TABLE, current_revision, downgrade, upgrade
 from bot.store.models import metadata
-from tests.pg_server import _free_port
+from harness.servers import free_port
 
 PPA_TABLES = {
     "ppa_customers",
@@ -88,6 +88,6 @@ def test_concurrent_upgrades_do_not_collide(blank_db_url: str) -> None:
 
 def test_unreachable_database_raises_store_unavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(StoreUnavailable):
-        upgrade(f"postgresql://postgres@127.0.0.1:{_free_port()}/nothing")
+        upgrade(f"postgresql://postgres@127.0.0.1:{free_port()}/nothing")
     with pytest.raises(StoreUnavailable):
         upgrade(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'ppa.db'}")

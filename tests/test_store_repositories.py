@@ -27,7 +27,7 @@ from bot.store.repositories import (
     OutboxRepository,
     UpsertResult,
 )
-from tests.pg_server import _free_port
+from harness.servers import free_port
 
 CASE_ID = re.compile(r"PMR-\d{6}-\d{4}")
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
@@ -375,7 +375,7 @@ async def test_bad_new_case_is_refused(db: Database, changes: dict[str, Any]) ->
 
 
 async def test_case_store_unavailable() -> None:
-    database = Database(f"postgresql://postgres@127.0.0.1:{_free_port()}/ppa")
+    database = Database(f"postgresql://postgres@127.0.0.1:{free_port()}/ppa")
     with pytest.raises(StoreUnavailable):
         await CaseRepository(database).open(new_case())
     await database.dispose()

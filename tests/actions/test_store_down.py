@@ -9,9 +9,9 @@ from sqlalchemy import select
 import actions.context as context
 from actions.intake import ActionOpenCase
 from bot.store import models as m
+from harness.servers import free_port
 from tests.actions.helpers import DOMAIN, tracker
 from tests.actions.test_actions import INTAKE
-from tests.servers import free_port
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.model import ROOT
+from harness.model import ROOT
 
 # Training the model (first run) and starting the servers take minutes.
 pytestmark = pytest.mark.timeout(1800)

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.servers import make_stack
+from harness.servers import make_stack
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.validators import normalise_case_id
-from tests.servers import intake_turns
+from harness.servers import intake_turns
 
 # Training the model (first run) and starting the servers take minutes.
 pytestmark = pytest.mark.timeout(1800)

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from harness.servers import free_port, make_stack
 from tests.e2e.test_conversations import case_rows, texts
-from tests.servers import free_port, make_stack
 
 pytestmark = pytest.mark.timeout(1800)
 

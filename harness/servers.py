@@ -1,4 +1,4 @@
-"""Start the real action server and Rasa server for end-to-end tests."""
+"""Start the real action server and Rasa server(s) (end-to-end tests, the benchmark)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tests.model import ROOT
+from harness.model import ROOT
 
 
 def intake_turns(name: str, phone: str) -> list[str]:
@@ -38,18 +38,20 @@ def intake_turns(name: str, phone: str) -> list[str]:
 
 
 def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    """Block until ``url`` answers below 500; raise when ``proc`` exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310  (our http URL)
                 if resp.status < 500:
                     return
         except OSError:
@@ -59,7 +61,7 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 
 @dataclass
 class Stack:
-    """A running action server + Rasa server on one fresh SQLite database."""
+    """An action server + Rasa server(s) on one fresh database (SQLite or PostgreSQL)."""
 
     workdir: Path
     db_url: str
@@ -72,9 +74,11 @@ class Stack:
 
     @property
     def webhook(self) -> str:
+        """The first Rasa server's REST webhook URL."""
         return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
 
     def start_actions(self) -> None:
+        """Start the action server and wait until it answers."""
         with open(self.workdir / "actions.log", "ab") as log:  # Popen keeps its own copy
             proc = subprocess.Popen(
                 [
@@ -94,27 +98,32 @@ class Stack:
         self.procs["actions"] = proc
         wait_http(f"http://127.0.0.1:{self.action_port}/health", 90, proc)
 
+    def rasa_command(self, port: int) -> list[str]:
+        """The Rasa server's command line (the one place it is spelled out)."""
+        return [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(self.model),
+            "--endpoints",
+            str(self.workdir / "endpoints.yml"),
+            "--credentials",
+            str(self.workdir / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *self.rasa_args,
+        ]
+
     def start_rasa(self, name: str = "rasa", port: int | None = None) -> None:
+        """Start a Rasa server (``name`` for its process and log) and wait until it answers."""
         port = port or self.rasa_port
         with open(self.workdir / f"{name}.log", "ab") as log:  # Popen keeps its own copy
             proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "rasa",
-                    "run",
-                    "--model",
-                    str(self.model),
-                    "--endpoints",
-                    str(self.workdir / "endpoints.yml"),
-                    "--credentials",
-                    str(self.workdir / "credentials.yml"),
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    *self.rasa_args,
-                ],
+                self.rasa_command(port),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -124,6 +133,7 @@ class Stack:
         wait_http(f"http://127.0.0.1:{port}/webhooks/rest/", 240, proc)
 
     def stop(self, name: str) -> None:
+        """Terminate (then kill) one server; nothing when it is not running."""
         proc = self.procs.pop(name, None)
         if proc is not None:
             proc.terminate()
@@ -133,14 +143,16 @@ class Stack:
                 proc.kill()
 
     def stop_all(self) -> None:
+        """Stop every server."""
         for name in list(self.procs):
             self.stop(name)
 
     def say(self, sender: str, text: str, port: int | None = None) -> list[dict]:
+        """Send one message over the REST webhook; the bot's replies."""
         url = f"http://127.0.0.1:{port or self.rasa_port}/webhooks/rest/webhook"
         body = json.dumps({"sender": sender, "message": text}).encode()
         req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=60) as resp:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310  (our http URL)
             return json.loads(resp.read())
 
 

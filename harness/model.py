@@ -1,4 +1,4 @@
-"""The test suite's single training step.
+"""The trained model's path, and the test suite's single training step.
 
 ``rasa train`` fingerprints the config, domain and data: when ``models/ppa.tar.gz``
 matches them it is reused, so the suite trains at most once per data change.
@@ -25,5 +25,6 @@ def ensure_trained_model() -> Path:
         check=True,
         env=env,
     )
-    assert MODEL.exists(), "rasa train produced no model"
+    if not MODEL.exists():
+        raise RuntimeError("rasa train produced no model")
     return MODEL

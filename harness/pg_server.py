@@ -1,11 +1,10 @@
-"""A throwaway PostgreSQL server for the test session.
+"""A throwaway PostgreSQL server (the test session's, the production bench profile's).
 
-``PPA_TEST_PG_URL`` (an admin URL, e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``)
-is used when set. Otherwise a cluster is created with ``initdb`` in a temporary directory,
-started with ``pg_ctl`` on a free loopback port with trust authentication, and removed at
-the end of the session. PostgreSQL refuses to run as root, so as root the binaries run as
-the ``postgres`` user through ``runuser``. When no server can be had the PostgreSQL tests
-are skipped, unless ``PPA_REQUIRE_PG=1`` makes that a failure.
+A cluster is created with ``initdb`` in a temporary directory, started with ``pg_ctl``
+on a free loopback port with trust authentication, and removed by ``stop``. PostgreSQL
+refuses to run as root, so as root the binaries run as the ``postgres`` user through
+``runuser``. The test suite's ``pg_admin_url`` fixture (``tests/conftest.py``) uses one
+unless ``PPA_TEST_PG_URL`` names a server.
 """
 
 from __future__ import annotations
@@ -13,13 +12,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from harness.servers import free_port
 
 ADMIN_USER = "postgres"
 SERVER_USER = "postgres"
@@ -30,17 +27,11 @@ class PgUnavailable(RuntimeError):
     """No PostgreSQL server can be started here."""
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class PgCluster:
     """An ``initdb`` cluster in a temporary directory, started and stopped with ``pg_ctl``."""
 
     def __init__(self) -> None:
+        """Find the binaries and pick a data directory and port (nothing started yet)."""
         self._runas: list[str] = []
         self._owner: pwd.struct_passwd | None = None
         if os.getuid() == 0:
@@ -59,7 +50,7 @@ class PgCluster:
         if self._owner is not None:
             os.chown(self.root, self._owner.pw_uid, self._owner.pw_gid)
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://{ADMIN_USER}@127.0.0.1:{self.port}/postgres"
 
     @staticmethod
@@ -86,7 +77,7 @@ class PgCluster:
             )
 
     def start(self) -> PgCluster:
-        """initdb and start; raises PgUnavailable with the server's own words on failure."""
+        """Run initdb, then start; raises PgUnavailable with the server's own words on failure."""
         try:
             self._start()
         except BaseException:
@@ -126,23 +117,3 @@ class PgCluster:
             pass
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def pg_admin_url() -> Iterator[str]:
-    """A URL for a superuser on a PostgreSQL server that may create databases."""
-    configured = os.environ.get("PPA_TEST_PG_URL")
-    if configured:
-        yield configured
-        return
-    try:
-        cluster = PgCluster().start()
-    except (PgUnavailable, OSError, subprocess.TimeoutExpired) as error:
-        reason = f"no PostgreSQL for tests: {error}"
-        if os.environ.get("PPA_REQUIRE_PG") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield cluster.url
-    finally:
-        cluster.stop()

@@ -1,0 +1,105 @@
+"""The benchmark's targets, each PASS / MISS (n/a when not measured), never asserted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SEQ_P95_VS_MOODBOT = 1.3
+SEQ_P95_MAX_MS = 150.0
+C50_P95_MAX_MS = 1000.0
+C50_MIN_MSGS_S = 25.0
+C50_SCENARIOS = ("concurrent_50", "paced_50")
+RASA_RSS_MAX_MB = 1536.0
+
+
+def rasa_peak_mb(memory: dict[str, dict[str, float]]) -> float | None:
+    """The highest RSS any one Rasa server process reached (None when not measured)."""
+    peaks = [
+        max(m["peak_load_rss"], m["warm_rss"], m["after_rss"])
+        for proc, m in memory.items()
+        if proc.startswith("rasa")
+    ]
+    return max(peaks) if peaks else None
+
+
+def _target(name: str, measured: float | None, limit: str, ok: bool | None) -> dict[str, Any]:
+    status = "n/a" if ok is None else ("PASS" if ok else "MISS")
+    return {"target": name, "measured": measured, "limit": limit, "status": status}
+
+
+def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's targets, each PASS / MISS (n/a when not measured)."""
+    ours, mood = report["load"].get("ours", {}), report["load"].get("moodbot", {})
+    seq, mseq = ours.get("sequential"), mood.get("sequential")
+    out = []
+    if seq and mseq:
+        limit = SEQ_P95_VS_MOODBOT * mseq["p95"]
+        out.append(
+            _target(
+                "sequential p95 vs moodbot (ms)", seq["p95"], f"≤ {limit:.1f}", seq["p95"] <= limit
+            )
+        )
+    else:
+        out.append(
+            _target(
+                "sequential p95 vs moodbot (ms)", None, f"≤ {SEQ_P95_VS_MOODBOT} × moodbot", None
+            )
+        )
+    out.append(
+        _target(
+            "sequential p95 (ms)",
+            seq["p95"] if seq else None,
+            f"≤ {SEQ_P95_MAX_MS:.0f}",
+            seq["p95"] <= SEQ_P95_MAX_MS if seq else None,
+        )
+    )
+    for name in sorted(ours, key=lambda n: ours[n]["conversations"]):
+        theirs = mood.get(name)
+        mine = ours[name]["throughput_msgs_s"]
+        out.append(
+            _target(
+                f"{name} throughput vs moodbot (msg/s)",
+                mine,
+                f"≥ {theirs['throughput_msgs_s']:.1f}" if theirs else "≥ moodbot",
+                mine >= theirs["throughput_msgs_s"] if theirs else None,
+            )
+        )
+    for name in C50_SCENARIOS:
+        c50 = ours.get(name)
+        out.append(
+            _target(
+                f"{name} p95 (ms)",
+                c50["p95"] if c50 else None,
+                f"≤ {C50_P95_MAX_MS:.0f}",
+                c50["p95"] <= C50_P95_MAX_MS if c50 else None,
+            )
+        )
+        out.append(
+            _target(
+                f"{name} throughput (msg/s)",
+                c50["throughput_msgs_s"] if c50 else None,
+                f"≥ {C50_MIN_MSGS_S:.0f}",
+                c50["throughput_msgs_s"] >= C50_MIN_MSGS_S if c50 else None,
+            )
+        )
+    errors = sum(s["errors"] for s in ours.values()) if ours else None
+    out.append(_target("errors (all scenarios)", errors, "= 0", errors == 0 if ours else None))
+    peak = rasa_peak_mb(report["memory_mb"].get("ours", {}))
+    out.append(
+        _target(
+            "Rasa server RSS, peak (MB)",
+            peak,
+            f"≤ {RASA_RSS_MAX_MB:.0f}",
+            peak <= RASA_RSS_MAX_MB if peak is not None else None,
+        )
+    )
+    cases = report.get("cases")
+    out.append(
+        _target(
+            "intakes with exactly one case",
+            cases["exactly_one"] if cases else None,
+            f"= {cases['intakes']}" if cases else "= intakes",
+            cases["exactly_one"] == cases["intakes"] if cases else None,
+        )
+    )
+    return out
