@@ -9,7 +9,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import channel_of, entity_values, form_answer, latest_intent, services
+from actions.context import (
+    channel_of,
+    entity_values,
+    first,
+    form_answer,
+    latest_intent,
+    services,
+)
 from bot.replies import render
 from bot.services.cases import Access
 from bot.store import StoreUnavailable
@@ -28,9 +35,7 @@ class ActionCaseIntent(Action):
         intent, _ = latest_intent(tracker)
         action = "escalate" if intent == "escalate_case" else "status"
         events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
-        case_id = (entity_values(tracker, "case_id") or [None])[0] or tracker.get_slot(
-            "last_case_id"
-        )
+        case_id = first(entity_values(tracker, "case_id")) or tracker.get_slot("last_case_id")
         events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
         return events
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import entity_values, form_answer, services
+from bot.replies import render
 from bot.services.hours import utc_now
 from bot.store import StoreUnavailable
 
@@ -81,7 +82,7 @@ class ActionCheckContract(Action):
                     text=svc.hotline.handoff_text(None, tracker.get_slot("region"), utc_now())
                 )
                 return [*clear, SlotSet("cc_failures", 0)]
-            dispatcher.utter_message(response="utter_contract_unverified")
+            dispatcher.utter_message(text=render("contract_unverified"))
             return [*clear, SlotSet("cc_failures", failures)]
         dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
         return [*clear, SlotSet("cc_failures", 0)]

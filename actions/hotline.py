@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity_values, services
+from actions.context import entity_values, first, services
 from bot.replies import render
 from bot.services.hours import utc_now
 from bot.textnorm import has_content
@@ -17,56 +17,76 @@ from bot.textnorm import has_content
 PAO_WORDS = ("pao", "passport")
 
 
+def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """Numbers for the products (and region) in the message, or ask which product.
+
+    Shared by ``action_find_hotline`` and ``action_route_inform`` (a product named
+    after "which product?"); returns the events for the hotline slots.
+    """
+    svc = services()
+    text = (tracker.latest_message.get("text") or "").lower()
+    products = entity_values(tracker, "product")
+    if not products:
+        products = [p.name for p in svc.hotline.catalogue.find_products(text)]
+    region = svc.hotline.catalogue.region_of(
+        " ".join(entity_values(tracker, "region")) or text
+    ) or tracker.get_slot("region")
+    pao = any(w in text for w in PAO_WORDS)
+    reply = svc.hotline.answer(products, region, utc_now(), pao=pao)
+    if reply.choices:
+        buttons = [
+            {"title": title, "payload": "/find_hotline" + json.dumps({"product": product})}
+            for title, product in reply.choices
+        ]
+        dispatcher.utter_message(text=reply.text, buttons=buttons)
+        return [SlotSet("hotline_pending", True)]
+    dispatcher.utter_message(text=reply.text)
+    return [SlotSet("hotline_pending", False), SlotSet("region", region)]
+
+
+def handoff_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Where a human answers: the product's hotline, hours, and the open case id.
+
+    Shared by ``action_handoff`` and ``action_fallback`` (the second miss in a row).
+    """
+    product = (
+        first(entity_values(tracker, "product"))
+        or tracker.get_slot("product")
+        or tracker.get_slot("last_case_product")
+    )
+    text = services().hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
+    case_id = tracker.get_slot("last_case_id")
+    if case_id:
+        text += "\n" + render("handoff_with_case", case_id=case_id)
+    dispatcher.utter_message(text=text)
+
+
 class ActionFindHotline(Action):
     """Numbers for the products (and region) in the message, or ask which product."""
 
     def name(self) -> str:
+        """The action's name in the domain."""
         return "action_find_hotline"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        svc = services()
-        text = (tracker.latest_message.get("text") or "").lower()
-        products = entity_values(tracker, "product")
-        if not products:
-            products = [p.name for p in svc.hotline.catalogue.find_products(text)]
-        region = svc.hotline.catalogue.region_of(
-            " ".join(entity_values(tracker, "region")) or text
-        ) or tracker.get_slot("region")
-        pao = any(w in text for w in PAO_WORDS)
-        reply = svc.hotline.answer(products, region, utc_now(), pao=pao)
-        if reply.choices:
-            buttons = [
-                {"title": title, "payload": "/find_hotline" + json.dumps({"product": product})}
-                for title, product in reply.choices
-            ]
-            dispatcher.utter_message(text=reply.text, buttons=buttons)
-            return [SlotSet("hotline_pending", True)]
-        dispatcher.utter_message(text=reply.text)
-        return [SlotSet("hotline_pending", False), SlotSet("region", region)]
+        """Answer with the numbers, or with the product families to choose from."""
+        return hotline_reply(dispatcher, tracker)
 
 
 class ActionHandoff(Action):
     """Where a human answers: the product's hotline, hours, and the open case id."""
 
     def name(self) -> str:
+        """The action's name in the domain."""
         return "action_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        svc = services()
-        product = (
-            (entity_values(tracker, "product") or [None])[0]
-            or tracker.get_slot("product")
-            or tracker.get_slot("last_case_product")
-        )
-        text = svc.hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
-        case_id = tracker.get_slot("last_case_id")
-        if case_id:
-            text += "\n" + render("handoff_with_case", case_id=case_id)
-        dispatcher.utter_message(text=text)
+        """Say where a human answers."""
+        handoff_reply(dispatcher, tracker)
         return []
 
 
@@ -74,17 +94,19 @@ class ActionFallback(Action):
     """Ask to rephrase once; the second time in a row, offer a human."""
 
     def name(self) -> str:
+        """The action's name in the domain."""
         return "action_fallback"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Ask for text, ask to rephrase, or hand off after two misses."""
         if not has_content(tracker.latest_message.get("text") or ""):
-            dispatcher.utter_message(response="utter_please_type")
+            dispatcher.utter_message(text=render("please_type"))
             return []
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= 2:
-            await ActionHandoff().run(dispatcher, tracker, domain)
+            handoff_reply(dispatcher, tracker)
             return [SlotSet("fallback_count", 0)]
-        dispatcher.utter_message(response="utter_rephrase")
+        dispatcher.utter_message(text=render("rephrase"))
         return [SlotSet("fallback_count", count)]

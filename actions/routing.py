@@ -9,7 +9,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity_values
-from actions.hotline import ActionFindHotline
+from actions.hotline import hotline_reply
+from bot.replies import render
 from bot.validators import normalise_case_id
 
 FAULT_ENTITIES = ("error_code", "version", "os")
@@ -24,13 +25,15 @@ class ActionRouteInform(Action):
     """
 
     def name(self) -> str:
+        """The action's name in the domain."""
         return "action_route_inform"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Answer the hotline, start the case or fault flow, or offer the menu."""
         if tracker.get_slot("hotline_pending"):
-            return await ActionFindHotline().run(dispatcher, tracker, domain)
+            return hotline_reply(dispatcher, tracker)
         case_ids = entity_values(tracker, "case_id")
         if case_ids:
             return [
@@ -41,6 +44,6 @@ class ActionRouteInform(Action):
         if any(entity_values(tracker, e) for e in FAULT_ENTITIES):
             return [FollowupAction("outage_form")]
         if entity_values(tracker, "product"):
-            return await ActionFindHotline().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(response="utter_how_can_i_help")
+            return hotline_reply(dispatcher, tracker)
+        dispatcher.utter_message(text=render("how_can_i_help"))
         return []

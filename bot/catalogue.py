@@ -1,4 +1,4 @@
-"""The support catalogue: products, hotlines, hours, severities, stages, web sites.
+"""The support catalogue: products, hotlines, hours, severities, regions, web sites.
 
 Loaded from ``bot/data/catalogue.yml`` (a transcription of the vendor's guide), never
 hard-coded, so that a changed number is a one-line data change with a test behind it.
@@ -21,7 +21,6 @@ DEFAULT_PATH = Path(__file__).with_name("data") / "catalogue.yml"
 
 NORTH = "north"
 SOUTH = "south"
-REGION_LABELS = {NORTH: "北方", SOUTH: "南方"}
 
 
 @dataclass(frozen=True)
@@ -78,18 +77,16 @@ class Catalogue:
     general_line: Hotline
     hotlines: Mapping[str, Hotline]
     families: tuple[Family, ...]
+    region_labels: Mapping[str, str]
     north_places: tuple[str, ...]
     south_places: tuple[str, ...]
     north_words: tuple[str, ...]
     south_words: tuple[str, ...]
     service_hours: Mapping[str, Any]
     severities: Mapping[int, Severity]
-    support_stages: Mapping[int, Mapping[str, Any]]
     websites: Mapping[str, str]
-    social: Mapping[str, str]
-    pao_functions: str
-    renewal_phone_env: str
     severity_signals: Mapping[str, tuple[str, ...]]
+    severity_answers: Mapping[int, frozenset[str]]
     _alias_regex: re.Pattern[str] = field(repr=False, compare=False, default=re.compile("(?!)"))
     _alias_index: Mapping[str, Product] = field(repr=False, compare=False, default_factory=dict)
 
@@ -182,6 +179,15 @@ def _hotline(key: str, raw: Mapping[str, Any]) -> Hotline:
     )
 
 
+def _severity_answers(raw: Mapping[str, Any]) -> dict[int, frozenset[str]]:
+    """Every whole answer that names a level: its numerals, alone or in each form."""
+    forms = [str(f) for f in raw["forms"]]
+    return {
+        int(level): frozenset([*numerals, *(form.format(n=n) for form in forms for n in numerals)])
+        for level, numerals in raw["numerals"].items()
+    }
+
+
 def _build(raw: Mapping[str, Any]) -> Catalogue:
     hotlines = {k: _hotline(k, v) for k, v in raw["hotlines"].items()}
     families = []
@@ -218,6 +224,7 @@ def _build(raw: Mapping[str, Any]) -> Catalogue:
         general_line=Hotline("general", general["label"], {"all": general["number"]}),
         hotlines=hotlines,
         families=tuple(families),
+        region_labels={NORTH: regions["labels"][NORTH], SOUTH: regions["labels"][SOUTH]},
         north_places=tuple(regions["north"]) + tuple(regions.get("north_cities", [])),
         south_places=tuple(regions.get("south_places", [])),
         north_words=tuple(regions.get("north_words", [])),
@@ -227,12 +234,9 @@ def _build(raw: Mapping[str, Any]) -> Catalogue:
             int(k): Severity(int(k), v["name"], v["definition"], v["example"])
             for k, v in raw["severities"].items()
         },
-        support_stages={int(k): v for k, v in raw["support_stages"].items()},
         websites=dict(raw["websites"]),
-        social=dict(raw["social"]),
-        pao_functions=raw["pao_functions"],
-        renewal_phone_env=raw["renewal"]["phone_env"],
         severity_signals={str(k): tuple(v) for k, v in raw["severity_signals"].items()},
+        severity_answers=_severity_answers(raw["severity_answers"]),
         _alias_regex=regex,
         _alias_index=index,
     )

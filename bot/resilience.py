@@ -32,7 +32,7 @@ def busy_text(product: str | None, region: str | None) -> str:
     else:
         line = cat.hotline_for(found)
         chosen = line.numbers.get(region) if region else None
-        number = chosen or "、".join(line.numbers.values())
+        number = chosen or render("list_separator").join(line.numbers.values())
     return render("system_busy", number=number)
 
 

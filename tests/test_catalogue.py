@@ -52,9 +52,18 @@ def test_definitions_and_urls_come_from_the_guide(guide_text):
     cat = default_catalogue()
     flat = re.sub(r"[\s,，.。:：;；]", "", guide_text)
     for sev in cat.severities.values():
-        assert re.sub(r"[\s,，.。:：;；]", "", sev.example) in flat
+        for fact in (sev.name, sev.definition, sev.example):
+            assert re.sub(r"[\s,，.。:：;；]", "", fact) in flat, fact
     for url in cat.websites.values():
         assert url in guide_text, url
+
+
+def test_region_labels_are_the_guides(guide_text):
+    # The answers say "北方区 …" / "南方免费电话 …" as the guide does.
+    labels = default_catalogue().region_labels
+    assert set(labels) == {NORTH, SOUTH}
+    for label in labels.values():
+        assert f"{label}区" in guide_text, label
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.validators import (
-    mask_email,
     mask_phone,
     normalise_case_id,
     normalise_contract_number,
@@ -154,20 +153,6 @@ def test_mask_phone(phone: str | None, masked: str) -> None:
 def test_mask_phone_hides_the_middle() -> None:
     masked = mask_phone("13912345678")
     assert "1234" not in masked and masked.startswith("139") and masked.endswith("5678")
-
-
-@pytest.mark.parametrize(
-    ("email", "masked"),
-    [
-        ("zhang@example.com", "z***@example.com"),
-        ("z@example.com", "z***@example.com"),
-        ("not-an-email", "***"),
-        ("", ""),
-        (None, ""),
-    ],
-)
-def test_mask_email(email: str | None, masked: str) -> None:
-    assert mask_email(email) == masked
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 WeChat and Weibo text messages have no buttons or rich elements, so every bot
 message is flattened into text here: buttons become a numbered list under the
-text, images and attachments become their URL. The polite fixed replies and the
-menu keys are data (``channel_texts.yml``), not literals in the connectors.
+text, images and attachments become their URL. The polite fixed replies are
+``channel_*`` in ``bot/data/replies.yml`` and the menu keys are configuration
+(``menu.yml``), not literals in the connectors.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any, NamedTuple
 
 import yaml
 
-DEFAULT_PATH = Path(__file__).with_name("channel_texts.yml")
-_REQUIRED_TEXTS = ("please_type", "voice_unrecognised", "welcome", "menu")
+from bot.replies import render
+
+DEFAULT_PATH = Path(__file__).with_name("menu.yml")
 # Several bot messages of one turn are sent as one text, separated like paragraphs.
 MESSAGE_SEPARATOR = "\n\n"
 
@@ -45,12 +47,11 @@ class ChannelTexts:
     please_type: str
     voice_unrecognised: str
     welcome: str
-    menu_item_prefix: str
     menu: Mapping[str, MenuItem]
 
     def welcome_text(self) -> str:
         """The greeting for a new follower, with the menu labels one per line."""
-        items = [f"{self.menu_item_prefix}{item.label}" for item in self.menu.values()]
+        items = [render("channel_menu_item", label=item.label) for item in self.menu.values()]
         return "\n".join([self.welcome, *items])
 
     def menu_message(self, key: str | None) -> str | None:
@@ -71,16 +72,14 @@ def _menu_item(key: str, raw: Any) -> MenuItem:
 
 @functools.lru_cache(maxsize=4)
 def load_texts(path: Path = DEFAULT_PATH) -> ChannelTexts:
-    """Read (once) and validate the channel texts file."""
+    """Read (once) and validate the menu file; the sentences come from the replies."""
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    missing = [key for key in _REQUIRED_TEXTS if not raw.get(key)]
-    if missing:
-        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    if not isinstance(raw.get("menu"), Mapping) or not raw["menu"]:
+        raise ValueError(f"{path}: missing menu")
     return ChannelTexts(
-        please_type=str(raw["please_type"]).strip(),
-        voice_unrecognised=str(raw["voice_unrecognised"]).strip(),
-        welcome=str(raw["welcome"]).strip(),
-        menu_item_prefix=str(raw.get("menu_item_prefix", "")),
+        please_type=render("channel_please_type"),
+        voice_unrecognised=render("channel_voice_unrecognised"),
+        welcome=render("channel_welcome"),
         menu={str(k): _menu_item(str(k), v) for k, v in raw["menu"].items()},
     )
 

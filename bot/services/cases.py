@@ -31,8 +31,26 @@ STAGE2_FIELDS = (
 DETAIL_FIELDS = STAGE2_FIELDS[1:]  # product has its own column
 INTAKE_FIELDS_ALL = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 
-STATUS_LABELS = {"open": "处理中", "escalated": "已升级（第三阶段）", "closed": "已关闭"}
-EVENT_LABELS = {"opened": "开立", "info_added": "补充信息", "escalated": "升级", "closed": "关闭"}
+
+def state_label(status: str) -> str:
+    """A case status as the customer reads it (the raw value when unknown)."""
+    labels = {
+        "open": render("case_state_open"),
+        "escalated": render("case_state_escalated"),
+        "closed": render("case_state_closed"),
+    }
+    return labels.get(status, status)
+
+
+def event_label(kind: str) -> str:
+    """A history event's kind as the customer reads it (the raw value when unknown)."""
+    labels = {
+        "opened": render("case_event_opened"),
+        "info_added": render("case_event_info_added"),
+        "escalated": render("case_event_escalated"),
+        "closed": render("case_event_closed"),
+    }
+    return labels.get(kind, kind)
 
 
 def idempotency_key(channel: str, sender_id: str, intake_id: str) -> str:
@@ -67,6 +85,7 @@ class CaseService:
         clock: Clock = utc_now,
         notify_urls: Sequence[str] = (),
     ) -> None:
+        """Wire the repository, the guide's hours and where new cases are announced."""
         self._cases = cases
         self._catalogue = catalogue or default_catalogue()
         self._hours = hours or SupportHours.from_catalogue(self._catalogue)
@@ -138,10 +157,10 @@ class CaseService:
         """Status and history of a case."""
         history = "\n".join(
             render(
-                "case_event_line",
+                "case_event_line_note" if e.note else "case_event_line",
                 time=self.format_due(e.created_at),
-                kind=EVENT_LABELS.get(e.kind, e.kind),
-                note=f"：{e.note}" if e.note else "",
+                kind=event_label(e.kind),
+                note=e.note,
             )
             for e in case.events
         )
@@ -150,7 +169,7 @@ class CaseService:
             case_id=case.case_id,
             product=case.product,
             severity_name=self.severity_name(case.severity),
-            status=STATUS_LABELS.get(case.status, case.status),
+            status=state_label(case.status),
             history=history,
         )
 

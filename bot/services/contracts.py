@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, default_catalogue
 from bot.config import Settings
 from bot.replies import render
+from bot.services.hotline import general_line_text
 from bot.store.repositories import ContractRecord, ContractRepository
 from bot.validators import parse_email, parse_phone
 
@@ -65,6 +66,7 @@ class ContractService:
         settings: Settings,
         catalogue: Catalogue | None = None,
     ) -> None:
+        """Wire the repository, the settings (renewal phone) and the catalogue."""
         self._contracts = contracts
         self._settings = settings
         self._catalogue = catalogue or default_catalogue()
@@ -132,7 +134,7 @@ class ContractService:
         """Renewal guidance: the configured team number, or honest guidance without one."""
         if self._settings.renewal_phone:
             return render("renewal_with_phone", phone=self._settings.renewal_phone)
-        return render("renewal_no_phone", general=self._catalogue.general_line.numbers["all"])
+        return render("renewal_no_phone", general=general_line_text(self._catalogue))
 
     def describe(self, contract: ContractRecord, today: dt.date) -> str:
         """Status, service dates and covered products, with expiry warnings."""
@@ -150,7 +152,7 @@ class ContractService:
             status=status,
             start_date=contract.start_date.isoformat(),
             end_date=contract.end_date.isoformat(),
-            products="、".join(contract.products),
+            products=render("list_separator").join(contract.products),
         )
         days_left = (contract.end_date - today).days
         if state is ContractState.EXPIRED:

@@ -6,9 +6,15 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.catalogue import REGION_LABELS, Catalogue, Hotline, Product, default_catalogue
+from bot.catalogue import Catalogue, Hotline, Product, default_catalogue
 from bot.replies import render
 from bot.services.hours import SupportHours
+
+
+def general_line_text(catalogue: Catalogue) -> str:
+    """The general line with its label, e.g. "IBM 全国免费电话 800-810-1818"."""
+    line = catalogue.general_line
+    return render("hotline_general", label=line.label, number=line.numbers["all"])
 
 
 @dataclass(frozen=True)
@@ -23,12 +29,16 @@ class HotlineService:
     """Builds hotline answers from the catalogue; no I/O."""
 
     def __init__(self, catalogue: Catalogue | None = None, hours: SupportHours | None = None):
+        """Use the project's catalogue and its hours unless others are given."""
         self.catalogue = catalogue or default_catalogue()
         self.hours = hours or SupportHours.from_catalogue(self.catalogue)
 
     def family_choices(self) -> list[tuple[str, str]]:
-        """``(title, product)`` choices when no product was named: one per family,
-        split into its products where they have different lines (DB2 / Informix)."""
+        """``(title, product)`` choices when no product was named.
+
+        One per family, split into its products where they have different lines
+        (DB2 / Informix).
+        """
         choices: list[tuple[str, str]] = []
         for fam in self.catalogue.families:
             if len({p.hotline_key for p in fam.products}) > 1:
@@ -47,12 +57,13 @@ class HotlineService:
             return render(
                 "hotline_line", product=name, label=line.label, number=line.numbers["all"]
             )
-        if region in REGION_LABELS:
+        labels = self.catalogue.region_labels
+        if region is not None and region in labels:
             return render(
                 "hotline_regional_one",
                 product=name,
                 label=line.label,
-                region_label=REGION_LABELS[region],
+                region_label=labels[region],
                 number=line.numbers[region],
             )
         return render(
@@ -66,11 +77,12 @@ class HotlineService:
     def pao_text(self, region: str | None) -> str:
         """The PAO / Passport Advantage help line with its menu path."""
         line = self.catalogue.hotlines["pao"]
-        if region in REGION_LABELS:
+        labels = self.catalogue.region_labels
+        if region is not None and region in labels:
             return render(
                 "hotline_pao_one",
                 label=line.label,
-                region_label=REGION_LABELS[region],
+                region_label=labels[region],
                 number=line.numbers[region],
                 menu=line.menu,
                 note=line.note,
@@ -105,22 +117,22 @@ class HotlineService:
         products: Sequence[str],
         region: str | None,
         now: dt.datetime,
-        unknown: Sequence[str] = (),
         pao: bool = False,
     ) -> HotlineReply:
         """The full answer for the products (canonical names or aliases) asked about."""
         lines: list[str] = []
+        unknown: list[str] = []
         for name in products:
             product = self.catalogue.product(name)
             if product is None:
-                unknown = [*unknown, name]
+                unknown.append(name)
                 continue
             text = self.line_text(product, region)
             if text not in lines:
                 lines.append(text)
         if pao:
             lines.append(self.pao_text(region))
-        general = self.catalogue.general_line.numbers["all"]
+        general = general_line_text(self.catalogue)
         for name in unknown:
             lines.append(render("hotline_unknown_product", product=name, general=general))
         if not lines:
@@ -131,8 +143,5 @@ class HotlineService:
     def handoff_text(self, product: str | None, region: str | None, now: dt.datetime) -> str:
         """Where a human answers: the product's line (or the general one) and the hours."""
         p = self.catalogue.product(product) if product else None
-        if p is not None:
-            target = self.line_text(p, region)
-        else:
-            target = render("hotline_general", general=self.catalogue.general_line.numbers["all"])
+        target = self.line_text(p, region) if p is not None else general_line_text(self.catalogue)
         return render("handoff", target=target, hours=self.hours_text(now))

@@ -46,23 +46,8 @@ def _first(text: str, words) -> str | None:
     return next((w for w in words if w.lower() in text), None)
 
 
-def parse_severity(text: str) -> int | None:
+def parse_severity(text: str, catalogue: Catalogue | None = None) -> int | None:
     """A severity level the customer typed ("1", "一级", "严重程度二", "sev3"), else None."""
     folded = _fold(text or "").replace(" ", "")
-    for level, words in (("1", "1一壹"), ("2", "2二贰"), ("3", "3三叁")):
-        if folded in set(words) or any(
-            folded
-            in (
-                f"{w}级",
-                f"严重程度{w}",
-                f"sev{w}",
-                f"p{w}",
-                f"s{w}",
-                f"{w}级吧",
-                f"选{w}",
-                f"选{w}级",
-            )
-            for w in words
-        ):
-            return int(level)
-    return None
+    answers = (catalogue or default_catalogue()).severity_answers
+    return next((level for level, words in answers.items() if folded in words), None)

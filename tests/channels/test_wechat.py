@@ -113,7 +113,7 @@ def test_parse_refuses_bad_documents(body: bytes) -> None:
 
 
 # -- fixed texts ------------------------------------------------------------------------------
-def test_channel_texts_file_is_complete() -> None:
+def test_channel_texts_are_complete() -> None:
     assert TEXTS.please_type and TEXTS.voice_unrecognised and TEXTS.welcome
     assert TEXTS.menu_message("HOTLINE") == "客服热线"
     assert TEXTS.menu_message("NO_SUCH_KEY") is None
@@ -124,24 +124,23 @@ def test_channel_texts_file_is_complete() -> None:
 @pytest.mark.parametrize(
     "content",
     [
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\n",  # no menu
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\nmenu: {K: {label: L}}\n",
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\n"
+        "welcome: z\n",  # no menu
+        "menu: {}\n",
+        "menu: {K: {label: L}}\n",
         "menu: {K: {label: L, text: t, intent: i}}\n",
     ],
-    ids=["no-menu", "no-text", "text-and-intent"],
+    ids=["no-menu", "empty-menu", "no-text", "text-and-intent"],
 )
-def test_incomplete_texts_file_is_refused(tmp_path: Path, content: str) -> None:
-    path = tmp_path / "texts.yml"
+def test_incomplete_menu_file_is_refused(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "menu.yml"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ValueError):
         load_texts(path)
 
 
 def test_menu_key_may_send_an_intent(tmp_path: Path) -> None:
-    path = tmp_path / "texts.yml"
+    path = tmp_path / "menu.yml"
     path.write_text(
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\n"
         "menu: {HUMAN: {label: 转人工, intent: human_handoff}}\n",
         encoding="utf-8",
     )
