@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
-from bot import action_schema, resilience
+from bot.rasa import action_schema, resilience
 from bot.nlu.vocabulary import default_vocabulary
 from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
 

@@ -7,7 +7,7 @@ import pytest
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 
-from bot import action_schema
+from bot.rasa import action_schema
 
 GOOD = {
     "events": [
