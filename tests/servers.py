@@ -101,7 +101,7 @@ class Stack:
                 [
                     sys.executable,
                     "-m",
-                    "rasa",
+                    "bot.rasa",  # as scripts/run.sh: Rasa's CLI with our plug-in installed
                     "run",
                     "--model",
                     str(self.model),
