@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     from rasa.core.tracker_store import TrackerStore
     from rasa.core.utils import AvailableEndpoints
 
-    import bot.nlu.components  # noqa: F401  (our patches, as the Rasa server loads them)
+    import bot.nlu.components  # noqa: F401  (registers our NLU components)
+    from bot.rasa.plugin import install
+
+    install()  # our Rasa plug-in, as `python -m bot.rasa run` installs it
 
     timings = Timings()
     with tempfile.TemporaryDirectory(prefix="ppa-profile-") as name:

@@ -1,5 +1,7 @@
-"""PPA 智能客服: the domain package (store, catalogue, services, channels, CLI).
+"""PPA 智能客服: the domain package, plus its Rasa plug-ins and channels.
 
-Everything here is testable without Rasa; the Rasa actions in ``actions/`` are thin
-wrappers around these modules.
+The domain (store, catalogue, services, CLI) is testable without Rasa; only
+``bot.nlu`` (NLU components), ``bot.rasa`` (adjustments to Rasa, installed by
+``python -m bot.rasa``) and ``bot.channels`` import Rasa. The Rasa actions in
+``actions/`` are thin wrappers around the domain.
 """

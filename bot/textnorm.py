@@ -76,6 +76,7 @@ class SpacingFixer:
     """Removes spaces inside known multi-character terms ("Web Sphere" → "WebSphere")."""
 
     def __init__(self, terms: Iterable[str]) -> None:
+        """Compile one pattern for every term longer than one character."""
         spaced_terms = sorted(
             {t for t in terms if len(re.sub(r"\s+", "", t)) > 1}, key=len, reverse=True
         )
@@ -98,6 +99,7 @@ class Normalised:
     __slots__ = ("text", "_orig_index")
 
     def __init__(self, text: str, orig_index: Sequence[int]) -> None:
+        """Keep ``text`` and, for each of its characters, the original's offset."""
         self.text = text
         self._orig_index = list(orig_index)
 

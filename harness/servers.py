@@ -103,7 +103,7 @@ class Stack:
         return [
             sys.executable,
             "-m",
-            "rasa",
+            "bot.rasa",  # as scripts/run.sh: Rasa's CLI with our plug-in installed
             "run",
             "--model",
             str(self.model),

@@ -22,7 +22,8 @@ trap stop INT TERM EXIT
 
 $PY -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
-$PY -m rasa run --model models --credentials var/credentials.yml --endpoints endpoints.yml \
+# `python -m bot.rasa` is Rasa's CLI with our plug-in installed (bot/rasa/plugin.py).
+$PY -m bot.rasa run --model models --credentials var/credentials.yml --endpoints endpoints.yml \
   --interface "$HOST" --port "$PORT" "$@" &
 pids+=($!)
 if [[ -n "${CASE_NOTIFY_URLS:-}" ]]; then

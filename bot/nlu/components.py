@@ -1,7 +1,8 @@
 """Custom Rasa NLU components: input normalisation and entity resolution.
 
 Importing this module also registers the spaCy pieces (tokenizer, keyword component)
-that ``SpacyNLP`` needs to load ``build/spacy_zh``.
+that ``SpacyNLP`` needs to load ``build/spacy_zh``; it changes nothing else in Rasa
+(the action-server adjustments are ``bot.rasa``'s, installed by ``python -m bot.rasa``).
 """
 
 from __future__ import annotations
@@ -17,15 +18,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
-from bot import action_schema, resilience
 from bot.nlu.vocabulary import default_vocabulary
 from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
-
-# The Rasa server imports this module to load the model: make it resilient to a
-# missing action server there (bot/resilience.py) and stop it rebuilding the
-# action-response schema validator on every custom action (bot/action_schema.py).
-resilience.install()
-action_schema.install()
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
 RULE_TYPES = {"phone", "email", "case_id", "version", "error_code", "severity", "region"}
@@ -37,6 +31,7 @@ class _InferenceComponent(GraphComponent):
     """A component with no training and no state: the Rasa boilerplate, once."""
 
     def __init__(self, config: dict[str, Any]) -> None:
+        """Keep the component's configuration from config.yml."""
         self._config = config
 
     @classmethod
@@ -47,9 +42,11 @@ class _InferenceComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> GraphComponent:
+        """Rasa's factory: nothing to load, so just the configuration."""
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training data passes through unchanged."""
         return training_data
 
 
@@ -62,6 +59,7 @@ class TextNormaliser(_InferenceComponent):
     """
 
     def __init__(self, config: dict[str, Any]) -> None:
+        """Build the spacing fixer from the catalogue's product terms once."""
         super().__init__(config)
         self._fixer = SpacingFixer(default_vocabulary().product_terms())
 
@@ -86,11 +84,13 @@ class TextNormaliser(_InferenceComponent):
         message.set(TEXT, new_text)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalise every training example (annotations move with the text)."""
         for example in training_data.training_examples:
             self._normalise(example)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Normalise each incoming message in place."""
         for message in messages:
             self._normalise(message)
         return messages
@@ -129,6 +129,7 @@ class EntityResolver(_InferenceComponent):
         return sorted(chosen, key=lambda e: e["start"])
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Replace each message's entities with the resolved list."""
         for message in messages:
             entities: list[dict[str, Any]] | None = message.get(ENTITIES)
             if entities:
@@ -146,6 +147,7 @@ class TextRestorer(_InferenceComponent):
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Restore the original text of each message the normaliser changed."""
         for message in messages:
             original = message.get(ORIGINAL_TEXT)
             if original is not None:
@@ -162,6 +164,7 @@ class InputGuard(_InferenceComponent):
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Mark contentless messages as ``nlu_fallback``."""
         for message in messages:
             if not has_content(message.get(TEXT) or ""):
                 fallback = {"name": "nlu_fallback", "confidence": 1.0}

@@ -29,6 +29,7 @@ class Segmenter:
     """Cuts normalised text into ``(word, start)`` pairs; whitespace is never a token."""
 
     def __init__(self, dictionary_words: Iterable[str], latin_terms: Sequence[str]) -> None:
+        """Load jieba with the domain words and protect Latin terms and identifiers."""
         self.dictionary_words = sorted({w.lower() for w in dictionary_words if w.strip()})
         self.latin_terms = sorted({t.lower() for t in latin_terms}, key=len, reverse=True)
         structured = list(STRUCTURED.values())

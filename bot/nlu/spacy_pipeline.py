@@ -1,6 +1,6 @@
 """The project's spaCy pipeline: a blank Chinese model with our segmenter and rules.
 
-Built from the catalogue by ``python -m bot nlu build`` into ``build/spacy_zh`` and
+Built from the catalogue by ``python -m bot.nlu.build`` into ``build/spacy_zh`` and
 loaded by Rasa's ``SpacyNLP``; ``SpacyEntityExtractor`` then reports its entities.
 Importing this module registers the tokenizer and the ``ppa_keyword_values``
 component with spaCy, which ``spacy.load`` needs (``bot.nlu.components`` imports it).
@@ -28,6 +28,7 @@ class PPATokenizer:
     """spaCy tokenizer wrapping :class:`Segmenter`; serialises its dictionary."""
 
     def __init__(self, vocab: Vocab, segmenter: Segmenter | None = None) -> None:
+        """Tokenize into ``vocab``; without a segmenter, one is loaded or built lazily."""
         self.vocab = vocab
         self._segmenter = segmenter  # from_disk sets it when loading a saved pipeline
 
@@ -39,6 +40,7 @@ class PPATokenizer:
         return self._segmenter
 
     def __call__(self, text: str) -> Doc:
+        """Segment ``text`` into a ``Doc``; a single space after a word is its trailing space."""
         pieces = self.segmenter.segment(text)
         words: list[str] = []
         spaces: list[bool] = []
@@ -60,22 +62,26 @@ class PPATokenizer:
         return Doc(self.vocab, words=words, spaces=spaces)
 
     def to_disk(self, path: Path, **_: Any) -> None:
+        """Save the segmenter's dictionary with the pipeline."""
         self.segmenter.save(Path(path))
 
     def from_disk(self, path: Path, **_: Any) -> "PPATokenizer":
+        """Load the segmenter saved by :meth:`to_disk`."""
         self._segmenter = Segmenter.load(Path(path))
         return self
 
     def to_bytes(self, **_: Any) -> bytes:
+        """Nothing: the dictionary is saved by :meth:`to_disk` only."""
         return b""
 
     def from_bytes(self, _data: bytes, **__: Any) -> "PPATokenizer":
+        """Nothing to restore; see :meth:`to_bytes`."""
         return self
 
 
 @spacy.registry.tokenizers("ppa_tokenizer.v1")
 def create_ppa_tokenizer() -> Callable[[Language], PPATokenizer]:
-    """spaCy registry entry for :class:`PPATokenizer`."""
+    """Registry entry ``ppa_tokenizer.v1`` for :class:`PPATokenizer` (spaCy config)."""
 
     def make(nlp: Language) -> PPATokenizer:
         return PPATokenizer(nlp.vocab)

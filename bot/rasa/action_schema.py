@@ -5,9 +5,8 @@ re-checks Rasa's (large) events schema against the JSON-Schema meta-schema and
 rebuilds the validator each time: ≈ 35–45 ms of CPU per custom action on this
 machine, two thirds of a whole turn in ``make bench``'s profile. The response is
 still validated, with the same schema, the same error and the same message; only
-the per-call set-up is done once. :func:`install` is idempotent and is called
-where ``bot.resilience`` is installed (our NLU components), so every Rasa server
-that loads our model has it.
+the per-call set-up is done once. :func:`install` is idempotent; ``bot.rasa.plugin``
+applies it with ``bot.rasa.resilience`` in every Rasa process we start.
 """
 
 from __future__ import annotations
@@ -45,9 +44,14 @@ def validate_action_result(result: dict[str, Any]) -> bool:
     raise error
 
 
+def installed() -> bool:
+    """Whether :func:`install` has replaced Rasa's check in this process."""
+    return bool(getattr(RemoteAction._validate_action_result, _MARK, False))
+
+
 def install() -> None:
     """Replace ``RemoteAction._validate_action_result``; idempotent."""
-    if getattr(RemoteAction._validate_action_result, _MARK, False):
+    if installed():
         return
 
     def _validate(self: RemoteAction, result: dict[str, Any]) -> bool:
@@ -57,4 +61,10 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate  # type: ignore[method-assign]
 
 
-__all__ = ["ValidationError", "install", "response_validator", "validate_action_result"]
+__all__ = [
+    "ValidationError",
+    "install",
+    "installed",
+    "response_validator",
+    "validate_action_result",
+]

@@ -1,4 +1,4 @@
-"""bot.action_schema: Rasa's action-response check, with the validator built once."""
+"""bot.rasa.action_schema: Rasa's action-response check, with the validator built once."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 
-from bot import action_schema
+from bot.rasa import action_schema, plugin
 
 GOOD = {
     "events": [
@@ -25,12 +25,11 @@ BAD = [
 
 @pytest.fixture()
 def installed() -> RemoteAction:
-    import bot.nlu.components  # noqa: F401  (the Rasa server installs it this way)
-
+    plugin.install()  # as `python -m bot.rasa` does before Rasa starts
     return RemoteAction("validate_outage_form", None)
 
 
-def test_loading_our_components_installs_it(installed: RemoteAction) -> None:
+def test_the_plugin_installs_it(installed: RemoteAction) -> None:
     assert getattr(RemoteAction._validate_action_result, "_ppa_cached_schema", False)
     assert installed._validate_action_result(GOOD) is True
 

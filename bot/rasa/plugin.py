@@ -1,0 +1,35 @@
+"""The one plug-in that adjusts Rasa 3.6 for this bot, applied by one explicit call.
+
+Two adjustments change how Rasa's ``RemoteAction`` talks to the action server:
+
+- ``bot.rasa.resilience``: an action-server outage (connection refused, timeout,
+  HTTP 5xx) gets a polite "系统繁忙" with the right hotline instead of silence;
+- ``bot.rasa.action_schema``: action responses are checked against Rasa's schema
+  with a validator built once per process instead of once per call (≈ 40 ms a turn).
+
+Why a launcher rather than a Rasa plug-in or an import side effect: Rasa 3.6's pluggy
+plugin manager (``rasa/plugin.py``) discovers only the enterprise ``rasa_plus``
+package — no entry points — so there is no hook through which a Rasa server loads
+third-party code on its own. The adjustments used to be installed as a side effect of
+importing our NLU components (``bot.nlu.components``), which made the NLU pipeline in
+config.yml decide, invisibly, how action-server failures behave, and left any process
+that did not load the model (or loaded it late) without them. Now every Rasa process
+we start is started as ``python -m bot.rasa …`` (``bot/rasa/__main__.py``), which calls
+:func:`install` and then Rasa's own CLI with the same arguments; a test starts the
+server the way ``make run`` does and proves the adjustments are active in it.
+"""
+
+from __future__ import annotations
+
+from bot.rasa import action_schema, resilience
+
+
+def install() -> None:
+    """Apply both adjustments to Rasa in this process; idempotent."""
+    resilience.install()
+    action_schema.install()
+
+
+def installed() -> bool:
+    """Whether both adjustments are active in this process."""
+    return resilience.installed() and action_schema.installed()
