@@ -28,7 +28,7 @@ class ActionCaseIntent(Action):
         intent, _ = latest_intent(tracker)
         action = "escalate" if intent == "escalate_case" else "status"
         events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
-        case_id = (entity_values(tracker, "case_id") or [None])[0] or tracker.get_slot(
+        case_id = next(iter(entity_values(tracker, "case_id")), None) or tracker.get_slot(
             "last_case_id"
         )
         events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
@@ -91,6 +91,9 @@ class ActionCaseSubmit(Action):
             found = await svc.cases.lookup(
                 case_id, channel_of(tracker), tracker.sender_id, tracker.get_slot("case_proof")
             )
+            if found.access is Access.LOCKED:
+                dispatcher.utter_message(text=svc.identity.locked_text())
+                return clear
             if found.access is not Access.GRANTED or found.case is None:
                 # Unknown id and wrong proof get the same answer: no hint at other cases.
                 dispatcher.utter_message(text=render("case_not_found", case_id=case_id))

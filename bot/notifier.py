@@ -26,7 +26,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.store import Database, StoreUnavailable
-from bot.store.repositories import OutboxItem, OutboxRepository
+from bot.store.outbox import OutboxItem, OutboxRepository
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class CaseNotifier:
         lease: float = 60.0,
         batch: int = 50,
     ) -> None:
+        """Deliver ``outbox`` rows signed with ``secret``; delays and lease in seconds."""
         self._outbox = outbox
         self._secret = secret
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
