@@ -172,7 +172,7 @@ async def cmd_contracts_show(db: Database, args: argparse.Namespace, out: Output
 
 async def cmd_cases_list(db: Database, args: argparse.Namespace, out: Output) -> int:
     """``cases list``: newest first, optionally by status."""
-    records = await CaseRepository(db).list(status=args.status)
+    records = await CaseRepository(db, tz=out.settings.timezone).list(status=args.status)
     if args.json:
         out.print(_json([record.to_dict() for record in records]))
         return EXIT_OK
@@ -226,7 +226,7 @@ def _case_fields(record: CaseRecord, out: Output) -> list[tuple[str, str]]:
 
 async def cmd_cases_show(db: Database, args: argparse.Namespace, out: Output) -> int:
     """``cases show CASE_ID``: the case, its details and history."""
-    record = await CaseRepository(db).get(args.case_id)
+    record = await CaseRepository(db, tz=out.settings.timezone).get(args.case_id)
     if record is None:
         out.error(f"找不到案例 no case {args.case_id!r}")
         return EXIT_FAILED
