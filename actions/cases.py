@@ -96,6 +96,9 @@ class ActionCaseSubmit(Action):
             found = await svc.cases.lookup(
                 case_id, channel_of(tracker), tracker.sender_id, tracker.get_slot("case_proof")
             )
+            if found.access is Access.LOCKED:
+                dispatcher.utter_message(text=svc.identity.locked_text())
+                return clear
             if found.access is not Access.GRANTED or found.case is None:
                 # Unknown id and wrong proof get the same answer: no hint at other cases.
                 dispatcher.utter_message(text=render("case_not_found", case_id=case_id))

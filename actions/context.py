@@ -16,25 +16,38 @@ from bot.config import Settings
 from bot.services.cases import CaseService
 from bot.services.contracts import ContractService
 from bot.services.hotline import HotlineService
-from bot.services.hours import utc_now
+from bot.services.hours import Clock, SupportHours, utc_now
+from bot.services.identity import IdentityGuard
 from bot.services.intake import is_interruption
 from bot.store import Database
-from bot.store.repositories import CaseRepository, ContractRepository
+from bot.store.attempts import IdentityAttemptRepository
+from bot.store.cases import CaseRepository
+from bot.store.contracts import ContractRepository
 
 
 class Services:
     """The services every action needs, sharing one Database."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
         self.settings = settings
+        self.clock = clock
         self.db = Database.from_settings(settings)
-        self.hotline = HotlineService()
-        self.contracts = ContractService(ContractRepository(self.db), settings)
-        self.cases = CaseService(CaseRepository(self.db), notify_urls=settings.case_notify_urls)
+        hours = SupportHours.from_settings(settings)
+        self.hotline = HotlineService(hours=hours)
+        attempts = IdentityAttemptRepository(self.db)
+        self.identity = IdentityGuard.from_settings(attempts, settings, clock)
+        self.contracts = ContractService(ContractRepository(self.db), settings, guard=self.identity)
+        self.cases = CaseService(
+            CaseRepository(self.db, tz=settings.timezone),
+            hours=hours,
+            clock=clock,
+            notify_urls=settings.case_notify_urls,
+            guard=self.identity,
+        )
 
     def today(self) -> dt.date:
         """Today at the support desk."""
-        return self.hotline.hours.local(utc_now()).date()
+        return self.hotline.hours.local(self.clock()).date()
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,9 +10,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import entity_values, form_answer, services
+from actions.context import channel_of, entity_values, form_answer, services
 from bot.replies import render
 from bot.services.hours import utc_now
+from bot.services.identity import conversation_key
 from bot.store import StoreUnavailable
 
 MAX_FAILURES = 3
@@ -70,10 +71,15 @@ class ActionCheckContract(Action):
         if not (customer and contract_no and proof):
             return clear
         try:
-            contract = await svc.contracts.verify_identity(customer, contract_no, proof)
+            conversation = conversation_key(channel_of(tracker), tracker.sender_id)
+            verdict = await svc.contracts.verify_caller(conversation, customer, contract_no, proof)
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_store_unavailable")
             return clear
+        contract = verdict.value
+        if verdict.locked:
+            dispatcher.utter_message(text=svc.identity.locked_text())
+            return [*clear, SlotSet("cc_failures", 0)]
         if contract is None:
             failures = int(tracker.get_slot("cc_failures") or 0) + 1
             if failures >= MAX_FAILURES:

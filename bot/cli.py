@@ -21,9 +21,10 @@ from sqlalchemy import exc
 
 from bot.config import Settings
 from bot.store import Database, StoreUnavailable
+from bot.store.cases import CaseRecord, CaseRepository
+from bot.store.contracts import ContractRecord, ContractRepository
 from bot.store.demo import seed_demo
 from bot.store.models import CASE_STATUSES
-from bot.store.repositories import CaseRecord, CaseRepository, ContractRecord, ContractRepository
 
 EXIT_OK, EXIT_FAILED, EXIT_UNAVAILABLE = 0, 1, 3
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -74,19 +75,25 @@ class Output:
     """Where commands write, and how they show times."""
 
     def __init__(self, settings: Settings, out: TextIO, err: TextIO) -> None:
+        """Write to ``out`` / ``err``; show times in ``settings.timezone``."""
+        self.settings = settings
         self.tz = ZoneInfo(settings.timezone)
         self.out, self.err = out, err
 
     def print(self, text: str = "") -> None:
+        """A line of normal output."""
         print(text, file=self.out)
 
     def error(self, text: str) -> None:
+        """A line on the error stream."""
         print(text, file=self.err)
 
     def time(self, value: datetime) -> str:
+        """``value`` as the desk's local time."""
         return value.astimezone(self.tz).strftime(TIME_FORMAT)
 
     def today(self) -> date:
+        """Today at the desk."""
         return datetime.now(self.tz).date()
 
 
@@ -112,6 +119,7 @@ def _contract_fields(record: ContractRecord, today: date) -> list[tuple[str, str
 
 
 async def cmd_seed_demo(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """``seed-demo``: write the demo contracts relative to ``--today``."""
     today = args.today or out.today()
     records = await seed_demo(db, today)
     rows = [
@@ -130,6 +138,7 @@ async def cmd_seed_demo(db: Database, args: argparse.Namespace, out: Output) -> 
 
 
 async def cmd_contracts_import(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """``contracts import FILE``: every row or none."""
     # Imported here: the catalogue (OpenCC, YAML) is slow to load and only this command needs it.
     from bot.contracts_import import import_contracts
 
@@ -148,6 +157,7 @@ async def cmd_contracts_import(db: Database, args: argparse.Namespace, out: Outp
 
 
 async def cmd_contracts_show(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """``contracts show NUMBER``."""
     record = await ContractRepository(db).get(args.number)
     if record is None:
         out.error(f"找不到合同 no contract {args.number!r}")
@@ -161,7 +171,8 @@ async def cmd_contracts_show(db: Database, args: argparse.Namespace, out: Output
 
 
 async def cmd_cases_list(db: Database, args: argparse.Namespace, out: Output) -> int:
-    records = await CaseRepository(db).list(status=args.status)
+    """``cases list``: newest first, optionally by status."""
+    records = await CaseRepository(db, tz=out.settings.timezone).list(status=args.status)
     if args.json:
         out.print(_json([record.to_dict() for record in records]))
         return EXIT_OK
@@ -214,7 +225,8 @@ def _case_fields(record: CaseRecord, out: Output) -> list[tuple[str, str]]:
 
 
 async def cmd_cases_show(db: Database, args: argparse.Namespace, out: Output) -> int:
-    record = await CaseRepository(db).get(args.case_id)
+    """``cases show CASE_ID``: the case, its details and history."""
+    record = await CaseRepository(db, tz=out.settings.timezone).get(args.case_id)
     if record is None:
         out.error(f"找不到案例 no case {args.case_id!r}")
         return EXIT_FAILED
@@ -234,6 +246,25 @@ async def cmd_cases_show(db: Database, args: argparse.Namespace, out: Output) ->
     return EXIT_OK
 
 
+async def cmd_privacy_purge(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """``privacy purge``: delete conversation events older than ``--older-than`` days."""
+    from bot.services.retention import purge
+
+    days = args.older_than or out.settings.retention_days
+    report = await purge(db, days, dry_run=args.dry_run)
+    when = f"{out.time(report.cutoff)} ({days} 天 days)"
+    if not report.events_table:
+        out.print("没有对话事件表 no Rasa events table yet (the Rasa server has not run)")
+    verb = "将删除 would delete" if report.dry_run else "已删除 deleted"
+    out.print(
+        f"{verb} {report.events.events} 条对话事件 conversation events of "
+        f"{report.events.conversations} 个会话 conversations older than {when}"
+    )
+    out.print(f"{verb} {report.identity_attempts} 条验证失败记录 failed identity proofs")
+    out.print("案例及其记录未改动 cases and their history are kept")
+    return EXIT_OK
+
+
 # -- wiring -------------------------------------------------------------------------
 
 Command = Callable[[Database, argparse.Namespace, Output], Awaitable[int]]
@@ -244,6 +275,16 @@ def _iso_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from error
+
+
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of days (at least 1): {value!r}")
+    return days
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,6 +324,18 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("case_id")
     one.add_argument("--json", action="store_true")
     one.set_defaults(run=cmd_cases_show)
+
+    privacy = commands.add_parser("privacy", help="retention of conversation data").add_subparsers(
+        dest="action", required=True
+    )
+    purge = privacy.add_parser(
+        "purge", help="delete Rasa conversation events older than DAYS (cases are kept)"
+    )
+    purge.add_argument(
+        "--older-than", type=_days, metavar="DAYS", help="default PPA_RETENTION_DAYS (180)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
+    purge.set_defaults(run=cmd_privacy_purge)
     return parser
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "ppa.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_IDENTITY_MAX_FAILURES = 5
+DEFAULT_IDENTITY_LOCKOUT_MINUTES = 15
+DEFAULT_RETENTION_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Settings:
     renewal_phone: str = ""
     case_notify_urls: tuple[str, ...] = ()
     case_notify_secret: str = ""
+    identity_max_failures: int = DEFAULT_IDENTITY_MAX_FAILURES
+    identity_lockout_minutes: int = DEFAULT_IDENTITY_LOCKOUT_MINUTES
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,11 +42,31 @@ class Settings:
             renewal_phone=_get(env, "PPA_RENEWAL_PHONE"),
             case_notify_urls=_split(_get(env, "CASE_NOTIFY_URLS")),
             case_notify_secret=_get(env, "CASE_NOTIFY_SECRET"),
+            identity_max_failures=_positive_int(
+                env, "PPA_IDENTITY_MAX_FAILURES", DEFAULT_IDENTITY_MAX_FAILURES
+            ),
+            identity_lockout_minutes=_positive_int(
+                env, "PPA_IDENTITY_LOCKOUT_MINUTES", DEFAULT_IDENTITY_LOCKOUT_MINUTES
+            ),
+            retention_days=_positive_int(env, "PPA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
         )
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
     return (env.get(name) or "").strip()
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    text = _get(env, name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _split(value: str) -> tuple[str, ...]:

@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from bot.catalogue import Catalogue, default_catalogue
+from bot.store.contracts import ContractRecord, ContractRepository, UpsertResult
 from bot.store.database import Database
-from bot.store.repositories import ContractRecord, ContractRepository, UpsertResult
 from bot.validators import (
     normalise_contract_number,
     normalise_customer_number,

@@ -26,7 +26,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.store import Database, StoreUnavailable
-from bot.store.repositories import OutboxItem, OutboxRepository
+from bot.store.outbox import OutboxItem, OutboxRepository
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ import pytest
 
 from bot.cli import display_width, format_fields, format_table
 from bot.store import Database
-from bot.store.repositories import CaseRepository, NewCase
+from bot.store.cases import CaseRepository, NewCase
+from bot.store.migrate import head_revision
 from tests.conftest import sqlite_url
 from tests.test_contracts_import import GOOD_ROWS, csv_text
 
@@ -67,8 +68,9 @@ async def open_case(db_url: str, key: str, **details: str) -> str:
 
 
 def test_db_upgrade_and_seed_demo(blank_db_url: str) -> None:
-    assert "0001" in ok(blank_db_url, "db", "upgrade")
-    assert "0001" in ok(blank_db_url, "db", "upgrade")  # idempotent
+    at_head = f"revision {head_revision()}"
+    assert at_head in ok(blank_db_url, "db", "upgrade")
+    assert at_head in ok(blank_db_url, "db", "upgrade")  # idempotent
 
     seeded = ok(blank_db_url, "seed-demo", "--today", "2025-03-01")
     assert "PPA-DEMO-0001" in seeded and "演示科技有限公司(DEMO)" in seeded

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.contracts_import import HEADER, import_contracts, parse_contracts_csv
 from bot.store import Database
 from bot.store import models as m
-from bot.store.repositories import ContractRepository
+from bot.store.contracts import ContractRepository
 
 HEADER_LINE = ",".join(HEADER)
 GOOD_ROWS = [

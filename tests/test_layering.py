@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.model import ROOT
+from harness.model import ROOT
 
 BOT = ROOT / "bot"
 RASA_PACKAGES = {"rasa", "rasa_sdk"}

@@ -13,7 +13,8 @@ import pytest
 from aiohttp import web
 
 from bot.notifier import SIGNATURE_HEADER, CaseNotifier, backoff
-from bot.store.repositories import CaseRepository, NewCase, OutboxRepository
+from bot.store.cases import CaseRepository, NewCase
+from bot.store.outbox import OutboxRepository
 from harness.servers import free_port
 
 SECRET = "test-secret"

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import DEFAULT_DB_PATH, Settings
 from bot.store import Database, StoreUnavailable
 from bot.store import models as m
+from bot.store.contracts import ContractRepository
 from bot.store.database import DEFAULT_BUSY_TIMEOUT_S, to_async_url, to_sync_url
-from bot.store.repositories import ContractRepository
 from harness.servers import free_port
 from tests.conftest import sqlite_url
 

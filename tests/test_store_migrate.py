@@ -11,7 +11,13 @@ from sqlalchemy import create_engine, inspect
 
 from bot.store import StoreUnavailable
 from bot.store.database import to_async_url, to_sync_url
-from bot.store.migrate import VERSION_TABLE, current_revision, downgrade, upgrade
+from bot.store.migrate import (
+    VERSION_TABLE,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 from bot.store.models import metadata
 from harness.servers import free_port
 
@@ -21,6 +27,7 @@ PPA_TABLES = {
     "ppa_cases",
     "ppa_case_events",
     "ppa_notification_outbox",
+    "ppa_identity_attempts",
 }
 
 
@@ -44,12 +51,20 @@ def _execute(url: str, sql: str) -> None:
 def test_upgrade_creates_tables_and_is_idempotent(blank_db_url: str) -> None:
     assert current_revision(blank_db_url) is None
     upgrade(blank_db_url)
-    assert current_revision(blank_db_url) == "0001"
+    assert current_revision(blank_db_url) == head_revision()
     first = _tables(blank_db_url)
     upgrade(blank_db_url)
     upgrade(blank_db_url)
-    assert current_revision(blank_db_url) == "0001"
+    assert current_revision(blank_db_url) == head_revision()
     assert _tables(blank_db_url) == first == PPA_TABLES | {VERSION_TABLE}
+
+
+def test_identity_attempts_revision_downgrades_cleanly(blank_db_url: str) -> None:
+    upgrade(blank_db_url, "0002")
+    assert "ppa_identity_attempts" in _tables(blank_db_url)
+    downgrade(blank_db_url, "0001")
+    assert current_revision(blank_db_url) == "0001"
+    assert _tables(blank_db_url) == PPA_TABLES - {"ppa_identity_attempts"} | {VERSION_TABLE}
 
 
 def test_upgrade_accepts_async_url(blank_db_url: str) -> None:
@@ -83,7 +98,7 @@ def test_rasa_tables_are_left_alone(blank_db_url: str) -> None:
 def test_concurrent_upgrades_do_not_collide(blank_db_url: str) -> None:
     with ThreadPoolExecutor(max_workers=3) as pool:
         list(pool.map(upgrade, [blank_db_url] * 3))
-    assert current_revision(blank_db_url) == "0001"
+    assert current_revision(blank_db_url) == head_revision()
 
 
 def test_unreachable_database_raises_store_unavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]

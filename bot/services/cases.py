@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, default_catalogue
 from bot.replies import render
 from bot.services.hours import Clock, SupportHours, utc_now
-from bot.store.repositories import CaseRecord, CaseRepository, NewCase
+from bot.services.identity import IdentityGuard, conversation_key
+from bot.store.cases import CaseRecord, CaseRepository, NewCase
 from bot.validators import normalise_case_id, parse_phone
 
 STAGE1_FIELDS = ("contact_name", "company", "phone", "contract_number")
@@ -64,6 +65,7 @@ class Access(enum.Enum):
     GRANTED = "granted"
     NEED_PROOF = "need_proof"
     NOT_FOUND = "not_found"
+    LOCKED = "locked"  # too many failed proofs: say nothing about the case
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,18 @@ class CaseService:
         catalogue: Catalogue | None = None,
         clock: Clock = utc_now,
         notify_urls: Sequence[str] = (),
+        guard: IdentityGuard | None = None,
     ) -> None:
-        """Wire the repository, the guide's hours and where new cases are announced."""
+        """Cases in ``cases``; due times by ``hours``; new cases notify ``notify_urls``.
+
+        ``guard`` limits failed phone proofs (no limit without one, as in unit tests).
+        """
         self._cases = cases
         self._catalogue = catalogue or default_catalogue()
         self._hours = hours or SupportHours.from_catalogue(self._catalogue)
         self._clock = clock
         self._notify_urls = tuple(notify_urls)
+        self._guard = guard
 
     def severity_name(self, level: int) -> str:
         """The guide's name of a severity level."""
@@ -142,16 +149,35 @@ class CaseService:
     async def lookup(
         self, case_id: str, channel: str, sender_id: str, proof: str | None = None
     ) -> CaseLookup:
-        """A case for its owner: the sender who opened it, or whoever knows its phone."""
+        """A case for its owner: the sender who opened it, or whoever knows its phone.
+
+        A wrong ``proof`` (also for an unknown id) counts as a failure; once the
+        conversation or the case id is locked the answer is ``LOCKED`` either way.
+        """
         canonical = normalise_case_id(case_id)
         case = await self._cases.get(canonical) if canonical else None
-        if case is None:
-            return CaseLookup(Access.NOT_FOUND)
-        if case.channel == channel and case.sender_id == sender_id:
+        if case is not None and case.channel == channel and case.sender_id == sender_id:
             return CaseLookup(Access.GRANTED, case)
-        if proof and parse_phone(proof) and parse_phone(proof) == parse_phone(case.phone):
-            return CaseLookup(Access.GRANTED, case)
-        return CaseLookup(Access.NEED_PROOF)
+        conversation = conversation_key(channel, sender_id)
+        subject = canonical or case_id
+        denied = CaseLookup(Access.NEED_PROOF if case is not None else Access.NOT_FOUND)
+        if not proof:
+            locked = self._guard is not None and await self._guard.is_locked(
+                conversation, "case", subject
+            )
+            return CaseLookup(Access.LOCKED) if locked else denied
+
+        async def proven() -> CaseRecord | None:
+            return case if case is not None and _same_phone(proof, case.phone) else None
+
+        if self._guard is None:
+            granted = await proven()
+        else:
+            verdict = await self._guard.check(conversation, "case", subject, proven)
+            if verdict.locked:
+                return CaseLookup(Access.LOCKED)
+            granted = verdict.value
+        return CaseLookup(Access.GRANTED, granted) if granted is not None else denied
 
     def status_text(self, case: CaseRecord) -> str:
         """Status and history of a case."""
@@ -181,3 +207,8 @@ class CaseService:
     def summary_fields(self, fields: dict[str, str | None]) -> dict[str, str]:
         """Every summary placeholder filled ("—" where a field is empty)."""
         return {k: (v if v else "—") for k, v in fields.items()}
+
+
+def _same_phone(proof: str, registered: str) -> bool:
+    given = parse_phone(proof)
+    return bool(given) and given == parse_phone(registered)

@@ -16,8 +16,9 @@ from bot.catalogue import Catalogue, default_catalogue
 from bot.config import Settings
 from bot.replies import render
 from bot.services.hotline import general_line_text
-from bot.store.repositories import ContractRecord, ContractRepository
-from bot.validators import parse_email, parse_phone
+from bot.services.identity import IdentityGuard, Verdict
+from bot.store.contracts import ContractRecord, ContractRepository
+from bot.validators import normalise_contract_number, parse_email, parse_phone
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -65,11 +66,16 @@ class ContractService:
         contracts: ContractRepository,
         settings: Settings,
         catalogue: Catalogue | None = None,
+        guard: IdentityGuard | None = None,
     ) -> None:
-        """Wire the repository, the settings (renewal phone) and the catalogue."""
+        """Contracts from ``contracts``; renewal number from ``settings``.
+
+        ``guard`` limits failed identity proofs (:meth:`verify_caller`).
+        """
         self._contracts = contracts
         self._settings = settings
         self._catalogue = catalogue or default_catalogue()
+        self._guard = guard
 
     async def find(self, number: str) -> ContractRecord | None:
         """A contract by contract number, else the best contract of a customer number."""
@@ -129,6 +135,19 @@ class ContractService:
         if email and contract.contact_email and email == contract.contact_email.lower():
             return contract
         return None
+
+    async def verify_caller(
+        self, conversation: str, customer_number: str, contract_number: str, proof: str
+    ) -> Verdict[ContractRecord]:
+        """:meth:`verify_identity` under the brute-force limits of the guard."""
+        if self._guard is None:
+            raise RuntimeError("no identity guard configured")
+        return await self._guard.check(
+            conversation,
+            "contract",
+            normalise_contract_number(contract_number) or contract_number,
+            lambda: self.verify_identity(customer_number, contract_number, proof),
+        )
 
     def renewal_text(self) -> str:
         """Renewal guidance: the configured team number, or honest guidance without one."""

@@ -1,6 +1,7 @@
 """Phone-support hours and response-due times, from the guide's rules.
 
-Working time is Mon–Fri 8:30–17:00 Asia/Shanghai, minus Chinese public holidays,
+Working time is Mon–Fri 8:30–17:00 in the desk's time zone (``Settings.timezone``,
+``PPA_TIMEZONE``, default Asia/Shanghai), minus Chinese public holidays,
 plus the adjusted working days (调休), from the ``chinesecalendar`` package. For a
 year the package does not know yet we fall back to plain weekdays and log a warning.
 """
@@ -16,9 +17,10 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from bot.catalogue import Catalogue, default_catalogue
+from bot.config import DEFAULT_TIMEZONE, Settings
 
 logger = logging.getLogger(__name__)
-_warned_years: set = set()
+_warned_years: set[int] = set()
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -50,15 +52,22 @@ class SupportHours:
     response: dt.timedelta
 
     @classmethod
-    def from_catalogue(cls, catalogue: Catalogue | None = None) -> SupportHours:
-        """Hours as the guide states them (catalogue ``service_hours``)."""
+    def from_catalogue(
+        cls, catalogue: Catalogue | None = None, *, timezone: str = DEFAULT_TIMEZONE
+    ) -> SupportHours:
+        """Hours as the guide states them (catalogue ``service_hours``), in ``timezone``."""
         hours = (catalogue or default_catalogue()).service_hours
         return cls(
-            tz=ZoneInfo(hours["timezone"]),
+            tz=ZoneInfo(timezone),
             start=_hm(hours["start"]),
             end=_hm(hours["end"]),
             response=dt.timedelta(hours=int(hours["response_hours"])),
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, catalogue: Catalogue | None = None) -> SupportHours:
+        """The guide's hours in the configured time zone (``PPA_TIMEZONE``)."""
+        return cls.from_catalogue(catalogue, timezone=settings.timezone)
 
     def local(self, when: dt.datetime) -> dt.datetime:
         """``when`` in the support desk's time zone (naive times are taken as UTC)."""

@@ -1,6 +1,7 @@
 """Persistence for contracts, cases and outgoing notifications.
 
-``Database`` is the handle, ``repositories`` the only place with SQL, ``migrate`` the
+``Database`` is the handle, one repository module per aggregate (``contracts``,
+``cases``, ``outbox``) the only place with SQL, ``records`` their shared mapping, ``migrate`` the
 schema. Callers catch :class:`StoreUnavailable` to apologise to the customer.
 """
 

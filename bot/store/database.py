@@ -104,6 +104,7 @@ class Database:
         busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
         connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
     ) -> None:
+        """An engine for ``url``; lock wait (SQLite) and connect timeout (PostgreSQL) in s."""
         self.backend = backend_of(url)
         self.sync_url = to_sync_url(url)
         self.async_url = to_async_url(url)
@@ -183,6 +184,7 @@ class Database:
         await self.engine.dispose()
 
     def __repr__(self) -> str:
+        """The URL without its password."""
         return f"Database({make_url(self.async_url)!r})"
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.store.contracts import ContractRecord, ContractRepository
 from bot.store.database import Database
-from bot.store.repositories import ContractRecord, ContractRepository
 
 
 @dataclass(frozen=True)

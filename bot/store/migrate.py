@@ -13,6 +13,7 @@ from typing import TypeVar
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, exc
 from sqlalchemy.engine import Connection, Engine
 
@@ -95,3 +96,12 @@ def current_revision(db_url: str) -> str | None:
         return revision
 
     return _run(db_url, read)
+
+
+def head_revision() -> str:
+    """The newest revision of the packaged migrations (what ``upgrade`` reaches)."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = script.get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations under {MIGRATIONS_DIR}")
+    return head

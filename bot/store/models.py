@@ -1,6 +1,6 @@
 """Table definitions. Every table is prefixed ``ppa_``: Rasa's tracker tables share the database.
 
-Only ``repositories`` queries these classes; everything else sees plain dataclasses.
+Only the repositories (``contracts``, ``cases``, ``outbox``) query these classes; everything else sees plain dataclasses.
 The schema itself is created by the Alembic migrations, never from this module.
 """
 
@@ -39,6 +39,7 @@ CASE_STATUSES = ("open", "escalated", "closed")
 EVENT_KINDS = ("opened", "info_added", "escalated", "closed")
 OUTBOX_STATUSES = ("pending", "delivered", "failed")
 SEVERITIES = (1, 2, 3)  # the guide's 严重程度一 … 三
+IDENTITY_SCOPES = ("conversation", "case", "contract")
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 Base: Any = declarative_base(metadata=metadata)
@@ -54,6 +55,7 @@ class UTCDateTime(TypeDecorator):  # type: ignore[misc]
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """``value`` in UTC for the database (naive UTC on SQLite)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -63,6 +65,7 @@ class UTCDateTime(TypeDecorator):  # type: ignore[misc]
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """A stored value as an aware UTC datetime."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -169,4 +172,24 @@ class OutboxMessage(Base):  # type: ignore[misc]
     __table_args__ = (
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
         Index("ix_ppa_notification_outbox_due", "status", "next_attempt_at"),
+    )
+
+
+class IdentityAttempt(Base):  # type: ignore[misc]
+    """One failed identity proof, counted against a conversation, a case or a contract.
+
+    ``subject`` is a SHA-256 digest of the value, so the table holds no ids.
+    """
+
+    __tablename__ = "ppa_identity_attempts"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    scope = Column(String(16), nullable=False)
+    subject = Column(String(64), nullable=False)
+    failed_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(_in("scope", IDENTITY_SCOPES), name="scope"),
+        Index("ix_ppa_identity_attempts_subject", "scope", "subject", "failed_at"),
+        Index("ix_ppa_identity_attempts_failed_at", "failed_at"),
     )

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.rasa.resilience import busy_text
+from harness.model import ROOT
+from harness.servers import Stack, free_port, make_stack, wait_http
 from tests.e2e.test_conversations import texts
-from tests.model import ROOT
-from tests.servers import Stack, free_port, make_stack, wait_http
 
 pytestmark = pytest.mark.timeout(1800)
 

@@ -9,7 +9,7 @@ import sys
 from rasa.core.actions.action import RemoteAction
 
 from bot.rasa import action_schema, plugin, resilience
-from tests.model import ROOT
+from harness.model import ROOT
 
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 

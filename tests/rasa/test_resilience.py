@@ -26,8 +26,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa import plugin
 from bot.rasa.resilience import busy_text
-from tests.model import ROOT
-from tests.servers import free_port
+from harness.model import ROOT
+from harness.servers import free_port
 
 LOGGER = "bot.rasa.resilience"
 GOOD = {"events": [{"event": "slot", "name": "region", "value": "广州"}], "responses": []}

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 
 from bot.services.cases import Access, CaseService
-from bot.store.repositories import CaseRepository
+from bot.store.cases import CaseRepository
 
 FIELDS = {
     "contact_name": "张演示",

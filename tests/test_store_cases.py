@@ -1,142 +1,23 @@
-"""bot.store.repositories on SQLite and PostgreSQL: contracts, cases, events, outbox."""
+"""bot.store.cases on SQLite and PostgreSQL: ids, idempotency, events, atomicity."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.catalogue import canonical_products
-from bot.store import Database, StoreUnavailable, repositories
+from bot.store import Database, StoreUnavailable
+from bot.store import cases as cases_module
 from bot.store import models as m
-from bot.store.demo import DEMO_ACCOUNTS, seed_demo
-from bot.store.repositories import (
-    CaseRepository,
-    ContractRecord,
-    ContractRepository,
-    NewCase,
-    OutboxRepository,
-    UpsertResult,
-)
+from bot.store.cases import CaseRepository
 from harness.servers import free_port
-
-CASE_ID = re.compile(r"PMR-\d{6}-\d{4}")
-T0 = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
-URLS = ("https://hooks.example.com/a", "https://hooks.example.com/b")
-
-
-class TickingClock:
-    """A clock that advances one second per reading, so event order is well defined."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
-def contract(number: str = "PPA-T-0001", **changes: Any) -> ContractRecord:
-    record = ContractRecord(
-        customer_number="8800101",
-        contract_number=number,
-        company="测试有限公司(TEST)",
-        contact_name="王测试",
-        contact_email="wang@example.com",
-        contact_phone="13800000101",
-        start_date=date(2025, 1, 1),
-        end_date=date(2026, 1, 1),
-        products=["DB2", "Informix"],
-    )
-    return replace(record, **changes)
-
-
-def new_case(key: str = "conv-1", **changes: Any) -> NewCase:
-    case = NewCase(
-        idempotency_key=key,
-        severity=2,
-        product="DB2",
-        contact_name="王测试",
-        company="测试有限公司(TEST)",
-        phone="13800000101",
-        customer_number="8800101",
-        contract_number="PPA-T-0001",
-        channel="rest",
-        sender_id="user-1",
-        details={"version": "11.5.8", "os": "AIX 7.2", "error": "SQL1224N"},
-        response_due_at=T0 + timedelta(hours=2),
-        email="wang@example.com",
-    )
-    return replace(case, **changes)
-
-
-async def _count(db: Database, model: Any) -> int:
-    async with db.transaction() as session:
-        total: int = (await session.execute(select(func.count()).select_from(model))).scalar_one()
-        return total
-
-
-# -- contracts ----------------------------------------------------------------------
-
-
-async def test_contract_upsert_get_and_update(db: Database) -> None:
-    contracts = ContractRepository(db)
-    result = await contracts.upsert_many([contract(), contract("ppa-t-0002")])
-    assert result == UpsertResult(inserted=2, updated=0)
-
-    found = await contracts.get(" ppa-t-0001 ")
-    assert found == contract()
-    assert (await contracts.get("ＰＰＡ－Ｔ－０００２")) is not None  # full width
-    assert await contracts.get("PPA-NOPE") is None
-    assert await contracts.get("  ") is None
-
-    changed = contract(company="改名有限公司(TEST)", products=["Cognos"], end_date=date(2027, 1, 1))
-    assert await contracts.upsert_many([changed]) == UpsertResult(inserted=0, updated=1)
-    assert await contracts.get("PPA-T-0001") == changed
-    async with db.transaction() as session:
-        customer = await session.get(m.Customer, "8800101")
-        assert customer.company == "改名有限公司(TEST)"
-
-
-async def test_contracts_for_customer(db: Database) -> None:
-    contracts = ContractRepository(db)
-    await contracts.upsert_many(
-        [
-            contract("PPA-T-0001", end_date=date(2025, 6, 1)),
-            contract("PPA-T-0002", end_date=date(2027, 6, 1)),
-            contract("PPA-T-0003", customer_number="8800999"),
-        ]
-    )
-    mine = await contracts.for_customer(" 8800101 ")
-    assert [c.contract_number for c in mine] == ["PPA-T-0002", "PPA-T-0001"]
-    assert await contracts.for_customer("0000000") == []
-
-
-async def test_contract_upsert_is_all_or_nothing(db: Database) -> None:
-    contracts = ContractRepository(db)
-    bad = contract("PPA-T-0002", start_date=date(2025, 1, 1), end_date=date(2024, 1, 1))
-    with pytest.raises(IntegrityError):
-        await contracts.upsert_many([contract(), bad])
-    assert await _count(db, m.Contract) == 0
-    assert await _count(db, m.Customer) == 0
-
-
-async def test_contract_upsert_many_rows(db: Database) -> None:
-    records = [contract(f"PPA-BULK-{n:05d}") for n in range(1200)]
-    assert await ContractRepository(db).upsert_many(records) == UpsertResult(1200, 0)
-    assert await ContractRepository(db).upsert_many(records) == UpsertResult(0, 1200)
-
-
-# -- cases --------------------------------------------------------------------------
+from tests.store_data import CASE_ID, T0, URLS, TickingClock, count_rows, new_case
 
 
 async def test_open_case(db: Database) -> None:
@@ -168,8 +49,8 @@ async def test_same_key_twice_gives_one_case(db: Database) -> None:
     second, created_second = await cases.open(new_case("k", product="Informix"), notify_urls=URLS)
     assert (created_first, created_second) == (True, False)
     assert second == first
-    assert await _count(db, m.Case) == 1
-    assert await _count(db, m.OutboxMessage) == len(URLS)
+    assert await count_rows(db, m.Case) == 1
+    assert await count_rows(db, m.OutboxMessage) == len(URLS)
 
 
 async def test_fifty_concurrent_opens_get_fifty_ids(db: Database) -> None:
@@ -179,7 +60,7 @@ async def test_fifty_concurrent_opens_get_fifty_ids(db: Database) -> None:
     assert len(ids) == 50
     assert all(created for _, created in results)
     assert all(CASE_ID.fullmatch(case_id) for case_id in ids)
-    assert await _count(db, m.Case) == 50
+    assert await count_rows(db, m.Case) == 50
 
 
 async def test_twenty_concurrent_opens_with_one_key_give_one_case(db: Database) -> None:
@@ -189,9 +70,9 @@ async def test_twenty_concurrent_opens_with_one_key_give_one_case(db: Database) 
     )
     assert len({record.case_id for record, _ in results}) == 1
     assert sum(created for _, created in results) == 1
-    assert await _count(db, m.Case) == 1
-    assert await _count(db, m.CaseEvent) == 1
-    assert await _count(db, m.OutboxMessage) == 1
+    assert await count_rows(db, m.Case) == 1
+    assert await count_rows(db, m.CaseEvent) == 1
+    assert await count_rows(db, m.OutboxMessage) == 1
 
 
 def _suffixes(values: list[int]) -> Iterator[int]:
@@ -200,7 +81,7 @@ def _suffixes(values: list[int]) -> Iterator[int]:
 
 async def test_case_id_collision_draws_again(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     draws = _suffixes([7, 7, 8])
-    monkeypatch.setattr(repositories, "_random_suffix", lambda: next(draws))
+    monkeypatch.setattr(cases_module, "_random_suffix", lambda: next(draws))
     cases = CaseRepository(db, clock=lambda: T0)
     first, _ = await cases.open(new_case("a"))
     second, _ = await cases.open(new_case("b"))
@@ -210,13 +91,13 @@ async def test_case_id_collision_draws_again(db: Database, monkeypatch: pytest.M
 async def test_no_free_case_id_writes_nothing(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(repositories, "_random_suffix", lambda: 7)
+    monkeypatch.setattr(cases_module, "_random_suffix", lambda: 7)
     cases = CaseRepository(db, clock=lambda: T0)
     await cases.open(new_case("a"))
     with pytest.raises(RuntimeError, match="no free case id"):
         await cases.open(new_case("b"), notify_urls=URLS)
-    assert await _count(db, m.Case) == 1
-    assert await _count(db, m.OutboxMessage) == 0
+    assert await count_rows(db, m.Case) == 1
+    assert await count_rows(db, m.OutboxMessage) == 0
 
 
 async def test_failure_mid_transaction_leaves_no_case_and_no_outbox(db: Database) -> None:
@@ -224,9 +105,9 @@ async def test_failure_mid_transaction_leaves_no_case_and_no_outbox(db: Database
     # The second outbox row violates NOT NULL after the case, its event and one row were written.
     with pytest.raises(IntegrityError):
         await cases.open(new_case("x"), notify_urls=[URLS[0], None])  # type: ignore[list-item]
-    assert await _count(db, m.Case) == 0
-    assert await _count(db, m.CaseEvent) == 0
-    assert await _count(db, m.OutboxMessage) == 0
+    assert await count_rows(db, m.Case) == 0
+    assert await count_rows(db, m.CaseEvent) == 0
+    assert await count_rows(db, m.OutboxMessage) == 0
     record, created = await cases.open(new_case("x"), notify_urls=URLS)
     assert created and record.case_id
 
@@ -243,17 +124,8 @@ async def test_python_error_mid_transaction_leaves_nothing(
     with pytest.raises(RuntimeError, match="crash"):
         await cases.open(new_case("y"), notify_urls=URLS)
     monkeypatch.undo()
-    assert await _count(db, m.Case) == 0
-    assert await _count(db, m.OutboxMessage) == 0
-
-
-async def test_outbox_rows_are_written_with_the_case(db: Database) -> None:
-    record, _ = await CaseRepository(db, clock=lambda: T0).open(new_case(), notify_urls=URLS)
-    due = await OutboxRepository(db).due(T0, limit=10)
-    assert [item.target_url for item in due] == list(URLS)
-    assert all(item.case_id == record.case_id for item in due)
-    assert all(item.status == "pending" and item.attempts == 0 for item in due)
-    assert due[0].payload == {"event": "case.opened", "case": record.to_dict()}
+    assert await count_rows(db, m.Case) == 0
+    assert await count_rows(db, m.OutboxMessage) == 0
 
 
 async def test_event_history_order_and_status(db: Database) -> None:
@@ -371,7 +243,7 @@ async def test_response_due_in_local_time_round_trips(db: Database) -> None:
 async def test_bad_new_case_is_refused(db: Database, changes: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         await CaseRepository(db).open(new_case(**changes))
-    assert await _count(db, m.Case) == 0
+    assert await count_rows(db, m.Case) == 0
 
 
 async def test_case_store_unavailable() -> None:
@@ -381,70 +253,9 @@ async def test_case_store_unavailable() -> None:
     await database.dispose()
 
 
-# -- outbox -------------------------------------------------------------------------
-
-
-async def test_outbox_retry_cycle(db: Database) -> None:
-    await CaseRepository(db, clock=lambda: T0).open(new_case(), notify_urls=URLS)
-    outbox = OutboxRepository(db)
-    first, second = await outbox.due(T0, limit=10)
-    assert [i.id for i in await outbox.due(T0, limit=1)] == [first.id]
-    assert await outbox.due(T0 - timedelta(seconds=1), limit=10) == []
-
-    retry_at = T0 + timedelta(minutes=5)
-    assert await outbox.mark_failed(first.id, "HTTP 503", retry_at)
-    assert await outbox.mark_delivered(second.id, T0)
-    assert await outbox.due(T0, limit=10) == []
-
-    (again,) = await outbox.due(retry_at, limit=10)
-    assert (again.id, again.status, again.attempts, again.last_error) == (
-        first.id, "failed", 1, "HTTP 503",
-    )  # fmt: skip
-    assert await outbox.mark_failed(first.id, "HTTP 500", None)  # give up
-    assert await outbox.due(retry_at + timedelta(days=365), limit=10) == []
-    assert not await outbox.mark_delivered(999_999, T0)
-
-    async with db.transaction() as session:
-        rows = {r.id: r for r in (await session.execute(select(m.OutboxMessage))).scalars()}
-    assert rows[first.id].attempts == 2 and rows[first.id].next_attempt_at is None
-    assert rows[second.id].status == "delivered" and rows[second.id].delivered_at == T0
-
-
 async def test_logs_mask_phone(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="bot.store")
     record, _ = await CaseRepository(db).open(new_case())
     assert record.case_id in caplog.text
     assert "138****0101" in caplog.text
     assert "13800000101" not in caplog.text and "wang@example.com" not in caplog.text
-
-
-# -- demo data ----------------------------------------------------------------------
-
-
-async def test_seed_demo_is_idempotent_and_relative_to_today(db: Database) -> None:
-    today = date(2025, 3, 1)
-    records = await seed_demo(db, today)
-    assert await seed_demo(db, today) == records
-    assert await _count(db, m.Contract) == len(DEMO_ACCOUNTS) == 4
-
-    month = today + timedelta(days=30)
-    assert len([r for r in records if r.start_date <= today and r.end_date > month]) == 2
-    assert len([r for r in records if today <= r.end_date <= month]) == 1
-    assert len([r for r in records if r.end_date < today]) == 1
-    products = {r.contract_number: set(r.products) for r in records}
-    assert {"DB2", "WebSphere Application Server", "WebSphere MQ", "Informix"} <= products[
-        "PPA-DEMO-0001"
-    ]
-    assert {"Cognos", "Rational", "FileNet", "Notes", "Domino"} <= products["PPA-DEMO-0002"]
-    for record in records:
-        assert canonical_products(record.products) == record.products
-        assert "(DEMO)" in record.company
-        assert record.contact_email.endswith("@example.com")
-        assert record.contact_phone.startswith("1380000")
-        assert re.fullmatch(r"\d{7}", record.customer_number)
-
-    later = today + timedelta(days=100)
-    await seed_demo(db, later)
-    assert await _count(db, m.Contract) == 4
-    stored = await ContractRepository(db).get("PPA-DEMO-0004")
-    assert stored is not None and stored.end_date < later
