@@ -46,7 +46,7 @@ def run_sh(trained_model, tmp_path_factory) -> Iterator[Stack]:
             start_new_session=True,  # its own process group, so cleanup reaches its children
         )
     try:
-        wait_http(f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/", 300, proc)
+        wait_http(f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/", 900, proc)  # a busy CI box
         yield stack
     finally:
         proc.terminate()  # run.sh's trap stops the servers it started
