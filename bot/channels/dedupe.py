@@ -47,6 +47,7 @@ class DedupeStore(Generic[T]):
         max_entries: int = DEDUPE_MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """Remember keys ``ttl`` seconds, at most ``max_entries`` at a time."""
         if ttl <= 0 or max_entries < 1:
             raise ValueError("ttl and max_entries must be positive")
         self.ttl = ttl
@@ -57,10 +58,12 @@ class DedupeStore(Generic[T]):
         self._running: set[asyncio.Future[T]] = set()
 
     def __len__(self) -> int:
+        """The number of keys still remembered."""
         self._purge()
         return len(self._entries)
 
     def __contains__(self, key: object) -> bool:
+        """True while ``key`` is remembered."""
         self._purge()
         return key in self._entries
 
@@ -110,6 +113,7 @@ class Outcome:
     """The reply of one message, split into parts, and who delivers it."""
 
     def __init__(self, parts: list[str]) -> None:
+        """Keep the non-empty ``parts``; nobody has delivered them yet."""
         self.parts = [part for part in parts if part]
         self.delivered_by: str | None = None
 
@@ -141,6 +145,7 @@ class ReplyCoordinator:
         store: DedupeStore[Outcome] | None = None,
         channel: str = "channel",
     ) -> None:
+        """Coordinate replies; see the class for the arguments."""
         self._push = push
         self.budget = budget
         self.store: DedupeStore[Outcome] = store or DedupeStore()

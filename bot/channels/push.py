@@ -52,6 +52,7 @@ class PushOutput(OutputChannel):
     channel: ClassVar[str]
 
     def __init__(self, api: Any) -> None:
+        """Send through ``api`` (the platform's API client)."""
         self.api = api
 
     @classmethod

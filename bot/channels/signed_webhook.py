@@ -69,6 +69,7 @@ class SignedWebhookInput(RestInput):
         return "signed_webhook"
 
     def __init__(self, secret: str, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        """Check every POST against ``secret``; see the class for the arguments."""
         if not secret:
             raise ChannelConfigError("the signed webhook needs a secret (WEBHOOK_SECRET)")
         if len(secret) < MIN_SECRET_LENGTH:

@@ -57,12 +57,12 @@ from bot.channels.messages import (
     user_text,
 )
 from bot.channels.push import OnNewMessage, PushCollector, PushInput, PushOutput
+from bot.channels.signature import check_signature
 from bot.channels.wechat_api import WeChatAPIClient, split_utf8
 from bot.channels.wechat_crypto import (
     InvalidAppIdError,
     WeChatCrypto,
     WeChatCryptoError,
-    check_signature,
 )
 from bot.channels.wechat_xml import WeChatXMLError, build_text_reply, parse_message
 
@@ -136,6 +136,7 @@ class WeChatInput(PushInput):
         texts: ChannelTexts | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """Configure the channel; see the class for the arguments."""
         if not (token and appid and appsecret):
             raise ChannelConfigError("WeChat needs token, appid and appsecret")
         if reply_timeout >= 5:
@@ -268,7 +269,7 @@ class WeChatInput(PushInput):
             return f"msg:{msg_id}"
         # events have no MsgId; hashed so that log lines carry no OpenID
         source = f"{openid}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"
-        return "evt:" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:20]
+        return "evt:" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
 
     async def _handle(
         self, fields: dict[str, str], openid: str, on_new_message: OnNewMessage

@@ -16,12 +16,12 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
 
 import aiohttp
 
 from bot.channels import mask_id
+from bot.channels.api_client import PlatformAPIClient
 from bot.channels.config import API_TIMEOUT, DEFAULT_WECHAT_API_BASE
 from bot.channels.messages import split_text, utf8_size
 
@@ -45,12 +45,13 @@ class WeChatAPIError(Exception):
     """The API answered with a non-zero ``errcode``."""
 
     def __init__(self, errcode: int, errmsg: str) -> None:
+        """Keep WeChat's ``errcode`` and ``errmsg``."""
         super().__init__(f"errcode {errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
 
 
-class WeChatAPIClient:
+class WeChatAPIClient(PlatformAPIClient):
     """Sends customer-service text messages for one OA account.
 
     Args:
@@ -69,44 +70,17 @@ class WeChatAPIClient:
         timeout: float = API_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """Send for the account ``appid`` (with its ``secret``) to ``api_base``."""
+        super().__init__(api_base, timeout)
         self.appid = appid
         self._secret = secret
-        self.api_base = api_base.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._clock = clock
         self._token: str | None = None
         self._expires_at = 0.0
-        self._lock: asyncio.Lock | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = asyncio.Lock()
 
-    # -- plumbing -------------------------------------------------------------
-    def _bind_loop(self) -> None:
-        # the session and the lock belong to one event loop; start afresh on another
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._loop = loop
-            self._lock = asyncio.Lock()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        self._bind_loop()
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
-
-    async def close(self) -> None:
-        """Close the HTTP session (on server shutdown)."""
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
-
-    @staticmethod
-    async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
-        data = await response.json(content_type=None)
-        if not isinstance(data, dict):
-            raise TypeError("API answered with a non-object")
-        return data
+    def _on_new_loop(self) -> None:
+        self._lock = asyncio.Lock()
 
     # -- access_token ------------------------------------------------------------
     async def access_token(self, stale: str | None = None) -> str:
@@ -121,7 +95,6 @@ class WeChatAPIClient:
                 TypeError.
         """
         session = self._http()
-        assert self._lock is not None  # set by _bind_loop
         async with self._lock:
             if (
                 self._token is not None
@@ -148,17 +121,8 @@ class WeChatAPIClient:
             return self._token
 
     # -- messages -----------------------------------------------------------------
-    async def send_text(self, openid: str, text: str) -> bool:
-        """Send ``text`` (split at 2048 bytes) to ``openid``; True if all parts went."""
-        return await self.send_texts(openid, split_utf8(text))
-
-    async def send_texts(self, openid: str, texts: Iterable[str]) -> bool:
-        """Send texts in order; stops at the first failure (later ones would fail too)."""
-        for text in texts:
-            for part in split_utf8(text):
-                if not await self._send_part(openid, part):
-                    return False
-        return True
+    def _split(self, text: str) -> list[str]:
+        return split_utf8(text)
 
     async def _send_part(self, openid: str, content: str) -> bool:
         body = json.dumps(

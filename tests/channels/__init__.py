@@ -21,7 +21,7 @@ from aiohttp import web
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
-from bot.channels.wechat_crypto import sha1_signature
+from bot.channels.signature import sha1_signature
 
 # Vector A: Tencent's WXBizMsgCrypt sample (OA, compatible mode).
 A_TOKEN = "spamtest"
