@@ -17,7 +17,14 @@ from typing import Any, NamedTuple
 import yaml
 
 DEFAULT_PATH = Path(__file__).with_name("channel_texts.yml")
-_REQUIRED_TEXTS = ("please_type", "voice_unrecognised", "welcome", "menu")
+_REQUIRED_TEXTS = (
+    "please_type",
+    "voice_unrecognised",
+    "welcome",
+    "menu",
+    "choice_out_of_range",
+    "pending_note",
+)
 # Several bot messages of one turn are sent as one text, separated like paragraphs.
 MESSAGE_SEPARATOR = "\n\n"
 
@@ -47,6 +54,8 @@ class ChannelTexts:
     welcome: str
     menu_item_prefix: str
     menu: Mapping[str, MenuItem]
+    choice_out_of_range: str
+    pending_note: str
 
     def welcome_text(self) -> str:
         """The greeting for a new follower, with the menu labels one per line."""
@@ -82,13 +91,33 @@ def load_texts(path: Path = DEFAULT_PATH) -> ChannelTexts:
         welcome=str(raw["welcome"]).strip(),
         menu_item_prefix=str(raw.get("menu_item_prefix", "")),
         menu={str(k): _menu_item(str(k), v) for k, v in raw["menu"].items()},
+        choice_out_of_range=str(raw["choice_out_of_range"]).strip(),
+        pending_note=str(raw["pending_note"]).strip(),
     )
 
 
-def _button_title(button: Any) -> str:
+def button_title(button: Any) -> str:
+    """What a button shows: its title (or payload when it has none)."""
     if isinstance(button, Mapping):
         return str(button.get("title") or button.get("payload") or "")
     return str(button)
+
+
+def button_payload(button: Any) -> str:
+    """What pressing a button sends: its payload (or title when it has none)."""
+    if isinstance(button, Mapping):
+        return str(button.get("payload") or button.get("title") or "")
+    return str(button)
+
+
+def message_buttons(message: Mapping[str, Any]) -> list[Any]:
+    """The buttons (or quick replies) of one collected Rasa message."""
+    return list(message.get("buttons") or message.get("quick_replies") or [])
+
+
+def numbered(titles: Iterable[str]) -> list[str]:
+    """``1. title`` lines: how text channels show buttons (the customer types the number)."""
+    return [f"{i}. {title}" for i, title in enumerate(titles, start=1)]
 
 
 def render_bot_message(message: Mapping[str, Any]) -> str:
@@ -96,8 +125,7 @@ def render_bot_message(message: Mapping[str, Any]) -> str:
     lines: list[str] = []
     if message.get("text"):
         lines.append(str(message["text"]).strip())
-    buttons = message.get("buttons") or message.get("quick_replies") or []
-    lines.extend(f"{i}. {_button_title(b)}" for i, b in enumerate(buttons, start=1))
+    lines.extend(numbered(button_title(b) for b in message_buttons(message)))
     if message.get("image"):
         lines.append(str(message["image"]))
     attachment = message.get("attachment")

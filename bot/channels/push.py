@@ -27,8 +27,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import Refused, mask_id, refusal
+from bot.channels.choices import ChoiceMemory
 from bot.channels.dedupe import Outcome, ReplyCoordinator
-from bot.channels.messages import Reaction, join_bot_messages, render_bot_message
+from bot.channels.messages import ChannelTexts, Reaction, join_bot_messages, render_bot_message
+from bot.channels.state import ChannelState, MemoryState
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +74,24 @@ class PushOutput(OutputChannel):
 
 
 class PushInput(InputChannel, abc.ABC):
-    """Base for push-style connectors; subclasses set ``coordinator`` and ``api``."""
+    """Base for push-style connectors; subclasses set ``api`` and call ``_share``."""
 
     coordinator: ReplyCoordinator
+    choices: ChoiceMemory
+    state: ChannelState
+    texts: ChannelTexts
     api: Any
     collector: ClassVar[type[PushCollector]]
     # The body the platform takes as "received, no reply, do not retry".
     no_reply = "success"
+
+    def _share(self, state: ChannelState | None, reply_timeout: float, dedupe_ttl: float) -> None:
+        """Set up what replicas share: dedupe and replies, numbered choices (needs ``texts``)."""
+        self.state = state or MemoryState()
+        self.coordinator = ReplyCoordinator(
+            self._push, reply_timeout, self.state, channel=self.name(), ttl=dedupe_ttl
+        )
+        self.choices = ChoiceMemory(self.state, self.name(), self.texts.choice_out_of_range)
 
     @abc.abstractmethod
     def _split(self, text: str) -> list[str]:
@@ -94,18 +107,17 @@ class PushInput(InputChannel, abc.ABC):
         message_id: str | None = None,
     ) -> str | None:
         """The passive reply: the fixed answer, or the bot's turn, run once per ``key``."""
-        if not reaction.ask_bot:
-            fixed = Outcome(self._split(reaction.text))
-
-            async def answer() -> Outcome:
-                return fixed
-
-            return await self.coordinator.reply(key, sender_id, answer)
 
         async def turn() -> Outcome:
+            if not reaction.ask_bot:
+                return Outcome(self._split(reaction.text))
+            # resolved inside the once-only run: a retry never re-reads a newer list
+            choice = await self.choices.resolve(sender_id, reaction.text)
+            if choice.reprompt:
+                return Outcome(self._split(choice.reprompt))
             collector = self.collector()
             message = UserMessage(
-                reaction.text,
+                choice.payload or reaction.text,
                 collector,
                 sender_id,
                 input_channel=self.name(),
@@ -118,6 +130,7 @@ class PushInput(InputChannel, abc.ABC):
                 logger.exception(
                     "%s: the bot failed on a message from %s", self.name(), mask_id(sender_id)
                 )
+            await self.choices.remember(sender_id, collector.messages)
             return Outcome(self._split(join_bot_messages(collector.messages)))
 
         return await self.coordinator.reply(key, sender_id, turn)
@@ -172,5 +185,6 @@ class PushInput(InputChannel, abc.ABC):
         async def close(*_: Any) -> None:
             await self.coordinator.drain(timeout=5.0)
             await self.api.close()
+            await self.state.close()
 
         return webhook

@@ -49,7 +49,6 @@ from bot.channels.config import (
     checked_credentials,
     float_setting,
 )
-from bot.channels.dedupe import DedupeStore, ReplyCoordinator
 from bot.channels.messages import (
     ChannelTexts,
     Reaction,
@@ -58,6 +57,7 @@ from bot.channels.messages import (
 )
 from bot.channels.push import OnNewMessage, PushCollector, PushInput, PushOutput
 from bot.channels.signature import check_signature
+from bot.channels.state import ChannelState, state_from_settings
 from bot.channels.wechat_api import WeChatAPIClient, split_utf8
 from bot.channels.wechat_crypto import (
     InvalidAppIdError,
@@ -110,6 +110,7 @@ class WeChatInput(PushInput):
         api_timeout: seconds for each API call.
         texts: fixed texts and menu keys (``channel_texts.yml`` by default).
         clock: wall clock in seconds (tests pin it to the vectors' timestamps).
+        state: what replicas share (``state_from_settings``; memory by default).
     """
 
     no_reply = NO_REPLY
@@ -135,6 +136,7 @@ class WeChatInput(PushInput):
         api_timeout: float = API_TIMEOUT,
         texts: ChannelTexts | None = None,
         clock: Callable[[], float] = time.time,
+        state: ChannelState | None = None,
     ) -> None:
         """Configure the channel; see the class for the arguments."""
         if not (token and appid and appsecret):
@@ -151,13 +153,11 @@ class WeChatInput(PushInput):
         except ValueError as exc:
             raise ChannelConfigError(f"WECHAT_AES_KEY is invalid: {exc}") from None
         self.api = WeChatAPIClient(appid, appsecret, api_base, timeout=api_timeout)
-        self.coordinator = ReplyCoordinator(
-            self._push, reply_timeout, DedupeStore(ttl=dedupe_ttl), channel="wechat"
-        )
         self.max_body_bytes = max_body_bytes
         self.max_clock_skew = max_clock_skew
         self.texts = texts or load_texts()
         self._clock = clock
+        self._share(state, reply_timeout, dedupe_ttl)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -174,6 +174,7 @@ class WeChatInput(PushInput):
             reply_timeout=float_setting(
                 creds.get("reply_timeout"), DEFAULT_REPLY_TIMEOUT, "wechat reply_timeout"
             ),
+            state=state_from_settings(creds),
         )
 
     def get_output_channel(self) -> OutputChannel:

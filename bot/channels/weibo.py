@@ -42,7 +42,6 @@ from bot.channels.config import (
     checked_credentials,
     float_setting,
 )
-from bot.channels.dedupe import DedupeStore, ReplyCoordinator
 from bot.channels.messages import (
     ChannelTexts,
     Reaction,
@@ -51,6 +50,7 @@ from bot.channels.messages import (
 )
 from bot.channels.push import OnNewMessage, PushCollector, PushInput, PushOutput
 from bot.channels.signature import check_signature
+from bot.channels.state import ChannelState, state_from_settings
 from bot.channels.weibo_api import WeiboAPIClient, split_weibo
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ class WeiboInput(PushInput):
         api_timeout: seconds for each API call.
         texts: fixed texts and menu keys (``channel_texts.yml`` by default).
         clock: wall clock in seconds (tests pin it to the wiki's timestamp).
+        state: what replicas share (``state_from_settings``; memory by default).
     """
 
     no_reply = NO_REPLY
@@ -141,19 +142,18 @@ class WeiboInput(PushInput):
         api_timeout: float = API_TIMEOUT,
         texts: ChannelTexts | None = None,
         clock: Callable[[], float] = time.time,
+        state: ChannelState | None = None,
     ) -> None:
         """Configure the channel; see the class for the arguments."""
         if not (app_secret and access_token):
             raise ChannelConfigError("Weibo needs app_secret and access_token")
         self.app_secret = app_secret
         self.api = WeiboAPIClient(access_token, api_base, timeout=api_timeout)
-        self.coordinator = ReplyCoordinator(
-            self._push, reply_timeout, DedupeStore(ttl=dedupe_ttl), channel="weibo"
-        )
         self.max_body_bytes = max_body_bytes
         self.max_clock_skew = max_clock_skew
         self.texts = texts or load_texts()
         self._clock = clock
+        self._share(state, reply_timeout, dedupe_ttl)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -168,6 +168,7 @@ class WeiboInput(PushInput):
             reply_timeout=float_setting(
                 creds.get("reply_timeout"), DEFAULT_REPLY_TIMEOUT, "weibo reply_timeout"
             ),
+            state=state_from_settings(creds),
         )
 
     def get_output_channel(self) -> OutputChannel:

@@ -122,13 +122,18 @@ def test_channel_texts_file_is_complete() -> None:
     assert all(item.label and item.message for item in TEXTS.menu.values())
 
 
+# every fixed text but the menu
+BASE_TEXTS = (
+    "please_type: x\nvoice_unrecognised: y\nwelcome: z\nchoice_out_of_range: c\npending_note: p\n"
+)
+
+
 @pytest.mark.parametrize(
     "content",
     [
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\n",  # no menu
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\nmenu: {K: {label: L}}\n",
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\n"
-        "menu: {K: {label: L, text: t, intent: i}}\n",
+        BASE_TEXTS,  # no menu
+        BASE_TEXTS + "menu: {K: {label: L}}\n",
+        BASE_TEXTS + "menu: {K: {label: L, text: t, intent: i}}\n",
     ],
     ids=["no-menu", "no-text", "text-and-intent"],
 )
@@ -142,8 +147,7 @@ def test_incomplete_texts_file_is_refused(tmp_path: Path, content: str) -> None:
 def test_menu_key_may_send_an_intent(tmp_path: Path) -> None:
     path = tmp_path / "texts.yml"
     path.write_text(
-        "please_type: x\nvoice_unrecognised: y\nwelcome: z\n"
-        "menu: {HUMAN: {label: 转人工, intent: human_handoff}}\n",
+        BASE_TEXTS + "menu: {HUMAN: {label: 转人工, intent: human_handoff}}\n",
         encoding="utf-8",
     )
     assert load_texts(path).menu_message("HUMAN") == "/human_handoff"

@@ -1,0 +1,45 @@
+"""Fixtures of the channel tests: a real Redis, and the channel state on it or in memory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot.channels.state import ChannelState, MemoryState, RedisState
+from tests.channels.redis_server import redis_server
+
+# Tests use their own database number, flushed before each test.
+TEST_DB = 3
+
+
+@pytest.fixture(scope="session")
+def redis_port() -> Iterator[int]:
+    """One redis-server for the session."""
+    with redis_server() as port:
+        yield port
+
+
+async def _fresh_redis(port: int) -> RedisState:
+    state = RedisState("127.0.0.1", port, db=TEST_DB)
+    await state._redis.flushdb()
+    return state
+
+
+@pytest.fixture
+async def redis_state(redis_port: int) -> AsyncIterator[RedisState]:
+    """A ``RedisState`` on the session's server, flushed before the test."""
+    state = await _fresh_redis(redis_port)
+    yield state
+    await state.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def state(request: pytest.FixtureRequest) -> AsyncIterator[ChannelState]:
+    """Each test once on ``MemoryState`` and once on a real Redis."""
+    if request.param == "memory":
+        yield MemoryState()
+        return
+    redis = await _fresh_redis(request.getfixturevalue("redis_port"))
+    yield redis
+    await redis.close()
