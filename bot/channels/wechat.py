@@ -152,12 +152,14 @@ class WeChatInput(PushInput):
             self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
         except ValueError as exc:
             raise ChannelConfigError(f"WECHAT_AES_KEY is invalid: {exc}") from None
-        self.api = WeChatAPIClient(appid, appsecret, api_base, timeout=api_timeout)
         self.max_body_bytes = max_body_bytes
         self.max_clock_skew = max_clock_skew
         self.texts = texts or load_texts()
         self._clock = clock
         self._share(state, reply_timeout, dedupe_ttl)
+        self.api = WeChatAPIClient(
+            appid, appsecret, api_base, timeout=api_timeout, state=self.state
+        )
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

@@ -1,10 +1,12 @@
 """Client for the WeChat OA customer-service message API (客服消息), over aiohttp.
 
 Used when a reply misses the 5 s passive window or is too long for one passive
-message. The access_token is cached and shared: WeChat invalidates the previous
-token (after a short overlap) on every fetch and limits fetches per day, so the
-client fetches it once for all concurrent senders, refreshes it before it expires
-and again when the API says it is invalid (40001 / 40014 / 42001), like wechatpy.
+message. The access_token is cached and shared by every replica (in the channel
+state, Redis in the production profile): WeChat invalidates the previous token
+(after a short overlap) on every fetch and limits fetches per day, so one caller
+fetches it, under a shared lock, for all senders on all servers; it is refreshed
+before it expires and once when the API says it is invalid (40001 / 40014 /
+42001) -- the classic stampede of per-process tokens (silenceper/wechat#516).
 
 Nothing here raises to the caller: failures are logged (with a masked OpenID,
 never the token, secret or message) and reported as ``False``.
@@ -16,6 +18,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
 import aiohttp
@@ -24,6 +27,7 @@ from bot.channels import mask_id
 from bot.channels.api_client import PlatformAPIClient
 from bot.channels.config import API_TIMEOUT, DEFAULT_WECHAT_API_BASE
 from bot.channels.messages import split_text, utf8_size
+from bot.channels.state import ChannelState, MemoryState
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 # refresh this long before the announced expiry (WeChat overlaps old tokens 5 min)
 TOKEN_REFRESH_MARGIN = 300.0
 _DEFAULT_EXPIRES_IN = 7200
+# How often a caller looks whether another replica's refresh has finished.
+TOKEN_POLL_INTERVAL = 0.05
 
 
 def split_utf8(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
@@ -59,7 +65,8 @@ class WeChatAPIClient(PlatformAPIClient):
         secret: its AppSecret.
         api_base: ``https://api.weixin.qq.com`` (tests use a local fake).
         timeout: total seconds for each HTTP call.
-        clock: monotonic clock (tests move it to expire the token).
+        clock: wall clock in seconds, the same on every replica (tests move it).
+        state: where the token and its refresh lock live (Redis for N replicas).
     """
 
     def __init__(
@@ -68,15 +75,20 @@ class WeChatAPIClient(PlatformAPIClient):
         secret: str,
         api_base: str = DEFAULT_WECHAT_API_BASE,
         timeout: float = API_TIMEOUT,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        state: ChannelState | None = None,
     ) -> None:
         """Send for the account ``appid`` (with its ``secret``) to ``api_base``."""
         super().__init__(api_base, timeout)
         self.appid = appid
         self._secret = secret
         self._clock = clock
-        self._token: str | None = None
-        self._expires_at = 0.0
+        self._state = state or MemoryState()
+        self._token_key = f"wechat:token:{appid}"
+        self._lock_key = f"wechat:token-lock:{appid}"
+        # a refresh is one HTTP call: the lock outlives it, then frees itself
+        self._lock_ttl = timeout + 1
+        self._owner = uuid.uuid4().hex
         self._lock = asyncio.Lock()
 
     def _on_new_loop(self) -> None:
@@ -84,7 +96,12 @@ class WeChatAPIClient(PlatformAPIClient):
 
     # -- access_token ------------------------------------------------------------
     async def access_token(self, stale: str | None = None) -> str:
-        """A valid access_token, fetched at most once for all concurrent callers.
+        """A valid access_token, fetched by one caller for every replica.
+
+        The token and its expiry live in the channel state; a process that finds it
+        missing, expiring or equal to ``stale`` refreshes it under a shared lock, and
+        everyone else (in this process or on another replica) waits for that one
+        fetch instead of invalidating it with their own.
 
         Args:
             stale: a token the API just rejected; it is replaced unless another
@@ -95,30 +112,51 @@ class WeChatAPIClient(PlatformAPIClient):
                 TypeError.
         """
         session = self._http()
+        # one caller per process at a time: the others find the fresh token
         async with self._lock:
-            if (
-                self._token is not None
-                and self._token != stale
-                and self._clock() < self._expires_at
-            ):
-                return self._token
-            params = {
-                "grant_type": "client_credential",
-                "appid": self.appid,
-                "secret": self._secret,
-            }
-            async with session.get(f"{self.api_base}/cgi-bin/token", params=params) as response:
-                data = await self._json(response)
-            token = data.get("access_token")
-            if not token:
-                raise WeChatAPIError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
-            expires_in = float(data.get("expires_in") or _DEFAULT_EXPIRES_IN)
-            # never cache for less than half the lifetime, even for short-lived tokens
-            margin = min(TOKEN_REFRESH_MARGIN, expires_in / 2)
-            self._token = str(token)
-            self._expires_at = self._clock() + expires_in - margin
-            logger.info("wechat api: fetched a new access_token")
-            return self._token
+            deadline = time.monotonic() + self._lock_ttl
+            while True:
+                token = await self._stored_token(stale)
+                if token is not None:
+                    return token
+                if await self._state.claim(self._lock_key, self._owner, self._lock_ttl):
+                    try:
+                        return await self._stored_token(stale) or await self._fetch(session)
+                    finally:
+                        await self._state.release(self._lock_key, self._owner)
+                if time.monotonic() >= deadline:
+                    raise WeChatAPIError(-1, "no access_token: another replica's refresh hangs")
+                # polled, not an Event: the refresh runs on another replica
+                await asyncio.sleep(TOKEN_POLL_INTERVAL)
+
+    async def _stored_token(self, stale: str | None) -> str | None:
+        """The shared token unless missing, expiring or ``stale``."""
+        raw = await self._state.get(self._token_key)
+        if raw is None:
+            return None
+        try:
+            entry = json.loads(raw)
+            token, expires_at = str(entry["token"]), float(entry["expires_at"])
+        except (ValueError, TypeError, KeyError):
+            return None
+        if token == stale or self._clock() >= expires_at:
+            return None
+        return token
+
+    async def _fetch(self, session: aiohttp.ClientSession) -> str:
+        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret}
+        async with session.get(f"{self.api_base}/cgi-bin/token", params=params) as response:
+            data = await self._json(response)
+        token = data.get("access_token")
+        if not token:
+            raise WeChatAPIError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
+        expires_in = float(data.get("expires_in") or _DEFAULT_EXPIRES_IN)
+        # never cache for less than half the lifetime, even for short-lived tokens
+        margin = min(TOKEN_REFRESH_MARGIN, expires_in / 2)
+        entry = {"token": str(token), "expires_at": self._clock() + expires_in - margin}
+        await self._state.put(self._token_key, json.dumps(entry), expires_in)
+        logger.info("wechat api: fetched a new access_token")
+        return str(token)
 
     # -- messages -----------------------------------------------------------------
     def _split(self, text: str) -> list[str]:

@@ -10,8 +10,10 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.channels.state import RedisState
 from bot.channels.wechat_api import TEXT_LIMIT_BYTES, WeChatAPIClient, split_utf8
 from tests.channels import FakeWeChatAPI
+from tests.channels.conftest import TEST_DB
 
 
 @pytest_asyncio.fixture
@@ -23,7 +25,7 @@ async def fake_api() -> AsyncIterator[FakeWeChatAPI]:
 
 
 class Clock:
-    """A monotonic clock the test moves by hand."""
+    """A wall clock the test moves by hand."""
 
     def __init__(self) -> None:
         self.now = 50.0
@@ -244,3 +246,50 @@ async def test_non_json_answer_is_reported() -> None:
     finally:
         await client.close()
         await fake.stop()
+
+
+# -- one token for all replicas ----------------------------------------------------------
+@pytest.mark.asyncio
+async def test_replicas_share_one_token_per_expiry(
+    fake_api: FakeWeChatAPI, redis_state: RedisState, redis_port: int
+) -> None:
+    clock = Clock()
+    other = RedisState("127.0.0.1", redis_port, db=TEST_DB)
+    clients = [
+        client_for(fake_api, clock=clock, state=redis_state),
+        client_for(fake_api, clock=clock, state=other),
+        client_for(fake_api, clock=clock, state=other),  # a second Sanic worker
+    ]
+    try:
+        sends = [c.send_texts(f"u{i}", ["hi"]) for i in range(4) for c in clients]
+        assert all(await asyncio.gather(*sends))
+        assert fake_api.token_fetches == 1
+        clock.now += 7200  # past the expiry: one refresh, whoever notices first
+        sends = [c.send_texts(f"u{i}", ["again"]) for i in range(4) for c in clients]
+        assert all(await asyncio.gather(*sends))
+        assert fake_api.token_fetches == 2
+    finally:
+        for client in clients:
+            await client.close()
+        await other.close()
+    assert {s["access_token"] for s in fake_api.sends} == {"TOKEN1", "TOKEN2"}
+
+
+@pytest.mark.asyncio
+async def test_a_40001_on_every_replica_refreshes_once(
+    fake_api: FakeWeChatAPI, redis_state: RedisState, redis_port: int
+) -> None:
+    other = RedisState("127.0.0.1", redis_port, db=TEST_DB)
+    a = client_for(fake_api, state=redis_state)
+    b = client_for(fake_api, state=other)
+    try:
+        await a.access_token()
+        fake_api.send_errors = [40001, 40001, 40001, 40001]
+        results = await asyncio.gather(*(c.send_texts("u", ["hi"]) for c in (a, b, a, b)))
+    finally:
+        await a.close()
+        await b.close()
+        await other.close()
+    assert results == [True] * 4
+    assert fake_api.token_fetches == 2
+    assert [s["access_token"] for s in fake_api.delivered()] == ["TOKEN2"] * 4
