@@ -7,12 +7,24 @@ never raises to the caller; every HTTP call has a total timeout.
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
 
 from bot.channels.config import API_TIMEOUT
+
+
+class Delivery(enum.Enum):
+    """How sending one message went."""
+
+    SENT = "sent"
+    # the platform will not take it now (window closed, quota, no permission):
+    # keep the reply for the customer's next message instead of retrying
+    REFUSED = "refused"
+    # network trouble or a platform error worth retrying later
+    FAILED = "failed"
 
 
 class PlatformAPIClient:
@@ -52,21 +64,30 @@ class PlatformAPIClient:
         """``text`` in the parts one platform message can hold."""
         raise NotImplementedError
 
-    async def _send_part(self, recipient: str, part: str) -> bool:
-        """Send one part; True when the platform accepted it. Never raises."""
+    async def _send_part(self, recipient: str, part: str) -> Delivery:
+        """Send one part; how it went. Never raises."""
         raise NotImplementedError
 
-    async def send_texts(self, recipient: str, texts: Iterable[str]) -> bool:
+    async def deliver(self, recipient: str, texts: Iterable[str]) -> tuple[Delivery, list[str]]:
         """Send texts in order, split as the platform needs; stop at the first failure.
 
         Later parts would fail the same way, and a reply missing its middle reads worse
         than one cut short.
+
+        Returns:
+            ``SENT`` and nothing, or the first failure and the parts not delivered.
         """
-        for text in texts:
-            for part in self._split(text):
-                if not await self._send_part(recipient, part):
-                    return False
-        return True
+        parts = [part for text in texts for part in self._split(text)]
+        for index, part in enumerate(parts):
+            outcome = await self._send_part(recipient, part)
+            if outcome is not Delivery.SENT:
+                return outcome, parts[index:]
+        return Delivery.SENT, []
+
+    async def send_texts(self, recipient: str, texts: Iterable[str]) -> bool:
+        """Send texts in order (see ``deliver``); True when every part went."""
+        outcome, _ = await self.deliver(recipient, texts)
+        return outcome is Delivery.SENT
 
     @staticmethod
     async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:

@@ -193,6 +193,21 @@ def float_setting(value: Any, default: float, what: str) -> float:
     return number
 
 
+_ON, _OFF = frozenset({"on", "true", "yes", "1"}), frozenset({"off", "false", "no", "0"})
+
+
+def switch_setting(value: Any, default: bool, what: str) -> bool:
+    """An on/off setting from credentials (``on``/``off``, ``true``/``false``, YAML booleans)."""
+    if isinstance(value, bool):
+        return value
+    if not _is_set(value):
+        return default
+    word = str(value).strip().lower()
+    if word in _ON or word in _OFF:
+        return word in _ON
+    raise ChannelConfigError(f"{what} must be on or off, got {value!r}")
+
+
 def render_credentials(entries: Mapping[str, Any]) -> str:
     """A ``credentials.yml`` text; placeholders stay plain scalars so Rasa expands them."""
     header = "# Written by bot.channels.config from the environment; do not edit.\n"

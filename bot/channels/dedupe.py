@@ -116,18 +116,20 @@ class ReplyCoordinator:
         None means "answer with the platform's no-reply body": the reply was or will
         be pushed, or there is nothing to say.
         """
-        owner = await self.state.claim(self._key("run", key), self._owner, self.ttl)
-        future: asyncio.Future[list[str]] | None
-        if owner:
-            future = self._start(key, factory)
-        else:
+        claiming = asyncio.ensure_future(self._claim(key, factory))
+        try:
+            # shielded: a hang-up while claiming must not leave a claim without a run
+            owner, future = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            self._spawn(self._deliver_if_owner(claiming, key, recipient))
+            raise
+        if not owner:
             logger.info(
                 "%s: retry of message %s from %s; waiting for the first run",
                 self._channel,
                 key,
                 mask_id(recipient),
             )
-            future = self._runs.get(key)
         try:
             parts = await self._result(key, future, waiter=not owner)
         except asyncio.CancelledError:
@@ -156,6 +158,24 @@ class ReplyCoordinator:
         if await self.state.get(deliver) == PASSIVE:
             return parts[0]
         return None
+
+    async def _claim(
+        self, key: str, factory: Callable[[], Awaitable[Outcome]]
+    ) -> tuple[bool, asyncio.Future[list[str]] | None]:
+        """Claim the first run of ``key``; (True, its run) for the claimant only."""
+        if await self.state.claim(self._key("run", key), self._owner, self.ttl):
+            return True, self._start(key, factory)
+        return False, self._runs.get(key)
+
+    async def _deliver_if_owner(
+        self,
+        claiming: asyncio.Future[tuple[bool, asyncio.Future[list[str]] | None]],
+        key: str,
+        recipient: str,
+    ) -> None:
+        owner, future = await claiming
+        if owner and future is not None:
+            await self.deliver_late(key, future, recipient)
 
     def _start(
         self, key: str, factory: Callable[[], Awaitable[Outcome]]

@@ -48,6 +48,7 @@ from bot.channels.config import (
     ChannelConfigError,
     checked_credentials,
     float_setting,
+    switch_setting,
 )
 from bot.channels.messages import (
     ChannelTexts,
@@ -111,6 +112,8 @@ class WeChatInput(PushInput):
         texts: fixed texts and menu keys (``channel_texts.yml`` by default).
         clock: wall clock in seconds (tests pin it to the vectors' timestamps).
         state: what replicas share (``state_from_settings``; memory by default).
+        push: False for passive-only accounts (``WECHAT_PUSH=off``): late replies wait
+            for the customer's next message instead of the customer-service API.
     """
 
     no_reply = NO_REPLY
@@ -137,6 +140,7 @@ class WeChatInput(PushInput):
         texts: ChannelTexts | None = None,
         clock: Callable[[], float] = time.time,
         state: ChannelState | None = None,
+        push: bool = True,
     ) -> None:
         """Configure the channel; see the class for the arguments."""
         if not (token and appid and appsecret):
@@ -156,6 +160,7 @@ class WeChatInput(PushInput):
         self.max_clock_skew = max_clock_skew
         self.texts = texts or load_texts()
         self._clock = clock
+        self.push_enabled = push
         self._share(state, reply_timeout, dedupe_ttl)
         self.api = WeChatAPIClient(
             appid, appsecret, api_base, timeout=api_timeout, state=self.state
@@ -177,6 +182,7 @@ class WeChatInput(PushInput):
                 creds.get("reply_timeout"), DEFAULT_REPLY_TIMEOUT, "wechat reply_timeout"
             ),
             state=state_from_settings(creds),
+            push=switch_setting(creds.get("push"), default=True, what="WECHAT_PUSH"),
         )
 
     def get_output_channel(self) -> OutputChannel:

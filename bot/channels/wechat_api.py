@@ -24,7 +24,7 @@ from collections.abc import Callable
 import aiohttp
 
 from bot.channels import mask_id
-from bot.channels.api_client import PlatformAPIClient
+from bot.channels.api_client import Delivery, PlatformAPIClient
 from bot.channels.config import API_TIMEOUT, DEFAULT_WECHAT_API_BASE
 from bot.channels.messages import split_text, utf8_size
 from bot.channels.state import ChannelState, MemoryState
@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 TEXT_LIMIT_BYTES = 2048
 # errcodes meaning "the access_token is invalid or expired": refresh and retry once
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+# errcodes meaning "not now, not this way": 45015 the 48-hour window is closed,
+# 45047 / 45009 quota or frequency limit, 48001 no customer-service permission,
+# 43004 the customer unfollowed; retrying cannot help
+REFUSALS = frozenset({43004, 45009, 45015, 45047, 48001})
 # refresh this long before the announced expiry (WeChat overlaps old tokens 5 min)
 TOKEN_REFRESH_MARGIN = 300.0
 _DEFAULT_EXPIRES_IN = 7200
@@ -162,7 +166,7 @@ class WeChatAPIClient(PlatformAPIClient):
     def _split(self, text: str) -> list[str]:
         return split_utf8(text)
 
-    async def _send_part(self, openid: str, content: str) -> bool:
+    async def _send_part(self, openid: str, content: str) -> Delivery:
         body = json.dumps(
             {"touser": openid, "msgtype": "text", "text": {"content": content}},
             ensure_ascii=False,
@@ -180,13 +184,21 @@ class WeChatAPIClient(PlatformAPIClient):
                     result = await self._json(response)
                 errcode = int(result.get("errcode", 0) or 0)
                 if errcode == 0:
-                    return True
+                    return Delivery.SENT
                 if errcode in TOKEN_ERRORS and attempt == 1:
                     logger.info("wechat api: access_token rejected (%s); refreshing", errcode)
                     stale = token
                     continue
                 raise WeChatAPIError(errcode, str(result.get("errmsg", "")))
         except WeChatAPIError as exc:
+            if exc.errcode in REFUSALS:
+                logger.warning(
+                    "wechat api: refused a message to %s: errcode %s (%s); kept pending",
+                    mask_id(openid),
+                    exc.errcode,
+                    exc.errmsg,
+                )
+                return Delivery.REFUSED
             logger.error(
                 "wechat api: sending to %s failed: errcode %s (%s)",
                 mask_id(openid),
@@ -200,4 +212,4 @@ class WeChatAPIClient(PlatformAPIClient):
                 mask_id(openid),
                 type(exc).__name__,
             )
-        return False
+        return Delivery.FAILED

@@ -18,7 +18,7 @@ from http import HTTPStatus
 import aiohttp
 
 from bot.channels import mask_id
-from bot.channels.api_client import PlatformAPIClient
+from bot.channels.api_client import Delivery, PlatformAPIClient
 from bot.channels.config import API_TIMEOUT, DEFAULT_WEIBO_API_BASE
 from bot.channels.messages import split_text
 
@@ -66,7 +66,7 @@ class WeiboAPIClient(PlatformAPIClient):
     def _split(self, text: str) -> list[str]:
         return split_weibo(text)
 
-    async def _send_part(self, receiver_id: str, text: str) -> bool:
+    async def _send_part(self, receiver_id: str, text: str) -> Delivery:
         form = {
             "access_token": self._access_token,
             "type": "text",
@@ -83,8 +83,18 @@ class WeiboAPIClient(PlatformAPIClient):
                 result = await self._json(response)
             if status != HTTPStatus.OK or "error_code" in result:
                 raise WeiboAPIError(status, result.get("error_code"), result.get("error"))
-            return True
+            return Delivery.SENT
         except WeiboAPIError as exc:
+            if HTTPStatus.BAD_REQUEST <= exc.status < HTTPStatus.INTERNAL_SERVER_ERROR:
+                # a client error (expired token, no permission, limit): not worth retrying
+                logger.warning(
+                    "weibo api: refused a message to %s: HTTP %s, error_code %s (%s); kept pending",
+                    mask_id(receiver_id),
+                    exc.status,
+                    exc.error_code,
+                    exc.error,
+                )
+                return Delivery.REFUSED
             logger.error(
                 "weibo api: sending to %s failed: HTTP %s, error_code %s (%s)",
                 mask_id(receiver_id),
@@ -97,4 +107,4 @@ class WeiboAPIClient(PlatformAPIClient):
             logger.error(
                 "weibo api: sending to %s failed: %s", mask_id(receiver_id), type(exc).__name__
             )
-        return False
+        return Delivery.FAILED

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 
 from bot.channels.state import ChannelState, MemoryState, RedisState
+from tests.channels import FakeAPIServer, FakeWeChatAPI, FakeWeiboAPI
 from tests.channels.redis_server import redis_server
 
 # Tests use their own database number, flushed before each test.
@@ -43,3 +45,30 @@ async def state(request: pytest.FixtureRequest) -> AsyncIterator[ChannelState]:
     redis = await _fresh_redis(request.getfixturevalue("redis_port"))
     yield redis
     await redis.close()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client for the channel servers."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        yield session
+
+
+async def _running(api: FakeAPIServer) -> AsyncIterator[FakeAPIServer]:
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def wechat_api() -> AsyncIterator[FakeAPIServer]:
+    """The fake WeChat API, running."""
+    async for api in _running(FakeWeChatAPI()):
+        yield api
+
+
+@pytest.fixture
+async def weibo_api() -> AsyncIterator[FakeAPIServer]:
+    """The fake Weibo API, running."""
+    async for api in _running(FakeWeiboAPI()):
+        yield api

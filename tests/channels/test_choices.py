@@ -8,7 +8,7 @@ and with two channel instances ("replicas") sharing one real Redis.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
 import aiohttp
@@ -77,23 +77,23 @@ async def test_memory_resolves_and_forgets(state: ChannelState) -> None:
 Say = Callable[[str], Awaitable[str]]
 
 
-def _wechat_say(http: aiohttp.ClientSession, url: str, crypto: WeChatCrypto | None) -> Say:
+def _wechat_say(client: aiohttp.ClientSession, url: str, crypto: WeChatCrypto | None) -> Say:
     async def say(text: str) -> str:
         inner = wechat_text(wx.OPENID, text, str(next(_MSG_IDS)))
         if crypto is None:
-            _, body = await wx.post(http, url, inner)
+            _, body = await wx.post(client, url, inner)
             return parse_message(body.encode())["Content"]
         body_bytes, query = wx.safe_mode_request(crypto, inner)
-        _, body = await wx.post(http, url, body_bytes, **query)
+        _, body = await wx.post(client, url, body_bytes, **query)
         wrapper = parse_message(body.encode())
         return parse_message(crypto.decrypt(wrapper["Encrypt"]).encode())["Content"]
 
     return say
 
 
-def _weibo_say(http: aiohttp.ClientSession, url: str) -> Say:
+def _weibo_say(client: aiohttp.ClientSession, url: str) -> Say:
     async def say(text: str) -> str:
-        _, body = await wb.post(http, url, wb.push(text=text, created_at=str(next(_MSG_IDS))))
+        _, body = await wb.post(client, url, wb.push(text=text, created_at=str(next(_MSG_IDS))))
         return wb.reply_text(body)
 
     return say
@@ -107,30 +107,24 @@ def platform(request: pytest.FixtureRequest) -> str:
 
 async def _serve(
     stack: AsyncExitStack,
-    http: aiohttp.ClientSession,
+    client: aiohttp.ClientSession,
     platform: str,
     bot: FakeBot,
     state: ChannelState,
 ) -> Say:
     if platform == "weibo":
         url = await stack.enter_async_context(serve_channel(wb.make_channel(state=state), bot))
-        return _weibo_say(http, url)
+        return _weibo_say(client, url)
     safe = platform == "wechat-safe"
     channel = wx.make_channel(state=state, aes_key=wx.AES_KEY if safe else None)
     url = await stack.enter_async_context(serve_channel(channel, bot))
-    return _wechat_say(http, url, WeChatCrypto(wx.TOKEN, wx.AES_KEY, wx.APPID) if safe else None)
+    return _wechat_say(client, url, WeChatCrypto(wx.TOKEN, wx.AES_KEY, wx.APPID) if safe else None)
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield session
-
-
-async def test_a_number_presses_the_button(http: aiohttp.ClientSession, platform: str) -> None:
+async def test_a_number_presses_the_button(client: aiohttp.ClientSession, platform: str) -> None:
     bot = FakeBot()
     async with AsyncExitStack() as stack:
-        say = await _serve(stack, http, platform, bot, MemoryState())
+        say = await _serve(stack, client, platform, bot, MemoryState())
         assert "2. WebSphere" in await say("按钮")
         assert await say("第2个") == "收到：/choose_was"
         # the answer was a turn without a list: the old list is gone
@@ -141,11 +135,11 @@ async def test_a_number_presses_the_button(http: aiohttp.ClientSession, platform
 
 
 async def test_out_of_range_lists_the_choices_again(
-    http: aiohttp.ClientSession, platform: str
+    client: aiohttp.ClientSession, platform: str
 ) -> None:
     bot = FakeBot()
     async with AsyncExitStack() as stack:
-        say = await _serve(stack, http, platform, bot, MemoryState())
+        say = await _serve(stack, client, platform, bot, MemoryState())
         await say("按钮")
         reprompt = await say("3")
         assert "1 到 2" in reprompt
@@ -156,13 +150,13 @@ async def test_out_of_range_lists_the_choices_again(
 
 
 async def test_the_list_is_shared_by_replicas(
-    http: aiohttp.ClientSession, redis_state: RedisState, redis_port: int
+    client: aiohttp.ClientSession, redis_state: RedisState, redis_port: int
 ) -> None:
     bot_a, bot_b = FakeBot(), FakeBot()
     other = RedisState("127.0.0.1", redis_port, db=TEST_DB)
     async with AsyncExitStack() as stack:
-        say_a = await _serve(stack, http, "wechat-plain", bot_a, redis_state)
-        say_b = await _serve(stack, http, "wechat-plain", bot_b, other)
+        say_a = await _serve(stack, client, "wechat-plain", bot_a, redis_state)
+        say_b = await _serve(stack, client, "wechat-plain", bot_b, other)
         await say_a("按钮")
         assert await say_b("2") == "收到：/choose_was"
         assert await say_a("2") == "收到：2"  # replica B's turn replaced the list

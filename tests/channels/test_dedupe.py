@@ -79,13 +79,13 @@ async def test_late_reply_is_pushed_once(state: ChannelState) -> None:
 @pytest.mark.asyncio
 async def test_a_waiting_retry_answers_passively_instead_of_the_push(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=0.1, state=state)
-    calls, factory = counting_factory(["答复"], delay=0.15)
+    coordinator = ReplyCoordinator(pushes, budget=0.5, state=state)
+    calls, factory = counting_factory(["答复"], delay=0.75)
     first = asyncio.ensure_future(coordinator.reply("m1", "user", factory))
-    await asyncio.sleep(0.08)
+    await asyncio.sleep(0.4)
     retry = await coordinator.reply("m1", "user", factory)  # waiting when the turn ends
-    assert await first is None  # gave up at 0.1 s and scheduled a push
-    await asyncio.sleep(0.15)
+    assert await first is None  # gave up at 0.5 s and scheduled a push
+    await asyncio.sleep(0.5)
     assert retry == "答复"
     assert pushes.sent == []  # the passive answer won; never both
     assert len(calls) == 1
@@ -213,14 +213,15 @@ async def test_a_late_reply_is_pushed_once_by_the_replica_that_ran_it(
 async def test_a_retry_waiting_on_another_replica_answers_instead_of_the_push(
     redis_state: RedisState, redis_port: int
 ) -> None:
-    async with replicas(redis_state, redis_port, 0.2) as (pushes_a, pushes_b, a, b):
+    # wide margins: the turn ends 0.7 s after the retry started waiting its 1 s
+    async with replicas(redis_state, redis_port, 1.0) as (pushes_a, pushes_b, a, b):
         calls: list[int] = []
-        _, factory = counting_factory(["答复"], delay=0.3, calls=calls)
+        _, factory = counting_factory(["答复"], delay=1.3, calls=calls)
         first = asyncio.ensure_future(a.reply("m1", "user", factory))
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.6)
         retry = await b.reply("m1", "user", factory)  # still waiting when the turn ends
         assert await first is None
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.5)
         assert retry == "答复"
         assert pushes_a.sent == pushes_b.sent == []
         assert len(calls) == 1
