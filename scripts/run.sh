@@ -22,6 +22,9 @@ trap stop INT TERM EXIT
 
 $PY -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
+# Sanic refuses larger bodies (413) from the Content-Length, before reading them;
+# the channels keep their own 64 KiB check (Sanic's default is 100 MB).
+export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-1048576}"
 $PY -m rasa run --model models --credentials var/credentials.yml --endpoints endpoints.yml \
   --interface "$HOST" --port "$PORT" "$@" &
 pids+=($!)

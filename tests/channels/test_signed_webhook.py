@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -179,3 +181,23 @@ async def test_a_failing_bot_is_not_a_500(http: aiohttp.ClientSession) -> None:
     async with serve_channel(SignedWebhookInput(SECRET), FakeBot()) as url:
         status, replies = await post(http, url, payload(sender="u1", message="出错"))
     assert (status, replies) == (200, [])
+
+
+@pytest.mark.asyncio
+async def test_the_server_refuses_a_huge_body_before_reading_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # what scripts/run.sh and deploy/docker-compose.yml set; Sanic reads SANIC_* at start
+    monkeypatch.setenv("SANIC_REQUEST_MAX_SIZE", "1048576")
+    async with serve_channel(SignedWebhookInput(SECRET), FakeBot()) as url:
+        parsed = urllib.parse.urlsplit(url)
+        reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
+        head = (
+            f"POST {parsed.path}/webhook HTTP/1.1\r\nHost: x\r\n"
+            "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n"
+        )
+        writer.write(head.encode() + b"{")  # announce 100 MB, send one byte
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+    assert b" 413 " in status_line
