@@ -104,7 +104,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         name="signed_webhook",
         class_path="bot.channels.signed_webhook.SignedWebhookInput",
         required={"secret": "WEBHOOK_SECRET"},
-        settings=REDIS_SETTINGS,
+        settings={"trusted": "WEBHOOK_TRUSTED", **REDIS_SETTINGS},
     ),
 )
 
