@@ -20,3 +20,8 @@ def _templates() -> dict[str, str]:
 def render(key: str, **values: Any) -> str:
     """Fill template ``key``; a missing placeholder is a bug and raises ``KeyError``."""
     return _templates()[key].format(**values)
+
+
+def template(key: str) -> str:
+    """The unfilled template ``key``, for code that fills it later (``str.format``)."""
+    return _templates()[key]

@@ -22,6 +22,9 @@ trap stop INT TERM EXIT
 
 $PY -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
+# Sanic refuses larger bodies (413) from the Content-Length, before reading them;
+# the channels keep their own 64 KiB check (Sanic's default is 100 MB).
+export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-1048576}"
 # `python -m bot.rasa` is Rasa's CLI with our plug-in installed (bot/rasa/plugin.py).
 $PY -m bot.rasa run --model models --credentials var/credentials.yml --endpoints endpoints.yml \
   --interface "$HOST" --port "$PORT" "$@" &

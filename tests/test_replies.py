@@ -72,8 +72,9 @@ def string_names(tree: ast.Module) -> Names:
 
 def is_render(call: ast.Call) -> bool:
     func = call.func
-    return (isinstance(func, ast.Name) and func.id == "render") or (
-        isinstance(func, ast.Attribute) and func.attr == "render"
+    names = ("render", "template")  # template(key): the raw sentence, filled later
+    return (isinstance(func, ast.Name) and func.id in names) or (
+        isinstance(func, ast.Attribute) and func.attr in names
     )
 
 

@@ -72,6 +72,7 @@ class Refused(Exception):
     """A request to refuse: the HTTP ``status`` and a short ``reason`` (no content)."""
 
     def __init__(self, status: HTTPStatus, reason: str) -> None:
+        """Refuse with ``status`` for ``reason``."""
         super().__init__(reason)
         self.status = status
         self.reason = reason

@@ -71,6 +71,14 @@ class ChannelSpec:
         return {**self.required, **self.optional, **self.settings}
 
 
+# The shared channel state (bot.channels.state): the production profile's Redis.
+REDIS_SETTINGS = {
+    "redis_host": "REDIS_HOST",
+    "redis_port": "REDIS_PORT",
+    "redis_password": "REDIS_PASSWORD",
+    "redis_db": "CHANNEL_REDIS_DB",
+}
+
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(
         name="wechat",
@@ -81,7 +89,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
             "appsecret": "WECHAT_APPSECRET",
         },
         optional={"aes_key": "WECHAT_AES_KEY"},
-        settings={"api_base": "WECHAT_API_BASE"},
+        settings={"api_base": "WECHAT_API_BASE", "push": "WECHAT_PUSH", **REDIS_SETTINGS},
     ),
     ChannelSpec(
         name="weibo",
@@ -90,12 +98,13 @@ CHANNELS: tuple[ChannelSpec, ...] = (
             "app_secret": "WEIBO_APP_SECRET",
             "access_token": "WEIBO_ACCESS_TOKEN",
         },
-        settings={"api_base": "WEIBO_API_BASE"},
+        settings={"api_base": "WEIBO_API_BASE", **REDIS_SETTINGS},
     ),
     ChannelSpec(
         name="signed_webhook",
         class_path="bot.channels.signed_webhook.SignedWebhookInput",
         required={"secret": "WEBHOOK_SECRET"},
+        settings={"trusted": "WEBHOOK_TRUSTED", **REDIS_SETTINGS},
     ),
 )
 
@@ -182,6 +191,21 @@ def float_setting(value: Any, default: float, what: str) -> float:
     if number <= 0:
         raise ChannelConfigError(f"{what} must be positive, got {value!r}")
     return number
+
+
+_ON, _OFF = frozenset({"on", "true", "yes", "1"}), frozenset({"off", "false", "no", "0"})
+
+
+def switch_setting(value: Any, default: bool, what: str) -> bool:
+    """An on/off setting from credentials (``on``/``off``, ``true``/``false``, YAML booleans)."""
+    if isinstance(value, bool):
+        return value
+    if not _is_set(value):
+        return default
+    word = str(value).strip().lower()
+    if word in _ON or word in _OFF:
+        return word in _ON
+    raise ChannelConfigError(f"{what} must be on or off, got {value!r}")
 
 
 def render_credentials(entries: Mapping[str, Any]) -> str:

@@ -1,154 +1,109 @@
-"""Process each pushed message once, and deliver its reply exactly once.
+"""Process each pushed message once, and deliver its reply exactly once, on N replicas.
 
 WeChat and Weibo wait 5 s for an answer and then push the same message again (up
-to three times). Two pieces handle that:
+to three times), and behind a load balancer a retry may reach another Rasa server
+(or Sanic worker). Everything that must be seen by all of them is in the channel
+state (``bot.channels.state``; Redis in the production profile):
 
-* ``DedupeStore`` maps a message key (MsgId, or sender + create time) to the
-  future of its first run. A retry gets the *same* future and waits for it instead
-  of running the bot again. Entries live ``ttl`` seconds (>= 120 s, far beyond the
-  retry window) and the store is bounded, oldest entries going first.
-* ``ReplyCoordinator`` waits for that future within the reply budget. In time, the
-  request answers passively; too late, the request answers "nothing" and the reply
-  is pushed through the platform's API once the turn finishes. ``Outcome`` records
-  which of the two delivered it, so a reply is never delivered twice however the
-  retries and the late push interleave.
+* ``run:<key>`` -- ``SET NX EX ttl`` claim of the first run. Only the claimant runs
+  the bot turn; the result (the reply's parts) is stored as ``result:<key>`` for
+  the same ttl, so a retry on any replica can answer passively with it.
+* ``deliver:<key>`` -- who delivers the reply, ``passive`` or ``push``, claimed the
+  same way: a reply is never delivered twice however retries and the late push
+  interleave. A retry of a passively answered message repeats the same answer (the
+  platform shows one answer per message).
+* ``wait:<key>`` -- set while a retry waits for the result: the owner's late push
+  then holds back for it, because a passive answer costs no API quota and works
+  without the customer-service permission.
 
-Everything is in memory and per process: with several Sanic workers a retry may
-reach another process, which would need a shared (Redis) store instead.
+In time, the request answers passively; too late, the owner's request answers
+"nothing" and the reply goes through ``deliver_late`` once the turn finishes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import logging
+import math
 import time
-from collections import OrderedDict
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from bot.channels import mask_id
-from bot.channels.config import DEDUPE_MAX_ENTRIES, DEDUPE_TTL
+from bot.channels.config import DEDUPE_TTL
+from bot.channels.state import ChannelState, MemoryState
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 PASSIVE = "passive"
 PUSH = "push"
-
-
-class DedupeStore(Generic[T]):
-    """Key -> future of the first run, kept ``ttl`` seconds, at most ``max_entries``."""
-
-    def __init__(
-        self,
-        ttl: float = DEDUPE_TTL,
-        max_entries: int = DEDUPE_MAX_ENTRIES,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if ttl <= 0 or max_entries < 1:
-            raise ValueError("ttl and max_entries must be positive")
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, asyncio.Future[T]]] = OrderedDict()
-        # strong references to running first runs, even if evicted from the map
-        self._running: set[asyncio.Future[T]] = set()
-
-    def __len__(self) -> int:
-        self._purge()
-        return len(self._entries)
-
-    def __contains__(self, key: object) -> bool:
-        self._purge()
-        return key in self._entries
-
-    def _purge(self) -> None:
-        now = self._clock()
-        # same ttl for all, so insertion order is expiry order
-        while self._entries:
-            key, (expires, _) = next(iter(self._entries.items()))
-            if expires > now:
-                break
-            del self._entries[key]
-
-    def start_once(
-        self, key: str, factory: Callable[[], Awaitable[T]]
-    ) -> tuple[asyncio.Future[T], bool]:
-        """The future of ``key``'s first run, starting ``factory()`` if there is none.
-
-        Returns:
-            ``(future, started)`` where ``started`` is True for the first run only.
-            Check and insert happen without an await, so concurrent retries can
-            never both start a run.
-        """
-        self._purge()
-        entry = self._entries.get(key)
-        if entry is not None:
-            return entry[1], False
-        future: asyncio.Future[T] = asyncio.ensure_future(factory())
-        self._running.add(future)
-        future.add_done_callback(self._finished)
-        self._entries[key] = (self._clock() + self.ttl, future)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-        return future, True
-
-    def pending(self) -> list[asyncio.Future[T]]:
-        """First runs still in progress."""
-        return list(self._running)
-
-    def _finished(self, future: asyncio.Future[T]) -> None:
-        self._running.discard(future)
-        # retrieve the exception so asyncio does not warn "never retrieved"
-        if not future.cancelled() and future.exception() is not None:
-            logger.error("dedupe: a message run failed", exc_info=future.exception())
+# How often a replica that does not run the turn looks for its result.
+POLL_INTERVAL = 0.05
 
 
 class Outcome:
-    """The reply of one message, split into parts, and who delivers it."""
+    """The reply of one message, split into the parts one platform message holds."""
 
     def __init__(self, parts: list[str]) -> None:
+        """Keep the non-empty ``parts``."""
         self.parts = [part for part in parts if part]
-        self.delivered_by: str | None = None
-
-    def claim(self, how: str) -> bool:
-        """Take the delivery for ``how`` (PASSIVE / PUSH); True only for the first."""
-        if self.delivered_by is None:
-            self.delivered_by = how
-            return True
-        return False
 
 
 PushFn = Callable[[str, list[str]], Awaitable[None]]
+T = TypeVar("T")
+
+
+async def _poll_until(probe: Callable[[], Awaitable[T | None]], deadline: float) -> T | None:
+    """``probe()``'s first non-None value, asked every ``POLL_INTERVAL`` until ``deadline``.
+
+    Polling, not an ``asyncio.Event``: the change may come from another replica.
+    """
+    value = await probe()
+    rounds = math.ceil(max(0.0, deadline - time.monotonic()) / POLL_INTERVAL)
+    for _ in range(rounds):
+        if value is not None or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(POLL_INTERVAL)
+        value = await probe()
+    return value
 
 
 class ReplyCoordinator:
     """Answers within a time budget, or pushes the reply later, exactly once.
 
     Args:
-        push: sends parts to a recipient through the platform API; must not raise.
+        push: delivers parts that missed the passive window; must not raise.
         budget: seconds a request may wait for the turn (below the platform's 5 s).
-        store: the dedupe store shared by all requests of the channel.
-        channel: name used in log lines.
+        state: the channel state shared by every replica (memory by default).
+        channel: name used in keys and log lines.
+        ttl: seconds a message key (claim, result, delivery) is remembered.
     """
 
     def __init__(
         self,
         push: PushFn,
         budget: float,
-        store: DedupeStore[Outcome] | None = None,
+        state: ChannelState | None = None,
         channel: str = "channel",
+        ttl: float = DEDUPE_TTL,
     ) -> None:
+        """Coordinate replies; see the class for the arguments."""
+        if ttl <= 0:
+            raise ValueError("ttl must be positive")
         self._push = push
         self.budget = budget
-        self.store: DedupeStore[Outcome] = store or DedupeStore()
+        self.state: ChannelState = state or MemoryState()
         self._channel = channel
-        self._tasks: set[asyncio.Task[None]] = set()
-        # requests currently waiting on each turn, and an event set when none is
-        self._waiting: dict[asyncio.Future[Outcome], int] = {}
-        self._idle: dict[asyncio.Future[Outcome], asyncio.Event] = {}
+        self.ttl = ttl
+        self._owner = uuid.uuid4().hex
+        # turns this process runs, by key, while they run
+        self._runs: dict[str, asyncio.Future[list[str]]] = {}
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def _key(self, kind: str, key: str) -> str:
+        return f"{self._channel}:{kind}:{key}"
 
     async def reply(
         self,
@@ -161,8 +116,14 @@ class ReplyCoordinator:
         None means "answer with the platform's no-reply body": the reply was or will
         be pushed, or there is nothing to say.
         """
-        future, started = self.store.start_once(key, factory)
-        if not started:
+        claiming = asyncio.ensure_future(self._claim(key, factory))
+        try:
+            # shielded: a hang-up while claiming must not leave a claim without a run
+            owner, future = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            self._spawn(self._deliver_if_owner(claiming, key, recipient))
+            raise
+        if not owner:
             logger.info(
                 "%s: retry of message %s from %s; waiting for the first run",
                 self._channel,
@@ -170,65 +131,117 @@ class ReplyCoordinator:
                 mask_id(recipient),
             )
         try:
-            await self._wait(future)
+            parts = await self._result(key, future, waiter=not owner)
         except asyncio.CancelledError:
             # the platform hung up; the reply can still be pushed
-            self._push_when_done(future, recipient)
+            if owner and future is not None:
+                self._spawn(self.deliver_late(key, future, recipient))
             raise
-        if not future.done():
-            logger.info(
-                "%s: message %s not answered within %.1f s; reply will be pushed",
-                self._channel,
-                key,
-                self.budget,
-            )
-            self._push_when_done(future, recipient)
+        if parts is None:
+            if owner and future is not None:
+                logger.info(
+                    "%s: message %s not answered within %.1f s; delivering it later",
+                    self._channel,
+                    key,
+                    self.budget,
+                )
+                self._spawn(self.deliver_late(key, future, recipient))
             return None
-        if future.cancelled() or future.exception() is not None:
+        if not parts:
             return None
-        outcome = future.result()
-        if not outcome.parts:
-            return None
-        if outcome.claim(PASSIVE):
-            if len(outcome.parts) > 1:
+        deliver = self._key("deliver", key)
+        if await self.state.claim(deliver, PASSIVE, self.ttl):
+            if len(parts) > 1:
                 # the passive reply holds one part; the rest goes through the API
-                self._spawn(self._safe_push(recipient, outcome.parts[1:]))
-            return outcome.parts[0]
-        if outcome.delivered_by == PASSIVE:
-            # a retry of an answered message: repeat the same answer
-            return outcome.parts[0]
+                self._spawn(self._safe_push(recipient, parts[1:]))
+            return parts[0]
+        if await self.state.get(deliver) == PASSIVE:
+            return parts[0]
         return None
 
-    async def _wait(self, future: asyncio.Future[Outcome]) -> None:
-        """Wait for the turn within the budget, counted as a waiter of that turn."""
-        idle = self._idle.setdefault(future, asyncio.Event())
-        idle.clear()
-        self._waiting[future] = self._waiting.get(future, 0) + 1
+    async def _claim(
+        self, key: str, factory: Callable[[], Awaitable[Outcome]]
+    ) -> tuple[bool, asyncio.Future[list[str]] | None]:
+        """Claim the first run of ``key``; (True, its run) for the claimant only."""
+        if await self.state.claim(self._key("run", key), self._owner, self.ttl):
+            return True, self._start(key, factory)
+        return False, self._runs.get(key)
+
+    async def _deliver_if_owner(
+        self,
+        claiming: asyncio.Future[tuple[bool, asyncio.Future[list[str]] | None]],
+        key: str,
+        recipient: str,
+    ) -> None:
+        owner, future = await claiming
+        if owner and future is not None:
+            await self.deliver_late(key, future, recipient)
+
+    def _start(
+        self, key: str, factory: Callable[[], Awaitable[Outcome]]
+    ) -> asyncio.Future[list[str]]:
+        async def run() -> list[str]:
+            try:
+                parts = (await factory()).parts
+            except Exception:
+                logger.exception("%s: a message run failed", self._channel)
+                parts = []
+            try:
+                await self.state.put(self._key("result", key), json.dumps(parts), self.ttl)
+            finally:
+                self._runs.pop(key, None)
+            return parts
+
+        future = asyncio.ensure_future(run())
+        self._runs[key] = future
+        self._keep(future)
+        return future
+
+    async def _result(
+        self, key: str, future: asyncio.Future[list[str]] | None, *, waiter: bool
+    ) -> list[str] | None:
+        """The turn's parts within the budget, or None when it is not done in time."""
+        wait_key = self._key("wait", key)
+        if waiter:
+            await self.state.put(wait_key, self._owner, self.budget + 1)
         try:
-            # asyncio.wait neither cancels the turn on timeout nor raises its error
-            await asyncio.wait({future}, timeout=self.budget)
+            if future is not None:
+                # asyncio.wait neither cancels the turn on timeout nor raises its error
+                await asyncio.wait({future}, timeout=self.budget)
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    return future.result()
+                if future.done():
+                    return []
+                return None
+            return await self._poll(key, time.monotonic() + self.budget)
         finally:
-            self._waiting[future] -= 1
-            if not self._waiting[future]:
-                del self._waiting[future]
-                self._idle.pop(future).set()
+            if waiter:
+                await self.state.release(wait_key, self._owner)
 
-    def _push_when_done(self, future: asyncio.Future[Outcome], recipient: str) -> None:
-        self._spawn(self._push_later(future, recipient))
+    async def _poll(self, key: str, deadline: float) -> list[str] | None:
+        """Wait for another replica's stored result until ``deadline`` (monotonic)."""
+        stored = await _poll_until(lambda: self.state.get(self._key("result", key)), deadline)
+        if stored is None:
+            return None
+        parts = json.loads(stored)
+        return [str(p) for p in parts] if isinstance(parts, list) else []
 
-    async def _push_later(self, future: asyncio.Future[Outcome], recipient: str) -> None:
+    async def deliver_late(
+        self, key: str, future: asyncio.Future[list[str]], recipient: str
+    ) -> None:
+        """After a late turn: let a waiting retry answer passively, else push the reply."""
         try:
-            outcome = await asyncio.shield(future)
-        except Exception:  # the store logged it; nothing to push
+            parts = await asyncio.shield(future)
+        except Exception:  # logged by the run; nothing to push
             return
-        idle = self._idle.get(future)
-        if idle is not None:
-            # a retry is still waiting on this turn: its passive answer costs no API
-            # quota and works without the customer-service permission, so it goes first
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(idle.wait(), self.budget)
-        if outcome.parts and outcome.claim(PUSH):
-            await self._safe_push(recipient, outcome.parts)
+        wait_key = self._key("wait", key)
+
+        async def nobody_waits() -> bool | None:
+            return True if await self.state.get(wait_key) is None else None
+
+        await _poll_until(nobody_waits, time.monotonic() + self.budget)
+        if parts and await self.state.claim(self._key("deliver", key), PUSH, self.ttl):
+            await self._safe_push(recipient, parts)
 
     async def _safe_push(self, recipient: str, parts: list[str]) -> None:
         try:
@@ -236,14 +249,15 @@ class ReplyCoordinator:
         except Exception:
             logger.exception("%s: pushing a reply to %s failed", self._channel, mask_id(recipient))
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _keep(self, future: asyncio.Future[Any]) -> None:
         # keep a strong reference: the loop only holds weak ones to tasks
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        self._keep(asyncio.ensure_future(coro))
 
     async def drain(self, timeout: float) -> None:
-        """Wait up to ``timeout`` seconds for pending pushes (on server shutdown)."""
-        pending: list[asyncio.Future[Any]] = [*self._tasks, *self.store.pending()]
-        if pending:
-            await asyncio.wait(pending, timeout=timeout)
+        """Wait up to ``timeout`` seconds for running turns and pushes (on shutdown)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from bot.replies import render
+from bot.replies import render, template
 
 DEFAULT_PATH = Path(__file__).with_name("menu.yml")
 # Several bot messages of one turn are sent as one text, separated like paragraphs.
@@ -48,6 +48,8 @@ class ChannelTexts:
     voice_unrecognised: str
     welcome: str
     menu: Mapping[str, MenuItem]
+    choice_out_of_range: str
+    pending_note: str
 
     def welcome_text(self) -> str:
         """The greeting for a new follower, with the menu labels one per line."""
@@ -81,13 +83,33 @@ def load_texts(path: Path = DEFAULT_PATH) -> ChannelTexts:
         voice_unrecognised=render("channel_voice_unrecognised"),
         welcome=render("channel_welcome"),
         menu={str(k): _menu_item(str(k), v) for k, v in raw["menu"].items()},
+        choice_out_of_range=template("channel_choice_out_of_range"),
+        pending_note=render("channel_pending_note"),
     )
 
 
-def _button_title(button: Any) -> str:
+def button_title(button: Any) -> str:
+    """What a button shows: its title (or payload when it has none)."""
     if isinstance(button, Mapping):
         return str(button.get("title") or button.get("payload") or "")
     return str(button)
+
+
+def button_payload(button: Any) -> str:
+    """What pressing a button sends: its payload (or title when it has none)."""
+    if isinstance(button, Mapping):
+        return str(button.get("payload") or button.get("title") or "")
+    return str(button)
+
+
+def message_buttons(message: Mapping[str, Any]) -> list[Any]:
+    """The buttons (or quick replies) of one collected Rasa message."""
+    return list(message.get("buttons") or message.get("quick_replies") or [])
+
+
+def numbered(titles: Iterable[str]) -> list[str]:
+    """``1. title`` lines: how text channels show buttons (the customer types the number)."""
+    return [f"{i}. {title}" for i, title in enumerate(titles, start=1)]
 
 
 def render_bot_message(message: Mapping[str, Any]) -> str:
@@ -95,8 +117,7 @@ def render_bot_message(message: Mapping[str, Any]) -> str:
     lines: list[str] = []
     if message.get("text"):
         lines.append(str(message["text"]).strip())
-    buttons = message.get("buttons") or message.get("quick_replies") or []
-    lines.extend(f"{i}. {_button_title(b)}" for i, b in enumerate(buttons, start=1))
+    lines.extend(numbered(button_title(b) for b in message_buttons(message)))
     if message.get("image"):
         lines.append(str(message["image"]))
     attachment = message.get("attachment")

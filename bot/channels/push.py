@@ -27,8 +27,18 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import Refused, mask_id, refusal
+from bot.channels.api_client import Delivery
+from bot.channels.choices import ChoiceMemory
 from bot.channels.dedupe import Outcome, ReplyCoordinator
-from bot.channels.messages import Reaction, join_bot_messages, render_bot_message
+from bot.channels.messages import (
+    MESSAGE_SEPARATOR,
+    ChannelTexts,
+    Reaction,
+    join_bot_messages,
+    render_bot_message,
+)
+from bot.channels.pending import RETRY_DELAYS, PendingReplies, deliver_or_keep
+from bot.channels.state import ChannelState, MemoryState
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +62,7 @@ class PushOutput(OutputChannel):
     channel: ClassVar[str]
 
     def __init__(self, api: Any) -> None:
+        """Send through ``api`` (the platform's API client)."""
         self.api = api
 
     @classmethod
@@ -71,13 +82,28 @@ class PushOutput(OutputChannel):
 
 
 class PushInput(InputChannel, abc.ABC):
-    """Base for push-style connectors; subclasses set ``coordinator`` and ``api``."""
+    """Base for push-style connectors; subclasses set ``api`` and call ``_share``."""
 
     coordinator: ReplyCoordinator
+    choices: ChoiceMemory
+    state: ChannelState
+    texts: ChannelTexts
     api: Any
     collector: ClassVar[type[PushCollector]]
     # The body the platform takes as "received, no reply, do not retry".
     no_reply = "success"
+
+    push_enabled = True
+    retry_delays: tuple[float, ...] = RETRY_DELAYS
+
+    def _share(self, state: ChannelState | None, reply_timeout: float, dedupe_ttl: float) -> None:
+        """Set up what replicas share: replies, choices, pending replies (needs ``texts``)."""
+        self.state = state or MemoryState()
+        self.pending = PendingReplies(self.state, self.name(), self.texts.pending_note)
+        self.coordinator = ReplyCoordinator(
+            self._push, reply_timeout, self.state, channel=self.name(), ttl=dedupe_ttl
+        )
+        self.choices = ChoiceMemory(self.state, self.name(), self.texts.choice_out_of_range)
 
     @abc.abstractmethod
     def _split(self, text: str) -> list[str]:
@@ -93,18 +119,23 @@ class PushInput(InputChannel, abc.ABC):
         message_id: str | None = None,
     ) -> str | None:
         """The passive reply: the fixed answer, or the bot's turn, run once per ``key``."""
-        if not reaction.ask_bot:
-            fixed = Outcome(self._split(reaction.text))
-
-            async def answer() -> Outcome:
-                return fixed
-
-            return await self.coordinator.reply(key, sender_id, answer)
 
         async def turn() -> Outcome:
+            # taken inside the once-only run: a retry cannot take (and lose) them twice
+            kept = await self.pending.take(sender_id)
+            reply = await answer()
+            return Outcome(self._split(MESSAGE_SEPARATOR.join(t for t in (kept, reply) if t)))
+
+        async def answer() -> str:
+            if not reaction.ask_bot:
+                return reaction.text
+            # resolved inside the once-only run: a retry never re-reads a newer list
+            choice = await self.choices.resolve(sender_id, reaction.text)
+            if choice.reprompt:
+                return choice.reprompt
             collector = self.collector()
             message = UserMessage(
-                reaction.text,
+                choice.payload or reaction.text,
                 collector,
                 sender_id,
                 input_channel=self.name(),
@@ -117,15 +148,23 @@ class PushInput(InputChannel, abc.ABC):
                 logger.exception(
                     "%s: the bot failed on a message from %s", self.name(), mask_id(sender_id)
                 )
-            return Outcome(self._split(join_bot_messages(collector.messages)))
+            await self.choices.remember(sender_id, collector.messages)
+            return join_bot_messages(collector.messages)
 
         return await self.coordinator.reply(key, sender_id, turn)
 
     async def _push(self, sender_id: str, parts: list[str]) -> None:
-        """Deliver a reply that missed the passive window through the API."""
-        if not await self.api.send_texts(sender_id, parts):
-            logger.error(
-                "%s: could not deliver a late reply to %s", self.name(), mask_id(sender_id)
+        """Deliver a reply that missed the passive window: the API, or kept for later."""
+        if not self.push_enabled:
+            await self.pending.keep(sender_id, parts)
+            return
+        outcome = await deliver_or_keep(self.api, self.pending, sender_id, parts, self.retry_delays)
+        if outcome is not Delivery.SENT:
+            logger.warning(
+                "%s: a late reply to %s was not delivered (%s); kept for the next message",
+                self.name(),
+                mask_id(sender_id),
+                outcome.value,
             )
 
     @abc.abstractmethod
@@ -171,5 +210,6 @@ class PushInput(InputChannel, abc.ABC):
         async def close(*_: Any) -> None:
             await self.coordinator.drain(timeout=5.0)
             await self.api.close()
+            await self.state.close()
 
         return webhook

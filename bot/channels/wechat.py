@@ -48,8 +48,8 @@ from bot.channels.config import (
     ChannelConfigError,
     checked_credentials,
     float_setting,
+    switch_setting,
 )
-from bot.channels.dedupe import DedupeStore, ReplyCoordinator
 from bot.channels.messages import (
     ChannelTexts,
     Reaction,
@@ -57,12 +57,13 @@ from bot.channels.messages import (
     user_text,
 )
 from bot.channels.push import OnNewMessage, PushCollector, PushInput, PushOutput
+from bot.channels.signature import check_signature
+from bot.channels.state import ChannelState, state_from_settings
 from bot.channels.wechat_api import WeChatAPIClient, split_utf8
 from bot.channels.wechat_crypto import (
     InvalidAppIdError,
     WeChatCrypto,
     WeChatCryptoError,
-    check_signature,
 )
 from bot.channels.wechat_xml import WeChatXMLError, build_text_reply, parse_message
 
@@ -108,8 +109,11 @@ class WeChatInput(PushInput):
         max_clock_skew: seconds a request timestamp may be off.
         dedupe_ttl: seconds a message id is remembered.
         api_timeout: seconds for each API call.
-        texts: fixed texts and menu keys (``channel_texts.yml`` by default).
+        texts: fixed texts (from the replies) and menu keys (``menu.yml`` by default).
         clock: wall clock in seconds (tests pin it to the vectors' timestamps).
+        state: what replicas share (``state_from_settings``; memory by default).
+        push: False for passive-only accounts (``WECHAT_PUSH=off``): late replies wait
+            for the customer's next message instead of the customer-service API.
     """
 
     no_reply = NO_REPLY
@@ -135,7 +139,10 @@ class WeChatInput(PushInput):
         api_timeout: float = API_TIMEOUT,
         texts: ChannelTexts | None = None,
         clock: Callable[[], float] = time.time,
+        state: ChannelState | None = None,
+        push: bool = True,
     ) -> None:
+        """Configure the channel; see the class for the arguments."""
         if not (token and appid and appsecret):
             raise ChannelConfigError("WeChat needs token, appid and appsecret")
         if reply_timeout >= 5:
@@ -149,14 +156,15 @@ class WeChatInput(PushInput):
             self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
         except ValueError as exc:
             raise ChannelConfigError(f"WECHAT_AES_KEY is invalid: {exc}") from None
-        self.api = WeChatAPIClient(appid, appsecret, api_base, timeout=api_timeout)
-        self.coordinator = ReplyCoordinator(
-            self._push, reply_timeout, DedupeStore(ttl=dedupe_ttl), channel="wechat"
-        )
         self.max_body_bytes = max_body_bytes
         self.max_clock_skew = max_clock_skew
         self.texts = texts or load_texts()
         self._clock = clock
+        self.push_enabled = push
+        self._share(state, reply_timeout, dedupe_ttl)
+        self.api = WeChatAPIClient(
+            appid, appsecret, api_base, timeout=api_timeout, state=self.state
+        )
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -173,6 +181,8 @@ class WeChatInput(PushInput):
             reply_timeout=float_setting(
                 creds.get("reply_timeout"), DEFAULT_REPLY_TIMEOUT, "wechat reply_timeout"
             ),
+            state=state_from_settings(creds),
+            push=switch_setting(creds.get("push"), default=True, what="WECHAT_PUSH"),
         )
 
     def get_output_channel(self) -> OutputChannel:
@@ -268,7 +278,7 @@ class WeChatInput(PushInput):
             return f"msg:{msg_id}"
         # events have no MsgId; hashed so that log lines carry no OpenID
         source = f"{openid}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"
-        return "evt:" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:20]
+        return "evt:" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
 
     async def _handle(
         self, fields: dict[str, str], openid: str, on_new_message: OnNewMessage

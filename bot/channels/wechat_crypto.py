@@ -8,15 +8,13 @@ wechatpy ``crypto``):
 * plaintext = random(16) + len(msg) as 4-byte big-endian + msg + AppId,
   PKCS#7-padded to a multiple of **32** bytes (pad value 1..32), base64 encoded.
 
-Weibo's fan service signs its pushes with the same sorted SHA-1 scheme, so
-``sha1_signature`` / ``check_signature`` serve both platforms.
+The sorted SHA-1 signature itself is in ``bot.channels.signature`` (Weibo uses it too).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import struct
@@ -24,6 +22,7 @@ import struct
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from bot.channels.signature import sha1_signature
 from bot.channels.wechat_xml import cdata
 
 _BLOCK_BITS = 32 * 8  # WeChat pads to 32 bytes, not AES's 16
@@ -50,21 +49,6 @@ class InvalidAppIdError(WeChatCryptoError):
     """The decrypted message was encrypted for another AppId."""
 
 
-def sha1_signature(*parts: str) -> str:
-    """SHA-1 hex digest of the sorted, concatenated ``parts`` (WeChat / Weibo)."""
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
-
-
-def check_signature(
-    token: str, signature: str | None, timestamp: str | None, nonce: str | None
-) -> bool:
-    """Constant-time check of a ``signature`` over ``token``, ``timestamp``, ``nonce``."""
-    if not signature or timestamp is None or nonce is None:
-        return False
-    expected = sha1_signature(token, timestamp, nonce)
-    return hmac.compare_digest(expected.encode(), signature.lower().encode())
-
-
 class WeChatCrypto:
     """Encrypts and decrypts OA messages for one account.
 
@@ -75,6 +59,7 @@ class WeChatCrypto:
     """
 
     def __init__(self, token: str, encoding_aes_key: str, appid: str) -> None:
+        """Derive the AES key and IV; ValueError for a malformed EncodingAESKey."""
         if len(encoding_aes_key) != _ENCODING_AES_KEY_LENGTH:
             raise ValueError(
                 f"EncodingAESKey must have {_ENCODING_AES_KEY_LENGTH} characters, "

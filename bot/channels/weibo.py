@@ -13,17 +13,15 @@ Retries are recognised by sender_id + created_at.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 from rasa.core.channels.channel import (
     InputChannel,
     OutputChannel,
@@ -44,23 +42,21 @@ from bot.channels.config import (
     checked_credentials,
     float_setting,
 )
-from bot.channels.dedupe import DedupeStore, ReplyCoordinator
 from bot.channels.messages import (
     ChannelTexts,
     Reaction,
     load_texts,
-    split_text,
     user_text,
 )
 from bot.channels.push import OnNewMessage, PushCollector, PushInput, PushOutput
-from bot.channels.wechat_crypto import check_signature
+from bot.channels.signature import check_signature
+from bot.channels.state import ChannelState, state_from_settings
+from bot.channels.weibo_api import WeiboAPIClient, split_weibo
 
 logger = logging.getLogger(__name__)
 
 # An empty body tells Weibo "received, no reply, do not retry".
 NO_REPLY = ""
-# Weibo text messages must stay under 300 characters.
-TEXT_LIMIT_CHARS = 299
 FOLLOW_SUBTYPES = frozenset({"follow", "subscribe", "scan_follow"})
 
 
@@ -78,87 +74,6 @@ def passive_text_reply(push: dict[str, Any], text: str) -> dict[str, Any]:
         "type": "text",
         "data": encode_data({"text": text}),
     }
-
-
-def split_weibo(text: str) -> list[str]:
-    """``text`` in parts Weibo accepts (under 300 characters each)."""
-    return split_text(text, TEXT_LIMIT_CHARS)
-
-
-class WeiboAPIClient:
-    """Sends fan-service text messages (``/2/messages/reply.json``); never raises.
-
-    Args:
-        access_token: the fan-service access_token (valid about a year).
-        api_base: ``https://m.api.weibo.com`` (tests use a local fake).
-        timeout: total seconds for each HTTP call.
-    """
-
-    def __init__(
-        self,
-        access_token: str,
-        api_base: str = DEFAULT_WEIBO_API_BASE,
-        timeout: float = API_TIMEOUT,
-    ) -> None:
-        self._access_token = access_token
-        self.api_base = api_base.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-            self._loop = loop
-        return self._session
-
-    async def close(self) -> None:
-        """Close the HTTP session (on server shutdown)."""
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
-
-    async def send_texts(self, receiver_id: str, texts: Iterable[str]) -> bool:
-        """Send texts in order (each split under 300 chars); stop at the first failure."""
-        for text in texts:
-            for part in split_weibo(text):
-                if not await self._send_part(receiver_id, part):
-                    return False
-        return True
-
-    async def _send_part(self, receiver_id: str, text: str) -> bool:
-        form = {
-            "access_token": self._access_token,
-            "type": "text",
-            # form encoding percent-encodes the JSON once, as in the wiki's curl example
-            "data": json.dumps({"text": text}, ensure_ascii=False, separators=(",", ":")),
-            "receiver_id": str(receiver_id),
-            "save_sender_box": "0",
-        }
-        try:
-            async with self._http().post(
-                f"{self.api_base}/2/messages/reply.json", data=form
-            ) as resp:
-                status = resp.status
-                result = await resp.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            # type only: aiohttp messages may carry the URL
-            logger.error(
-                "weibo api: sending to %s failed: %s", mask_id(receiver_id), type(exc).__name__
-            )
-            return False
-        if status == HTTPStatus.OK and isinstance(result, dict) and "error_code" not in result:
-            return True
-        error = result if isinstance(result, dict) else {}
-        logger.error(
-            "weibo api: sending to %s failed: HTTP %s, error_code %s (%s)",
-            mask_id(receiver_id),
-            status,
-            error.get("error_code"),
-            error.get("error"),
-        )
-        return False
 
 
 class WeiboCollector(PushCollector):
@@ -201,8 +116,9 @@ class WeiboInput(PushInput):
         max_clock_skew: seconds a request timestamp may be off.
         dedupe_ttl: seconds a message is remembered.
         api_timeout: seconds for each API call.
-        texts: fixed texts and menu keys (``channel_texts.yml`` by default).
+        texts: fixed texts (from the replies) and menu keys (``menu.yml`` by default).
         clock: wall clock in seconds (tests pin it to the wiki's timestamp).
+        state: what replicas share (``state_from_settings``; memory by default).
     """
 
     no_reply = NO_REPLY
@@ -226,18 +142,18 @@ class WeiboInput(PushInput):
         api_timeout: float = API_TIMEOUT,
         texts: ChannelTexts | None = None,
         clock: Callable[[], float] = time.time,
+        state: ChannelState | None = None,
     ) -> None:
+        """Configure the channel; see the class for the arguments."""
         if not (app_secret and access_token):
             raise ChannelConfigError("Weibo needs app_secret and access_token")
         self.app_secret = app_secret
         self.api = WeiboAPIClient(access_token, api_base, timeout=api_timeout)
-        self.coordinator = ReplyCoordinator(
-            self._push, reply_timeout, DedupeStore(ttl=dedupe_ttl), channel="weibo"
-        )
         self.max_body_bytes = max_body_bytes
         self.max_clock_skew = max_clock_skew
         self.texts = texts or load_texts()
         self._clock = clock
+        self._share(state, reply_timeout, dedupe_ttl)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -252,6 +168,7 @@ class WeiboInput(PushInput):
             reply_timeout=float_setting(
                 creds.get("reply_timeout"), DEFAULT_REPLY_TIMEOUT, "weibo reply_timeout"
             ),
+            state=state_from_settings(creds),
         )
 
     def get_output_channel(self) -> OutputChannel:
@@ -310,7 +227,7 @@ class WeiboInput(PushInput):
             # no documented id: fall back to the whole push, retries are identical
             created_at = json.dumps(push, sort_keys=True, ensure_ascii=False)
         source = f"{sender_id}:{created_at}"
-        return "wb:" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:20]
+        return "wb:" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
 
     async def _handle(self, push: dict[str, Any], on_new_message: OnNewMessage) -> str | None:
         sender_id = str(push["sender_id"])

@@ -21,7 +21,7 @@ from aiohttp import web
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
-from bot.channels.wechat_crypto import sha1_signature
+from bot.channels.signature import sha1_signature
 
 # Vector A: Tencent's WXBizMsgCrypt sample (OA, compatible mode).
 A_TOKEN = "spamtest"
@@ -226,10 +226,18 @@ class FakeWeiboAPI(FakeAPIServer):
     def __init__(self) -> None:
         super().__init__()
         self.sends: list[dict[str, str]] = []
+        # HTTP statuses the next replies answer with (e.g. [403]), with an error_code
+        self.errors: list[int] = []
+        self.refused: list[dict[str, str]] = []
         self.app.router.add_post("/2/messages/reply.json", self._reply)
 
     async def _reply(self, request: web.Request) -> web.Response:
         form = await request.post()
+        if self.errors:
+            status = self.errors.pop(0)
+            self.refused.append({k: str(v) for k, v in form.items()})
+            self._recorded()
+            return web.json_response({"error_code": 21327, "error": "refused"}, status=status)
         self.sends.append({k: str(v) for k, v in form.items()})
         self._recorded()
         return web.json_response({"id": len(self.sends), "text": "ok"})

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 
-from bot.channels.dedupe import PASSIVE, PUSH, DedupeStore, Outcome, ReplyCoordinator
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from bot.channels.dedupe import Outcome, ReplyCoordinator
+from bot.channels.state import ChannelState, RedisState
+from tests.channels.conftest import TEST_DB
 
 
 class Pushes:
@@ -54,68 +47,11 @@ def counting_factory(
     return counter, run
 
 
-# -- DedupeStore ---------------------------------------------------------------------
-@pytest.mark.asyncio
-async def test_same_key_shares_one_future() -> None:
-    store: DedupeStore[Outcome] = DedupeStore()
-    calls, factory = counting_factory(["好"], delay=0.01)
-    first, started = store.start_once("k", factory)
-    again, started_again = store.start_once("k", factory)
-    assert started and not started_again
-    assert first is again
-    assert (await first).parts == ["好"]
-    assert len(calls) == 1
-
-
-@pytest.mark.asyncio
-async def test_entries_expire_after_ttl() -> None:
-    clock = Clock()
-    store: DedupeStore[Outcome] = DedupeStore(ttl=120, clock=clock)
-    calls, factory = counting_factory(["a"])
-    await store.start_once("k", factory)[0]
-    clock.now += 119
-    assert "k" in store
-    assert not store.start_once("k", factory)[1]
-    clock.now += 2
-    assert "k" not in store
-    future, started = store.start_once("k", factory)
-    await future
-    assert started
-    assert len(calls) == 2
-
-
-@pytest.mark.asyncio
-async def test_store_is_bounded_oldest_first() -> None:
-    store: DedupeStore[Outcome] = DedupeStore(max_entries=3)
-    _, factory = counting_factory(["a"])
-    futures = [store.start_once(f"k{i}", factory)[0] for i in range(5)]
-    await asyncio.gather(*futures)
-    assert len(store) == 3
-    assert "k0" not in store and "k1" not in store
-    assert "k4" in store
-
-
-def test_invalid_settings() -> None:
-    with pytest.raises(ValueError):
-        DedupeStore(ttl=0)
-    with pytest.raises(ValueError):
-        DedupeStore(max_entries=0)
-
-
-def test_outcome_claim_is_first_come() -> None:
-    outcome = Outcome(["a", "", "b"])
-    assert outcome.parts == ["a", "b"]
-    assert outcome.claim(PASSIVE)
-    assert not outcome.claim(PUSH)
-    assert not outcome.claim(PASSIVE)
-    assert outcome.delivered_by == PASSIVE
-
-
 # -- ReplyCoordinator ---------------------------------------------------------------------
 @pytest.mark.asyncio
-async def test_concurrent_retries_run_once_and_answer_alike() -> None:
+async def test_concurrent_retries_run_once_and_answer_alike(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=1.0)
+    coordinator = ReplyCoordinator(pushes, budget=1.0, state=state)
     calls, factory = counting_factory(["答复"], delay=0.05)
     answers = await asyncio.gather(*(coordinator.reply("m1", "user", factory) for _ in range(4)))
     assert answers == ["答复"] * 4
@@ -125,9 +61,9 @@ async def test_concurrent_retries_run_once_and_answer_alike() -> None:
 
 
 @pytest.mark.asyncio
-async def test_late_reply_is_pushed_once() -> None:
+async def test_late_reply_is_pushed_once(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=0.05)
+    coordinator = ReplyCoordinator(pushes, budget=0.05, state=state)
     calls, factory = counting_factory(["迟到的答复"], delay=0.2)
     answers = await asyncio.gather(*(coordinator.reply("m1", "user", factory) for _ in range(3)))
     assert answers == [None, None, None]
@@ -141,24 +77,24 @@ async def test_late_reply_is_pushed_once() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_waiting_retry_answers_passively_instead_of_the_push() -> None:
+async def test_a_waiting_retry_answers_passively_instead_of_the_push(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=0.1)
-    calls, factory = counting_factory(["答复"], delay=0.15)
+    coordinator = ReplyCoordinator(pushes, budget=0.5, state=state)
+    calls, factory = counting_factory(["答复"], delay=0.75)
     first = asyncio.ensure_future(coordinator.reply("m1", "user", factory))
-    await asyncio.sleep(0.08)
+    await asyncio.sleep(0.4)
     retry = await coordinator.reply("m1", "user", factory)  # waiting when the turn ends
-    assert await first is None  # gave up at 0.1 s and scheduled a push
-    await asyncio.sleep(0.15)
+    assert await first is None  # gave up at 0.5 s and scheduled a push
+    await asyncio.sleep(0.5)
     assert retry == "答复"
     assert pushes.sent == []  # the passive answer won; never both
     assert len(calls) == 1
 
 
 @pytest.mark.asyncio
-async def test_extra_parts_of_a_passive_reply_are_pushed() -> None:
+async def test_extra_parts_of_a_passive_reply_are_pushed(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=1.0)
+    coordinator = ReplyCoordinator(pushes, budget=1.0, state=state)
     _, factory = counting_factory(["一", "二", "三"])
     answers = await asyncio.gather(
         coordinator.reply("m1", "user", factory),
@@ -171,9 +107,9 @@ async def test_extra_parts_of_a_passive_reply_are_pushed() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_failing_run_answers_nothing_and_pushes_nothing() -> None:
+async def test_a_failing_run_answers_nothing_and_pushes_nothing(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=0.5)
+    coordinator = ReplyCoordinator(pushes, budget=0.5, state=state)
 
     async def broken() -> Outcome:
         raise RuntimeError("boom")
@@ -185,17 +121,17 @@ async def test_a_failing_run_answers_nothing_and_pushes_nothing() -> None:
 
 
 @pytest.mark.asyncio
-async def test_empty_outcome_answers_nothing() -> None:
+async def test_empty_outcome_answers_nothing(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=0.5)
+    coordinator = ReplyCoordinator(pushes, budget=0.5, state=state)
     _, factory = counting_factory([])
     assert await coordinator.reply("m1", "user", factory) is None
 
 
 @pytest.mark.asyncio
-async def test_cancelled_request_still_gets_its_reply_pushed() -> None:
+async def test_cancelled_request_still_gets_its_reply_pushed(state: ChannelState) -> None:
     pushes = Pushes()
-    coordinator = ReplyCoordinator(pushes, budget=5.0)
+    coordinator = ReplyCoordinator(pushes, budget=5.0, state=state)
     calls, factory = counting_factory(["答复"], delay=0.1)
     request = asyncio.ensure_future(coordinator.reply("m1", "user", factory))
     await asyncio.sleep(0.02)
@@ -208,11 +144,84 @@ async def test_cancelled_request_still_gets_its_reply_pushed() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_failing_push_is_contained() -> None:
+async def test_a_failing_push_is_contained(state: ChannelState) -> None:
     async def failing_push(recipient: str, parts: list[str]) -> None:
         raise RuntimeError("API down")
 
-    coordinator = ReplyCoordinator(failing_push, budget=0.01)
+    coordinator = ReplyCoordinator(failing_push, budget=0.01, state=state)
     _, factory = counting_factory(["答复"], delay=0.05)
     assert await coordinator.reply("m1", "user", factory) is None
     await coordinator.drain(timeout=1.0)
+
+
+def test_outcome_drops_empty_parts() -> None:
+    assert Outcome(["a", "", "b"]).parts == ["a", "b"]
+
+
+# -- two replicas on one Redis ---------------------------------------------------------
+@asynccontextmanager
+async def replicas(
+    redis_state: RedisState, port: int, budget: float
+) -> AsyncIterator[tuple[Pushes, Pushes, ReplyCoordinator, ReplyCoordinator]]:
+    """Two coordinators, as on two Rasa servers, each with its own Redis connection."""
+    other = RedisState("127.0.0.1", port, db=TEST_DB)
+    pushes_a, pushes_b = Pushes(), Pushes()
+    a = ReplyCoordinator(pushes_a, budget=budget, state=redis_state, channel="wechat")
+    b = ReplyCoordinator(pushes_b, budget=budget, state=other, channel="wechat")
+    try:
+        yield pushes_a, pushes_b, a, b
+    finally:
+        await other.close()
+
+
+async def test_retries_on_two_replicas_run_once_and_answer_alike(
+    redis_state: RedisState, redis_port: int
+) -> None:
+    async with replicas(redis_state, redis_port, 1.0) as (pushes_a, pushes_b, a, b):
+        calls: list[int] = []
+        _, factory = counting_factory(["答复"], delay=0.1, calls=calls)
+        answers = await asyncio.gather(
+            a.reply("m1", "user", factory),
+            b.reply("m1", "user", factory),
+            b.reply("m1", "user", factory),
+        )
+        assert answers == ["答复"] * 3
+        assert len(calls) == 1
+        await asyncio.sleep(0.1)
+        assert pushes_a.sent == pushes_b.sent == []
+
+
+async def test_a_late_reply_is_pushed_once_by_the_replica_that_ran_it(
+    redis_state: RedisState, redis_port: int
+) -> None:
+    async with replicas(redis_state, redis_port, 0.05) as (pushes_a, pushes_b, a, b):
+        calls: list[int] = []
+        _, factory = counting_factory(["迟到"], delay=0.2, calls=calls)
+        answers = await asyncio.gather(
+            a.reply("m1", "user", factory), b.reply("m1", "user", factory)
+        )
+        assert answers == [None, None]
+        await pushes_a.wait(1)
+        await asyncio.sleep(0.1)
+        assert pushes_a.sent == [("user", ["迟到"])]
+        assert pushes_b.sent == []
+        assert len(calls) == 1
+        # a later retry on the other replica stays silent: the reply was pushed
+        assert await b.reply("m1", "user", factory) is None
+
+
+async def test_a_retry_waiting_on_another_replica_answers_instead_of_the_push(
+    redis_state: RedisState, redis_port: int
+) -> None:
+    # wide margins: the turn ends 0.7 s after the retry started waiting its 1 s
+    async with replicas(redis_state, redis_port, 1.0) as (pushes_a, pushes_b, a, b):
+        calls: list[int] = []
+        _, factory = counting_factory(["答复"], delay=1.3, calls=calls)
+        first = asyncio.ensure_future(a.reply("m1", "user", factory))
+        await asyncio.sleep(0.6)
+        retry = await b.reply("m1", "user", factory)  # still waiting when the turn ends
+        assert await first is None
+        await asyncio.sleep(0.5)
+        assert retry == "答复"
+        assert pushes_a.sent == pushes_b.sent == []
+        assert len(calls) == 1

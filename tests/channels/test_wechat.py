@@ -14,8 +14,9 @@ import pytest
 import pytest_asyncio
 
 from bot.channels.messages import load_texts
+from bot.channels.signature import sha1_signature
 from bot.channels.wechat import WeChatInput
-from bot.channels.wechat_crypto import WeChatCrypto, sha1_signature
+from bot.channels.wechat_crypto import WeChatCrypto
 from bot.channels.wechat_xml import WeChatXMLError, build_text_reply, cdata, parse_message
 from tests.channels import (
     A_APPID,

@@ -10,8 +10,10 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.channels.state import RedisState
 from bot.channels.wechat_api import TEXT_LIMIT_BYTES, WeChatAPIClient, split_utf8
 from tests.channels import FakeWeChatAPI
+from tests.channels.conftest import TEST_DB
 
 
 @pytest_asyncio.fixture
@@ -23,7 +25,7 @@ async def fake_api() -> AsyncIterator[FakeWeChatAPI]:
 
 
 class Clock:
-    """A monotonic clock the test moves by hand."""
+    """A wall clock the test moves by hand."""
 
     def __init__(self) -> None:
         self.now = 50.0
@@ -76,7 +78,7 @@ def test_split_prefers_line_breaks() -> None:
 async def test_send_text_posts_the_customer_service_message(fake_api: FakeWeChatAPI) -> None:
     client = client_for(fake_api)
     try:
-        assert await client.send_text("oOPENID", "您好，热线是 800-810-1818")
+        assert await client.send_texts("oOPENID", ["您好，热线是 800-810-1818"])
     finally:
         await client.close()
     assert fake_api.token_requests == [
@@ -97,7 +99,7 @@ async def test_send_text_posts_the_customer_service_message(fake_api: FakeWeChat
 async def test_concurrent_senders_share_one_token_fetch(fake_api: FakeWeChatAPI) -> None:
     client = client_for(fake_api)
     try:
-        results = await asyncio.gather(*(client.send_text(f"user{i}", "hi") for i in range(8)))
+        results = await asyncio.gather(*(client.send_texts(f"user{i}", ["hi"]) for i in range(8)))
     finally:
         await client.close()
     assert results == [True] * 8
@@ -110,12 +112,12 @@ async def test_token_is_refreshed_before_expiry(fake_api: FakeWeChatAPI) -> None
     clock = Clock()
     client = client_for(fake_api, clock=clock)
     try:
-        await client.send_text("u", "one")
+        await client.send_texts("u", ["one"])
         clock.now += 7200 - 301  # still inside the safety margin
-        await client.send_text("u", "two")
+        await client.send_texts("u", ["two"])
         assert fake_api.token_fetches == 1
         clock.now += 2  # within 5 minutes of the announced expiry
-        await client.send_text("u", "three")
+        await client.send_texts("u", ["three"])
     finally:
         await client.close()
     assert fake_api.token_fetches == 2
@@ -130,7 +132,7 @@ async def test_invalid_token_is_refreshed_and_the_send_retried(
     fake_api.send_errors = [errcode]
     client = client_for(fake_api)
     try:
-        assert await client.send_text("u", "hello")
+        assert await client.send_texts("u", ["hello"])
     finally:
         await client.close()
     assert fake_api.token_fetches == 2
@@ -146,7 +148,7 @@ async def test_concurrent_40001_refreshes_once(fake_api: FakeWeChatAPI) -> None:
     try:
         await client.access_token()
         fake_api.send_errors = [40001, 40001, 40001]
-        results = await asyncio.gather(*(client.send_text(f"u{i}", "hi") for i in range(3)))
+        results = await asyncio.gather(*(client.send_texts(f"u{i}", ["hi"]) for i in range(3)))
     finally:
         await client.close()
     assert results == [True, True, True]
@@ -158,7 +160,7 @@ async def test_token_refresh_is_retried_only_once(fake_api: FakeWeChatAPI) -> No
     fake_api.send_errors = [40001, 40001]
     client = client_for(fake_api)
     try:
-        assert not await client.send_text("u", "hello")
+        assert not await client.send_texts("u", ["hello"])
     finally:
         await client.close()
     assert len(fake_api.sends) == 2
@@ -171,7 +173,7 @@ async def test_other_errors_are_reported_not_raised(
     fake_api.send_errors = [45015]  # out of the 48-hour window
     client = client_for(fake_api)
     try:
-        assert not await client.send_text("oSECRETOPENID123", "您的私密问题")
+        assert not await client.send_texts("oSECRETOPENID123", ["您的私密问题"])
     finally:
         await client.close()
     assert "45015" in caplog.text
@@ -185,7 +187,7 @@ async def test_token_fetch_error_is_reported(fake_api: FakeWeChatAPI) -> None:
     fake_api.token_error = 40013
     client = client_for(fake_api)
     try:
-        assert not await client.send_text("u", "hello")
+        assert not await client.send_texts("u", ["hello"])
     finally:
         await client.close()
     assert fake_api.sends == []
@@ -196,7 +198,7 @@ async def test_long_text_goes_out_in_parts(fake_api: FakeWeChatAPI) -> None:
     text = "长" * 1500  # 4500 bytes
     client = client_for(fake_api)
     try:
-        assert await client.send_text("u", text)
+        assert await client.send_texts("u", [text])
     finally:
         await client.close()
     contents = [s["body"]["text"]["content"] for s in fake_api.sends]
@@ -211,7 +213,7 @@ async def test_timeout_is_reported(fake_api: FakeWeChatAPI) -> None:
     client = client_for(fake_api, timeout=0.2)
     try:
         started = asyncio.get_running_loop().time()
-        assert not await client.send_text("u", "hello")
+        assert not await client.send_texts("u", ["hello"])
         assert asyncio.get_running_loop().time() - started < 0.9
     finally:
         await client.close()
@@ -225,7 +227,7 @@ async def test_unreachable_api_is_reported() -> None:
     sock.close()  # nothing listens there now
     client = WeChatAPIClient("wxappid", "s3cret", f"http://127.0.0.1:{port}", timeout=1.0)
     try:
-        assert not await client.send_text("u", "hello")
+        assert not await client.send_texts("u", ["hello"])
     finally:
         await client.close()
 
@@ -240,7 +242,54 @@ async def test_non_json_answer_is_reported() -> None:
     await fake.start()
     client = WeChatAPIClient("wxappid", "s3cret", fake.base_url + "/html")
     try:
-        assert not await client.send_text("u", "hello")
+        assert not await client.send_texts("u", ["hello"])
     finally:
         await client.close()
         await fake.stop()
+
+
+# -- one token for all replicas ----------------------------------------------------------
+@pytest.mark.asyncio
+async def test_replicas_share_one_token_per_expiry(
+    fake_api: FakeWeChatAPI, redis_state: RedisState, redis_port: int
+) -> None:
+    clock = Clock()
+    other = RedisState("127.0.0.1", redis_port, db=TEST_DB)
+    clients = [
+        client_for(fake_api, clock=clock, state=redis_state),
+        client_for(fake_api, clock=clock, state=other),
+        client_for(fake_api, clock=clock, state=other),  # a second Sanic worker
+    ]
+    try:
+        sends = [c.send_texts(f"u{i}", ["hi"]) for i in range(4) for c in clients]
+        assert all(await asyncio.gather(*sends))
+        assert fake_api.token_fetches == 1
+        clock.now += 7200  # past the expiry: one refresh, whoever notices first
+        sends = [c.send_texts(f"u{i}", ["again"]) for i in range(4) for c in clients]
+        assert all(await asyncio.gather(*sends))
+        assert fake_api.token_fetches == 2
+    finally:
+        for client in clients:
+            await client.close()
+        await other.close()
+    assert {s["access_token"] for s in fake_api.sends} == {"TOKEN1", "TOKEN2"}
+
+
+@pytest.mark.asyncio
+async def test_a_40001_on_every_replica_refreshes_once(
+    fake_api: FakeWeChatAPI, redis_state: RedisState, redis_port: int
+) -> None:
+    other = RedisState("127.0.0.1", redis_port, db=TEST_DB)
+    a = client_for(fake_api, state=redis_state)
+    b = client_for(fake_api, state=other)
+    try:
+        await a.access_token()
+        fake_api.send_errors = [40001, 40001, 40001, 40001]
+        results = await asyncio.gather(*(c.send_texts("u", ["hi"]) for c in (a, b, a, b)))
+    finally:
+        await a.close()
+        await b.close()
+        await other.close()
+    assert results == [True] * 4
+    assert fake_api.token_fetches == 2
+    assert [s["access_token"] for s in fake_api.delivered()] == ["TOKEN2"] * 4

@@ -9,12 +9,11 @@ import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from bot.channels.signature import check_signature, sha1_signature
 from bot.channels.wechat_crypto import (
     InvalidAppIdError,
     WeChatCrypto,
     WeChatCryptoError,
-    check_signature,
-    sha1_signature,
 )
 from bot.channels.wechat_xml import parse_message
 from tests.channels import (

@@ -14,8 +14,9 @@ import pytest
 import pytest_asyncio
 
 from bot.channels.messages import load_texts
-from bot.channels.wechat_crypto import check_signature, sha1_signature
-from bot.channels.weibo import WeiboInput, encode_data, passive_text_reply, split_weibo
+from bot.channels.signature import check_signature, sha1_signature
+from bot.channels.weibo import WeiboInput, encode_data, passive_text_reply
+from bot.channels.weibo_api import split_weibo
 from tests.channels import LONG_TEXT, FakeBot, FakeWeiboAPI, serve_channel, signed_query
 
 SECRET = "weibo-app-secret"

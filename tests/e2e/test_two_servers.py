@@ -6,10 +6,6 @@ order is kept, and exactly one case is opened.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -18,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from harness.servers import free_port, make_stack
+from tests.channels.redis_server import redis_server
 from tests.e2e.test_conversations import case_rows, texts
 
 pytestmark = pytest.mark.timeout(1800)
@@ -25,22 +22,8 @@ pytestmark = pytest.mark.timeout(1800)
 
 @pytest.fixture(scope="module")
 def redis_port() -> Iterator[int]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        reason = "redis-server is not installed"
-        if os.environ.get("PPA_REQUIRE_REDIS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(0.5)
-    yield port
-    proc.terminate()
-    proc.wait(10)
+    with redis_server() as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
