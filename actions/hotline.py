@@ -9,9 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity_values, services
+from actions.context import entity_values, first, services
 from bot.replies import render
 from bot.services.hours import utc_now
+from bot.services.products import resolve_products
 from bot.textnorm import has_content
 
 PAO_WORDS = ("pao", "passport")
@@ -31,6 +32,7 @@ class ActionFindHotline(Action):
         products = entity_values(tracker, "product")
         if not products:
             products = [p.name for p in svc.hotline.catalogue.find_products(text)]
+        products, guessed = resolve_products(products, text, svc.hotline.catalogue)
         region = svc.hotline.catalogue.region_of(
             " ".join(entity_values(tracker, "region")) or text
         ) or tracker.get_slot("region")
@@ -43,7 +45,9 @@ class ActionFindHotline(Action):
             ]
             dispatcher.utter_message(text=reply.text, buttons=buttons)
             return [SlotSet("hotline_pending", True)]
-        dispatcher.utter_message(text=reply.text)
+        # A near miss ("infomix") is answered, and named so the customer can object.
+        guesses = "".join(render("product_did_you_mean", product=p) for p in guessed)
+        dispatcher.utter_message(text=guesses + reply.text)
         return [SlotSet("hotline_pending", False), SlotSet("region", region)]
 
 
@@ -58,7 +62,7 @@ class ActionHandoff(Action):
     ) -> list[dict[str, Any]]:
         svc = services()
         product = (
-            (entity_values(tracker, "product") or [None])[0]
+            first(entity_values(tracker, "product"))
             or tracker.get_slot("product")
             or tracker.get_slot("last_case_product")
         )

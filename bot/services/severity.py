@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, _fold, default_catalogue
@@ -66,3 +67,19 @@ def parse_severity(text: str) -> int | None:
         ):
             return int(level)
     return None
+
+
+_DIGITS = "123一二三壹贰叁"
+_LEVELS = dict(zip(_DIGITS, (1, 2, 3, 1, 2, 3, 1, 2, 3), strict=True))
+_SEVERITY_IN_TEXT = re.compile(
+    rf"(?:严重程度|严重级别|级别|sev|p|s)\s*([{_DIGITS}])|([{_DIGITS}])\s*级|^\s*([{_DIGITS}])\s*$"
+)
+
+
+def find_severity(text: str | None) -> int | None:
+    """A severity level anywhere in ``text`` ("按二级来", "改成严重程度 3吧"), else None."""
+    exact = parse_severity(text or "")
+    if exact is not None:
+        return exact
+    m = _SEVERITY_IN_TEXT.search(_fold(text or ""))
+    return _LEVELS[next(g for g in m.groups() if g)] if m else None
