@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import entity_values, first, services
 from bot.replies import render
 from bot.services.hours import utc_now
-from bot.services.products import resolve_products
+from bot.services.products import bare_product, resolve_products
 from bot.textnorm import has_content
 
 PAO_WORDS = ("pao", "passport")
@@ -29,6 +29,14 @@ class ActionFindHotline(Action):
     ) -> list[dict[str, Any]]:
         svc = services()
         text = (tracker.latest_message.get("text") or "").lower()
+        if (tracker.active_loop or {}).get("name") == "outage_form" and tracker.get_slot(
+            "requested_slot"
+        ) == "product":
+            # A bare product name at the intake's product question is its answer; the
+            # form asks "您是指 … 吗？" and checks it against the contract on a yes.
+            bare = bare_product(text, svc.hotline.catalogue)
+            if bare is not None:
+                return [SlotSet("product_candidate", bare.product.name)]
         products = entity_values(tracker, "product")
         if not products:
             products = [p.name for p in svc.hotline.catalogue.find_products(text)]

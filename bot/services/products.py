@@ -24,6 +24,7 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_TERM = re.compile(r"[a-z0-9 &+]+")
 _CJK_TERM = re.compile(r"[\u4e00-\u9fff]+")
 MAX_WORDS = 3  # "websphere applicaton server": a name is at most three words
+BARE_SHARE = 0.8  # a message this much product name is only the product
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,15 @@ def resolve_products(
         if not match.exact:
             guessed.append(match.product.name)
     return out, guessed
+
+
+def bare_product(text: str | None, catalogue: Catalogue | None = None) -> ProductMatch | None:
+    """The product when ``text`` is nothing but a product name (typos included), else None."""
+    cat = catalogue or default_catalogue()
+    key = re.sub(r"[\s。.!！?？]+", "", _fold(text or ""))
+    match = match_product(text, cat)
+    if match is None:
+        return None
+    if match.exact:
+        return match if cat.product(key) else None
+    return match if len(match.said) >= BARE_SHARE * len(key) else None

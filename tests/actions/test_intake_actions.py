@@ -129,3 +129,35 @@ async def test_hotline_for_another_vendor_is_not_guessed(services):
     ents = [{"entity": "product", "value": "Oracle"}]
     await ActionFindHotline().run(d, tracker("Oracle 热线", "find_hotline", ents), DOMAIN)
     assert "您是指" not in texts(d) and "没有在 PPA 支持产品列表中找到" in texts(d)
+
+
+async def test_product_typo_then_yes_sets_the_product(services):
+    asked = {**SUMMARY, "product": None, "requested_slot": "product"}
+    _, slots = await validate("infomix", "inform", asked, confidence=0.5)
+    assert slots.get("product_candidate") == "Informix" and not slots.get("product")
+    _, slots = await validate("是的", "affirm", {**asked, **slots})
+    assert slots["product"] == "Informix" and slots["product_candidate"] is None
+
+
+@pytest.mark.parametrize("text, product", [("infomix", "Informix"), ("DB2", "DB2")])
+async def test_bare_product_read_as_hotline_at_the_product_question_answers_it(
+    services, text, product
+):
+    t = tracker(
+        text,
+        "find_hotline",
+        slots={"requested_slot": "product"},
+        active_loop="outage_form",
+    )
+    d = CollectingDispatcher()
+    events = await ActionFindHotline().run(d, t, DOMAIN)
+    assert slot_events(events) == {"product_candidate": product} and not d.messages
+    t = tracker(
+        "DB2 热线多少",
+        "find_hotline",
+        slots={"requested_slot": "product"},
+        active_loop="outage_form",
+    )
+    d = CollectingDispatcher()
+    await ActionFindHotline().run(d, t, DOMAIN)
+    assert "800-810-1818" in texts(d)

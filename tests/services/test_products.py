@@ -65,3 +65,13 @@ def test_resolve_products_keeps_unknown_names_and_flags_guesses():
     assert resolve_products(["infomix", "DB2"], "") == (["Informix", "DB2"], ["Informix"])
     assert resolve_products(["Oracle"], "Oracle 热线") == (["Oracle"], [])
     assert resolve_products([], "热线") == ([], [])
+
+
+def test_bare_product_only_when_the_message_is_the_name():
+    from bot.services.products import bare_product
+
+    assert bare_product("infomix").product.name == "Informix"
+    assert bare_product("DB2。").product.name == "DB2"
+    assert bare_product("DB2 热线多少") is None
+    assert bare_product("infomix 的电话是多少") is None
+    assert bare_product("Oracle") is None
