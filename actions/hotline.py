@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import entity_values, first, services
 from bot.replies import render
 from bot.services.hours import utc_now
+from bot.services.products import bare_product, resolve_products
 from bot.textnorm import has_content
 
 PAO_WORDS = ("pao", "passport")
@@ -28,6 +29,7 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     products = entity_values(tracker, "product")
     if not products:
         products = [p.name for p in svc.hotline.catalogue.find_products(text)]
+    products, guessed = resolve_products(products, text, svc.hotline.catalogue)
     region = svc.hotline.catalogue.region_of(
         " ".join(entity_values(tracker, "region")) or text
     ) or tracker.get_slot("region")
@@ -40,7 +42,9 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
         ]
         dispatcher.utter_message(text=reply.text, buttons=buttons)
         return [SlotSet("hotline_pending", True)]
-    dispatcher.utter_message(text=reply.text)
+    # A near miss ("infomix") is answered, and named so the customer can object.
+    guesses = "".join(render("product_did_you_mean", product=p) for p in guessed)
+    dispatcher.utter_message(text=guesses + reply.text)
     return [SlotSet("hotline_pending", False), SlotSet("region", region)]
 
 
@@ -72,6 +76,15 @@ class ActionFindHotline(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer with the numbers, or with the product families to choose from."""
+        if (tracker.active_loop or {}).get("name") == "outage_form" and tracker.get_slot(
+            "requested_slot"
+        ) == "product":
+            # A bare product name at the intake's product question is its answer; the
+            # form asks "您是指 … 吗？" and checks it against the contract on a yes.
+            text = (tracker.latest_message.get("text") or "").lower()
+            bare = bare_product(text, services().hotline.catalogue)
+            if bare is not None:
+                return [SlotSet("product_candidate", bare.product.name)]
         return hotline_reply(dispatcher, tracker)
 
 

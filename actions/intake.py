@@ -7,22 +7,24 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.cases import ActionCaseIntent
 from actions.context import channel_of, latest_intent, services
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
 from bot.services.contracts import CaseContractCheck
 from bot.services.hours import utc_now
 from bot.services.intake import (
+    Outcome,
     company_problem,
-    extract,
-    is_acceptance,
     name_problem,
+    read_turn,
     with_original_text,
 )
+from bot.services.products import match_product
 from bot.services.severity import suggest_severity
 from bot.store import StoreUnavailable
 from bot.validators import mask_phone, parse_phone
@@ -30,50 +32,99 @@ from bot.validators import mask_phone, parse_phone
 logger = logging.getLogger(__name__)
 MAX_FAILURES = 3
 FORM_SLOTS = (*INTAKE_FIELDS_ALL, "severity", "case_confirmed")
+# Slots the intake keeps besides the form's own: all cleared with it.
+INTAKE_STATE = (
+    "customer_number",
+    "intake_id",
+    "suggested_severity",
+    "intake_failures",
+    "intake_next",
+    "intake_resume",
+    "product_candidate",
+)
+READ_SLOTS = (*FORM_SLOTS, *INTAKE_STATE)
+# Counters and choices of the other forms, cleared when that form is cancelled.
+FORM_STATE = {"contract_form": ("cc_failures",), "case_form": ("case_action",)}
+
+
+def _fresh_answer(tracker: Tracker) -> bool:
+    """True when the form reads a new message, not re-runs after a digression's answer.
+
+    The validation action runs on every form turn; after an FAQ question was answered
+    by its rule the form runs again on that same message, which answers nothing.
+    """
+    actions_seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action":
+            actions_seen += 1
+            if actions_seen > 1 and event.get("name") != "action_listen":
+                return False
+    return True
+
+
+def _buttons(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    """Buttons from rendered (title, payload) pairs."""
+    return [{"title": title, "payload": payload} for title, payload in pairs]
 
 
 class ValidateOutageForm(FormValidationAction):
-    """Reads every answer with :func:`bot.services.intake.extract`, then validates."""
+    """Reads every answer with :func:`bot.services.intake.read_turn`, then validates."""
 
     def name(self) -> str:
         return "validate_outage_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Validate as rasa-sdk does, and keep the intake's own slots it would drop.
+
+        rasa-sdk returns only the form's required slots; the intake id, the pending
+        product guess and what comes next must reach the tracker too.
+        """
+        extraction = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extraction)
+        validated = await self._extract_validation_events(dispatcher, tracker, domain)
+        names = {e.get("name") for e in validated}
+        own = [
+            e
+            for e in extraction
+            if e.get("event") == "slot"
+            and e.get("name") not in names
+            and e.get("name") not in FORM_SLOTS
+        ]
+        return [*validated, *own]
+
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if not _fresh_answer(tracker):
+            return []
         requested = tracker.get_slot("requested_slot")
         intent, confidence = latest_intent(tracker)
         text = tracker.latest_message.get("text") or ""
-        current = {s: tracker.get_slot(s) for s in (*FORM_SLOTS, "suggested_severity")}
-        events: list[dict[str, Any]] = []
-        if not tracker.get_slot("intake_id"):
-            events.append(SlotSet("intake_id", uuid.uuid4().hex))
-            if requested is None and text and intent in ("report_outage", "inform"):
-                # The first report is the customer's own description of the fault.
-                events.append(SlotSet("symptoms", text))
-        if requested == "case_confirmed":
-            events += self._confirmation(dispatcher, tracker, intent, text)
-            if any(e.get("name") == "case_confirmed" for e in events):
-                return events
+        current = {s: tracker.get_slot(s) for s in READ_SLOTS}
         entities = with_original_text(text, tracker.latest_message.get("entities", []))
-        result = extract(requested, text, intent, confidence, entities, current)
-        if result.corrected:
-            dispatcher.utter_message(text="好的，已更新。")
+        result = read_turn(requested, text, intent, confidence, entities, current)
+        events: list[dict[str, Any]] = []
+        if not current["intake_id"]:
+            events.append(SlotSet("intake_id", uuid.uuid4().hex))
+        for key in result.replies:
+            dispatcher.utter_message(text=render(key))
         events += [SlotSet(k, v) for k, v in result.values.items()]
+        if result.outcome is not None:
+            events += [
+                SlotSet("intake_next", result.outcome.value),
+                SlotSet("requested_slot", None),
+            ]
+        elif result.ask:
+            events.append(SlotSet("requested_slot", result.ask))
         return events
 
-    @staticmethod
-    def _confirmation(dispatcher, tracker, intent, text) -> list[dict[str, Any]]:
-        if is_acceptance(text, intent):
-            return [SlotSet("case_confirmed", "yes")]
-        if intent == "deny":
-            dispatcher.utter_message(
-                text="请直接告诉我需要修改的内容，例如“电话改为 13900000000”“公司名应该是……”。"
-            )
-            return [SlotSet("case_confirmed", None)]
-        return []
-
-    async def _fail(self, dispatcher, tracker, slot: str, reason: str) -> dict[str, Any]:
+    async def _fail(
+        self, dispatcher, tracker, slot: str, key: str, **values: Any
+    ) -> dict[str, Any]:
         failures = int(tracker.get_slot("intake_failures") or 0) + 1
         if failures >= MAX_FAILURES:
             dispatcher.utter_message(response="utter_too_many_failures")
@@ -83,7 +134,7 @@ class ValidateOutageForm(FormValidationAction):
                 )
             )
             return {slot: None, "intake_failures": 0, "requested_slot": None}
-        dispatcher.utter_message(text=reason)
+        dispatcher.utter_message(text=render(key, **values))
         return {slot: None, "intake_failures": failures}
 
     async def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -102,12 +153,7 @@ class ValidateOutageForm(FormValidationAction):
         phone = parse_phone(value)
         if phone:
             return {"phone": phone, "intake_failures": 0}
-        return await self._fail(
-            dispatcher,
-            tracker,
-            "phone",
-            "这个号码格式不对：请输入 11 位手机号，或带区号的座机号（如 010-82345678 转 123）。",
-        )
+        return await self._fail(dispatcher, tracker, "phone", "intake_bad_phone")
 
     async def validate_contract_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         svc = services()
@@ -133,12 +179,7 @@ class ValidateOutageForm(FormValidationAction):
                     renewal=svc.contracts.renewal_text(),
                 )
             )
-            return await self._fail(
-                dispatcher,
-                tracker,
-                "contract_number",
-                "请提供其他有效的客户号或 PPA 合同号，或说“算了”取消报修。",
-            )
+            return await self._fail(dispatcher, tracker, "contract_number", "intake_contract_other")
         if result.outcome is CaseContractCheck.NOT_COVERED and contract:
             dispatcher.utter_message(
                 text=render(
@@ -149,29 +190,27 @@ class ValidateOutageForm(FormValidationAction):
                 )
             )
             return await self._fail(
-                dispatcher, tracker, "contract_number", "如有覆盖该产品的其他合同，请提供其合同号。"
+                dispatcher, tracker, "contract_number", "intake_contract_other_covering"
             )
-        return await self._fail(
-            dispatcher,
-            tracker,
-            "contract_number",
-            "没有找到这个客户号或 PPA 合同号，请核对后重新输入（可在软件许可证上找到）。",
-        )
+        return await self._fail(dispatcher, tracker, "contract_number", "intake_contract_not_found")
 
     async def validate_product(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         svc = services()
-        product = svc.hotline.catalogue.product(str(value))
-        if product is None:
-            found = svc.hotline.catalogue.find_products(str(value))
-            product = found[0] if found else None
-        if product is None:
+        match = match_product(str(value), svc.hotline.catalogue)
+        if match is None:
             general = svc.hotline.catalogue.general_line.numbers["all"]
             return await self._fail(
                 dispatcher,
                 tracker,
                 "product",
-                f"“{value}”不在 PPA 支持的产品列表中。请输入产品名称（如 DB2、WebSphere、Informix），其他产品请拨打 IBM 全国免费电话 {general}。",
+                "intake_unknown_product",
+                value=value,
+                general=general,
             )
+        if not match.exact:
+            # A near miss ("infomix") is used only once the customer says yes.
+            return {"product": None, "product_candidate": match.product.name}
+        product = match.product
         number = tracker.get_slot("contract_number")
         if number:
             try:
@@ -190,22 +229,63 @@ class ValidateOutageForm(FormValidationAction):
                     )
                 )
                 return await self._fail(
-                    dispatcher, tracker, "product", "请确认出问题的产品是否在合同所列产品中。"
+                    dispatcher, tracker, "product", "intake_product_not_in_contract"
                 )
-        return {"product": product.name, "intake_failures": 0}
+        return {"product": product.name, "product_candidate": None, "intake_failures": 0}
 
     async def validate_severity(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if str(value) in ("1", "2", "3"):
             return {"severity": str(value)}
-        return await self._fail(
-            dispatcher, tracker, "severity", "请回复 1、2 或 3 选择严重程度，或回复“好”接受建议。"
-        )
+        return await self._fail(dispatcher, tracker, "severity", "intake_bad_severity")
 
     async def validate_case_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"case_confirmed": value if value == "yes" else None}
 
     async def validate_error_log(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"error_log": str(value)}  # stored whole, however long
+
+
+class ActionAskProduct(Action):
+    """Ask for the product, or whether a near miss ("infomix") means the catalogue's name."""
+
+    def name(self) -> str:
+        return "action_ask_product"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        candidate = tracker.get_slot("product_candidate")
+        if not candidate:
+            dispatcher.utter_message(response="utter_ask_product")
+            return []
+        dispatcher.utter_message(
+            text=render("product_did_you_mean", product=candidate)
+            + render("product_did_you_mean_hint"),
+            buttons=_buttons(
+                (render("button_yes"), render("word_yes")),
+                (render("button_no"), render("word_no")),
+            ),
+        )
+        return []
+
+
+class ActionAskIntakeCancel(Action):
+    """Confirm a cancel before the collected report is thrown away."""
+
+    def name(self) -> str:
+        return "action_ask_intake_cancel"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text=render("intake_cancel_confirm"),
+            buttons=_buttons(
+                (render("button_confirm_cancel"), render("word_confirm_cancel")),
+                (render("button_continue"), render("word_continue")),
+            ),
+        )
+        return []
 
 
 class ActionAskSeverity(Action):
@@ -227,7 +307,9 @@ class ActionAskSeverity(Action):
         text = render(key, matched=s.matched, name=name, definition=s.definition) + render(
             "severity_confirm"
         )
-        buttons = [{"title": f"好（{name}）", "payload": "好"}] + [
+        buttons = [
+            {"title": render("button_accept_severity", name=name), "payload": render("word_accept")}
+        ] + [
             {"title": services().cases.severity_name(i), "payload": str(i)}
             for i in (1, 2, 3)
             if i != s.level
@@ -254,15 +336,15 @@ class ActionAskCaseConfirmed(Action):
         dispatcher.utter_message(
             text=render("case_summary", **values),
             buttons=[
-                {"title": "确认提交", "payload": "确认"},
-                {"title": "取消", "payload": "/cancel"},
+                *_buttons((render("button_submit"), render("word_submit"))),
+                {"title": render("button_cancel"), "payload": "/cancel"},
             ],
         )
         return []
 
 
 class ActionOpenCase(Action):
-    """Open the case exactly once for this intake and tell the customer its number."""
+    """End the intake: open the case once, or cancel, or hand over to another question."""
 
     def name(self) -> str:
         return "action_open_case"
@@ -270,8 +352,22 @@ class ActionOpenCase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        after = tracker.get_slot("intake_next")
+        if after == Outcome.CANCEL.value:
+            dispatcher.utter_message(response="utter_cancelled")
+            return _reset_intake()
+        if after == Outcome.CONTRACT.value:  # the report stays for "继续报修"
+            return [SlotSet("intake_next", None), FollowupAction("contract_form")]
+        if after == Outcome.CASE.value:
+            events = await ActionCaseIntent().run(dispatcher, tracker, domain)
+            return [SlotSet("intake_next", None), *events, FollowupAction("case_form")]
         if tracker.get_slot("case_confirmed") != "yes":
             return _reset_intake()  # the form was stopped (failures or store down)
+        return await self._open(dispatcher, tracker)
+
+    async def _open(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
         svc = services()
         fields = {s: tracker.get_slot(s) for s in INTAKE_FIELDS_ALL}
         try:
@@ -288,7 +384,7 @@ class ActionOpenCase(Action):
                 "store unavailable while opening a case for %s", mask_phone(fields.get("phone"))
             )
             dispatcher.utter_message(response="utter_store_unavailable")
-            dispatcher.utter_message(text="您填写的信息已保留，稍后回复“确认”即可重新提交。")
+            dispatcher.utter_message(text=render("intake_kept_after_store_error"))
             return [
                 SlotSet("case_confirmed", None),
                 ActiveLoop("outage_form"),
@@ -303,14 +399,12 @@ class ActionOpenCase(Action):
 
 
 def _reset_intake() -> list[dict[str, Any]]:
-    return [
-        SlotSet(s, None)
-        for s in (*FORM_SLOTS, "intake_id", "suggested_severity", "intake_failures")
-    ]
+    """Every slot of the intake cleared, so nothing reaches the next report."""
+    return [SlotSet(s, None) for s in READ_SLOTS]
 
 
 class ActionCancelForm(Action):
-    """Leave whichever form is active; nothing collected is submitted."""
+    """Leave whichever form is active; nothing collected is submitted, nothing kept."""
 
     def name(self) -> str:
         return "action_cancel_form"
@@ -319,6 +413,10 @@ class ActionCancelForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_cancelled")
-        keep = {"last_case_id", "region"}
-        resets = [SlotSet(s, None) for s in domain.get("slots", {}) if s not in keep]
+        form = (tracker.active_loop or {}).get("name")
+        if form == "outage_form":
+            resets = _reset_intake()
+        else:
+            own = domain.get("forms", {}).get(form, {}).get("required_slots", [])
+            resets = [SlotSet(s, None) for s in (*own, *FORM_STATE.get(form or "", ()))]
         return [ActiveLoop(None), *resets, SlotSet("requested_slot", None)]

@@ -1,42 +1,42 @@
-"""Reading a fault report: which intake fields a customer message fills.
+"""Reading a fault report: what one customer message does to the intake.
 
-Pure functions over the message text, intent and entities, so the whole extraction
-logic is testable without Rasa. The form validation action calls :func:`extract`.
+Pure functions over the message text, intent and entities, so the whole logic is
+testable without Rasa. The form validation action calls :func:`read_turn` once a
+turn; it answers the question asked, applies corrections (a field "changed to" a
+value) wherever they come, confirms a cancel, and pauses the intake for a contract or case
+question. The words customers use are data (:mod:`bot.services.wording`).
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalogue import Catalogue, default_catalogue
-from bot.services.cases import STAGE1_FIELDS, STAGE2_FIELDS
-from bot.services.severity import parse_severity
+from bot.services.cases import INTAKE_FIELDS_ALL, STAGE2_FIELDS
+from bot.services.corrections import (
+    has_correction_cue,
+    is_acceptance,
+    is_cancel,
+    is_resume,
+    parse_correction,
+)
+from bot.services.description import describes_fault, is_long_answer, read_details
+from bot.services.products import match_product
+from bot.services.severity import find_severity
+from bot.services.wording import alternation, clean, wording
 from bot.validators import parse_phone
 
-INTAKE_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
-# Intents that interrupt the form (answered by a rule, then the form resumes).
+# Asked (as the form's requested slot) while a cancel waits for its confirmation.
+CANCEL_QUESTION = "intake_cancel"
+# Intents answered by a rule inside a form (the intake reads cancels itself first).
 INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
-SKIP_WORDS = {
-    "没有",
-    "无",
-    "跳过",
-    "不清楚",
-    "不知道",
-    "暂无",
-    "没",
-    "略",
-    "skip",
-    "none",
-    "n/a",
-    "不确定",
-}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
-NOT_PROVIDED = "未提供"
-CORRECTION_CUE = re.compile(r"写错|错了|改成|改为|改一下|更正|应该是|更新为|换成")
+FILLED_FROM_LONG_ANSWER = 2  # this many fields read: the message was not one answer
 
 # Entity → intake field it fills.
 ENTITY_FIELDS = {
@@ -48,37 +48,6 @@ ENTITY_FIELDS = {
     "os": "os",
     "error_code": "error_log",
 }
-# Words naming a field in a correction ("公司改成…").
-FIELD_WORDS = {
-    "contact_name": ["姓名", "名字"],
-    "company": ["公司名称", "公司名", "公司"],
-    "phone": ["电话", "手机", "联系电话"],
-    "contract_number": ["合同号", "客户号"],
-    "product": ["产品"],
-    "version": ["版本号", "版本"],
-    "patch_level": ["补丁级别", "补丁"],
-    "os": ["操作系统", "系统"],
-    "configuration": ["配置"],
-    "other_info": ["其他信息"],
-    "frequency": ["频率"],
-    "trigger_action": ["操作"],
-    "repro_steps": ["步骤"],
-    "symptoms": ["现象"],
-    "error_log": ["日志", "错误信息"],
-}
-_NAME_PREFIX = re.compile(r"^(我叫|我是|姓名[:：是]?|名字[:：是]?|叫)\s*")
-_COMPANY_PREFIX = re.compile(r"^(我们?公司[是叫:：]?|公司名称?[是:：]?|单位[是:：]?|来自)\s*")
-
-
-@dataclass
-class Extraction:
-    """Slot values read from one message, and the fields it corrected."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    corrected: list[str] = field(default_factory=list)
-    interrupted: bool = False
-
-
 RAW_ENTITY_TYPES = {
     "os",
     "version",
@@ -88,6 +57,37 @@ RAW_ENTITY_TYPES = {
     "email",
     "phone",
 }
+
+
+class Outcome(enum.Enum):
+    """How the intake ends this turn: cancelled, or paused for another question."""
+
+    CANCEL = "cancel"
+    CONTRACT = "contract"
+    CASE = "case"
+
+
+PAUSES = {
+    "check_contract": Outcome.CONTRACT,
+    "check_case_status": Outcome.CASE,
+    "escalate_case": Outcome.CASE,
+}
+
+
+@dataclass
+class Extraction:
+    """What one message does: slot values, corrected fields, replies, what comes next.
+
+    ``replies`` are keys of ``bot/data/replies.yml`` to say before the next question;
+    ``ask`` is a question to ask instead of the form's next one; ``outcome`` ends
+    (cancel) or pauses (contract, case) the intake.
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+    corrected: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    ask: str | None = None
+    outcome: Outcome | None = None
 
 
 def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -121,6 +121,11 @@ def is_interruption(intent: str | None, confidence: float) -> bool:
     )
 
 
+def collected(current: Mapping[str, Any]) -> bool:
+    """True when the intake holds something the customer would lose by cancelling."""
+    return any(current.get(s) for s in (*INTAKE_FIELDS_ALL, "severity"))
+
+
 def _entity_values(entities: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     values: dict[str, str] = {}
     for ent in entities:
@@ -128,6 +133,12 @@ def _entity_values(entities: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         if target and target not in values and ent.get("value") is not None:
             values[target] = str(ent["value"])
     return values
+
+
+def _without_prefix(text: str, list_name: str) -> str:
+    w = wording()
+    prefix = rf"^(?:{alternation(w[list_name])})(?:{alternation(w['prefix_joiners'])})?\s*"
+    return re.sub(prefix, "", text).strip("。，, ") or text
 
 
 def _answer(
@@ -141,12 +152,12 @@ def _answer(
         return raw  # a pasted log is stored exactly as sent
     if slot in entity_values:
         return entity_values[slot]
-    if slot in SKIPPABLE and text.lower().strip("。.!！ ") in SKIP_WORDS:
-        return NOT_PROVIDED
+    if slot in SKIPPABLE and clean(text) in wording()["skip_words"]:
+        return wording().not_provided
     if slot == "contact_name":
-        return _NAME_PREFIX.sub("", text).strip("。，, ") or text
+        return _without_prefix(text, "name_prefixes")
     if slot == "company":
-        return _COMPANY_PREFIX.sub("", text).strip("。，, ") or text
+        return _without_prefix(text, "company_prefixes")
     if slot == "phone":
         return parse_phone(text) or text  # a bad number is refused with the reason
     if slot == "contract_number":
@@ -159,47 +170,29 @@ def _answer(
 
 
 def name_problem(name: str) -> str | None:
-    """Why ``name`` is not a person's name, or None when it will do."""
+    """The reply key saying why ``name`` is not a person's name, or None when it will do."""
     if not 1 <= len(name) <= 20 or re.search(r"\d", name):
-        return "请告诉我您的姓名（例如：张伟）。"
+        return "intake_bad_name"
     return None
 
 
 def company_problem(company: str) -> str | None:
-    """Why ``company`` is not a company name, or None when it will do."""
+    """The reply key saying why ``company`` is not a company name, or None when it will do."""
     if not 2 <= len(company) <= 80:
-        return "请告诉我贵公司的全称（例如：某某科技有限公司）。"
+        return "intake_bad_company"
     return None
 
 
-def extract(
+def _corrections(
     requested: str | None,
     text: str,
-    intent: str | None,
-    confidence: float,
-    entities: Sequence[Mapping[str, Any]],
+    from_entities: Mapping[str, str],
     current: Mapping[str, Any],
-    catalogue: Catalogue | None = None,
-) -> Extraction:
-    """Which intake fields ``text`` fills when the bot asked for ``requested``.
-
-    Entities fill their empty fields (so a first report like "DB2 11.5.8 在 AIX 7.2
-    上起不来，报 SQL1042C" fills product, version, OS and error log at once); with a
-    correction cue ("电话写错了，是 139…") they overwrite the earlier answer instead
-    of answering the current question.
-    """
-    cat = catalogue or default_catalogue()
-    result = Extraction()
-    from_entities = _entity_values(entities)
-    correcting = bool(CORRECTION_CUE.search(text or ""))
-    # "电话写错了，是139…" may look like a hotline question to the classifier; a
-    # correction cue with something to correct wins over the interruption.
-    if is_interruption(intent, confidence) and not (
-        correcting and (from_entities or parse_text_correction(text)[0])
-    ):
-        result.interrupted = True
-        return result
-    whole = (text or "").strip()
+    result: Extraction,
+) -> None:
+    """Entities fill their empty fields; with a cue (or at the summary) they overwrite."""
+    correcting = has_correction_cue(text) or requested == "case_confirmed"
+    whole = text.strip()
     for slot, value in from_entities.items():
         if slot == requested:
             continue
@@ -212,20 +205,81 @@ def extract(
             result.corrected.append(slot)
         elif current.get(slot) is None:
             result.values[slot] = value
-    if correcting and not result.corrected:
-        slot, value = parse_text_correction(text)
-        if slot and value:
+    if has_correction_cue(text) and not result.corrected:
+        named, said = parse_correction(text)
+        if named and said and current.get(named) != said:
+            result.values[named] = said
+            result.corrected.append(named)
+
+
+def _long_answer(text: str, current: Mapping[str, Any], result: Extraction) -> int:
+    """Fill every empty field a long answer speaks of; returns how many it filled."""
+    filled = 0
+    for slot, value in read_details(text).items():
+        if current.get(slot) is None and slot not in result.values:
             result.values[slot] = value
-            result.corrected.append(slot)
-    if requested in INTAKE_FIELDS and not result.corrected:
-        answer = _answer(requested, text or "", from_entities, cat)
+            filled += 1
+    return filled + sum(1 for s in result.values if s in ENTITY_FIELDS.values())
+
+
+def _fuzzy_product(text: str, current: Mapping[str, Any], result: Extraction) -> None:
+    """A product name with a typo: exact is taken, a near miss waits for a yes."""
+    if current.get("product") or "product" in result.values:
+        return
+    match = match_product(text)
+    if match is None:
+        return
+    key = "product" if match.exact else "product_candidate"
+    result.values[key] = match.product.name
+
+
+def extract(
+    requested: str | None,
+    text: str,
+    intent: str | None,
+    entities: Sequence[Mapping[str, Any]],
+    current: Mapping[str, Any],
+    catalogue: Catalogue | None = None,
+) -> Extraction:
+    """Which intake fields ``text`` fills when the bot asked for ``requested``.
+
+    Entities fill their empty fields (so a first report naming product, version, OS
+    and error code fills all four at once); with a correction cue (the phone "was
+    wrong, it is 139...") they overwrite the earlier answer instead of answering the
+    current question. A long answer fills every field it speaks of.
+    """
+    cat = catalogue or default_catalogue()
+    result = Extraction()
+    from_entities = _entity_values(entities)
+    _corrections(requested, text, from_entities, current, result)
+    if result.corrected:
+        result.replies.append("intake_updated")
+        return result
+    if requested is None and not current.get("intake_id"):
+        if describes_fault(text):
+            result.values["symptoms"] = text  # the customer's own words of the fault
+            if is_long_answer(text):
+                _long_answer(text, current, result)
+        _fuzzy_product(text, current, result)
+        return result
+    if requested is None:
+        result.replies.append("intake_resumed")
+        return result
+    if requested in STAGE2_FIELDS and is_long_answer(text):
+        filled = _long_answer(text, current, result)
+        _fuzzy_product(text, current, result)
+        if filled >= FILLED_FROM_LONG_ANSWER and requested not in result.values:
+            return result  # the question asked was not answered: the form asks again
+    if requested == "product" and "product" not in from_entities:
+        _fuzzy_product(text, current, result)
+        if "product_candidate" in result.values:
+            return result
+    if requested in INTAKE_FIELDS_ALL and requested not in result.values:
+        answer = _answer(requested, text, from_entities, cat)
         if answer is not None:
             result.values[requested] = answer
-    elif requested == "severity" and not result.corrected:
-        level = parse_severity(text) if text else None
-        if level is None:
-            sev = next((e for e in entities if e.get("entity") == "severity"), None)
-            level = int(sev["value"]) if sev and str(sev.get("value")) in "123" else None
+    elif requested == "severity":
+        level = find_severity(text)
         if level is None and is_acceptance(text, intent) and current.get("suggested_severity"):
             level = int(current["suggested_severity"])
         if level is not None:
@@ -233,47 +287,62 @@ def extract(
     return result
 
 
-ACCEPT_WORDS = {
-    "好",
-    "好的",
-    "好吧",
-    "可以",
-    "行",
-    "嗯",
-    "嗯嗯",
-    "对",
-    "是",
-    "是的",
-    "确认",
-    "确定",
-    "同意",
-    "ok",
-    "okay",
-    "没问题",
-    "就这样",
-    "提交",
-    "确认提交",
-    "yes",
-}
+def _cancel_answer(text: str, intent: str | None, current: Mapping[str, Any]) -> Extraction:
+    """The answer to the cancel question: a yes cancels, anything else carries on."""
+    if not is_resume(text) and (
+        is_acceptance(text, intent)
+        or intent == "cancel"
+        or wording().has_any("cancel_words", clean(text))
+    ):
+        return Extraction(outcome=Outcome.CANCEL)
+    resume = current.get("intake_resume")
+    return Extraction(
+        values={"intake_resume": None},
+        replies=["intake_cancel_kept"],
+        ask=resume if resume in (*INTAKE_FIELDS_ALL, "severity", "case_confirmed") else None,
+    )
 
 
-def is_acceptance(text: str | None, intent: str | None) -> bool:
-    """A yes to the bot's proposal ("好", "确认", or any message classified ``affirm``)."""
-    cleaned = (text or "").strip().strip("。.!！~～ ").lower()
-    return intent == "affirm" or cleaned in ACCEPT_WORDS
+def _summary_answer(text: str, intent: str | None) -> Extraction:
+    """At the summary only a yes opens the case; anything unclear shows it again."""
+    if is_acceptance(text, intent):
+        return Extraction(values={"case_confirmed": "yes"})
+    key = "intake_what_to_change" if intent == "deny" else "intake_summary_hint"
+    return Extraction(values={"case_confirmed": None}, replies=[key])
 
 
-def parse_text_correction(text: str) -> tuple:
-    """``(field, value)`` from "公司名写错了，应该是 XX 公司", else ``(None, None)``."""
-    for slot, words in FIELD_WORDS.items():
-        for word in words:
-            m = re.search(
-                rf"{word}.*?(?:写错了?|错了|改成|改为|更正为|应该是|更新为|换成)[，,:： ]*(?:应该是|应为|是|为)?\s*(.+)$",
-                text,
-            )
-            if m and m.group(1).strip("。 "):
-                value = m.group(1).strip("。 ")
-                if slot == "phone":
-                    value = parse_phone(value) or ""
-                return (slot, value) if value else (None, None)
-    return None, None
+def read_turn(
+    requested: str | None,
+    text: str | None,
+    intent: str | None,
+    confidence: float,
+    entities: Sequence[Mapping[str, Any]],
+    current: Mapping[str, Any],
+    catalogue: Catalogue | None = None,
+) -> Extraction:
+    """Everything one message does to the intake (see :class:`Extraction`)."""
+    text = text or ""
+    if requested == CANCEL_QUESTION:
+        return _cancel_answer(text, intent, current)
+    if is_cancel(text, intent, confidence):
+        if collected(current):
+            return Extraction(values={"intake_resume": requested}, ask=CANCEL_QUESTION)
+        return Extraction(outcome=Outcome.CANCEL)
+    if not has_correction_cue(text):
+        if is_interruption(intent, confidence):
+            return Extraction()
+        pause = PAUSES.get(intent or "") if confidence >= INTERRUPTION_CONFIDENCE else None
+        if pause is not None and requested is not None:
+            return Extraction(outcome=pause, replies=["intake_kept"])
+    candidate = current.get("product_candidate")
+    if requested == "product" and candidate:
+        if is_acceptance(text, intent):
+            return Extraction(values={"product": candidate, "product_candidate": None})
+        if intent == "deny" and not match_product(text):
+            return Extraction(values={"product_candidate": None})
+    result = extract(requested, text, intent, entities, current, catalogue)
+    if requested == "product" and candidate and "product_candidate" not in result.values:
+        result.values["product_candidate"] = None
+    if requested == "case_confirmed" and not result.values:
+        return _summary_answer(text, intent)
+    return result

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, _fold, default_catalogue
+from bot.services.wording import alternation, wording
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,26 @@ def parse_severity(text: str, catalogue: Catalogue | None = None) -> int | None:
     folded = _fold(text or "").replace(" ", "")
     answers = (catalogue or default_catalogue()).severity_answers
     return next((level for level, words in answers.items() if folded in words), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _severity_in_text() -> tuple[re.Pattern[str], dict[str, int]]:
+    """The pattern of a level named inside a sentence, and each level word's level."""
+    w = wording()
+    levels = {word: level for level in (1, 2, 3) for word in w[f"severity_level_{level}"]}
+    digit = f"({alternation(levels)})"
+    pattern = re.compile(
+        rf"(?:{alternation(w['severity_prefixes'])})\s*{digit}"
+        rf"|{digit}\s*(?:{alternation(w['severity_suffixes'])})|^\s*{digit}\s*$"
+    )
+    return pattern, levels
+
+
+def find_severity(text: str | None) -> int | None:
+    """A severity level anywhere in ``text`` ("按二级来", "改成严重程度 3吧"), else None."""
+    exact = parse_severity(text or "")
+    if exact is not None:
+        return exact
+    pattern, levels = _severity_in_text()
+    m = pattern.search(_fold(text or ""))
+    return levels[next(g for g in m.groups() if g)] if m else None

@@ -212,7 +212,8 @@ async def test_cancel_clears_the_form_but_keeps_the_last_case(services):
 
     domain = {"slots": {"phone": {}, "product": {}, "last_case_id": {}}}
     d = CollectingDispatcher()
-    events = await ActionCancelForm().run(d, tracker(slots={"phone": "1"}), domain)
+    t = tracker(slots={"phone": "1"}, active_loop="outage_form")
+    events = await ActionCancelForm().run(d, t, domain)
     names = {e.get("name") for e in events if e["event"] == "slot"}
     assert {"phone", "product"} <= names and "last_case_id" not in names
     assert {"event": "active_loop", "name": None, "timestamp": None} in events

@@ -118,7 +118,9 @@ def test_cancel_in_the_middle(stack):
     sender = "e2e-cancel"
     stack.say(sender, "我要报修")
     stack.say(sender, "赵六")
-    assert "已取消" in texts(stack.say(sender, "算了，不报了"))
+    # Something was collected (the name): the cancel is confirmed first.
+    assert "确定取消" in texts(stack.say(sender, "算了，不报了"))
+    assert "已取消" in texts(stack.say(sender, "确认取消"))
     assert not [r for r in case_rows(stack.db_url) if r["sender_id"] == sender]
 
 

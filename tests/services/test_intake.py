@@ -1,6 +1,10 @@
 """What a customer message fills in the intake form."""
 
-from bot.services.intake import NOT_PROVIDED, extract, name_problem, parse_text_correction
+from bot.services.corrections import parse_correction
+from bot.services.intake import extract, name_problem, read_turn
+from bot.services.wording import wording
+
+NOT_PROVIDED = wording().not_provided
 
 ENTS = [
     {"entity": "product", "value": "DB2"},
@@ -12,13 +16,14 @@ ENTS = [
 
 def test_first_report_fills_every_slot_it_mentions():
     r = extract(
-        None, "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！", "report_outage", 0.9, ENTS, {}
+        None, "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！", "report_outage", ENTS, {}
     )
     assert r.values == {
         "product": "DB2",
         "version": "11.5.8",
         "os": "aix 7.2",
         "error_log": "sql1042c",
+        "symptoms": "生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！",
     }
 
 
@@ -28,7 +33,6 @@ def test_entities_do_not_overwrite_earlier_answers_without_a_correction_cue():
         "trigger_action",
         "升级到 11.5.9 以后出现",
         "inform",
-        0.9,
         [{"entity": "version", "value": "11.5.9"}],
         current,
     )
@@ -41,7 +45,6 @@ def test_correction_overwrites_and_does_not_answer_the_current_question():
         "version",
         "电话写错了，是13912345678",
         "inform",
-        0.9,
         [{"entity": "phone", "value": "13912345678"}],
         current,
     )
@@ -49,65 +52,59 @@ def test_correction_overwrites_and_does_not_answer_the_current_question():
 
 
 def test_text_correction_without_entity():
-    assert parse_text_correction("公司名写错了，应该是杭州示例科技有限公司") == (
+    assert parse_correction("公司名写错了，应该是杭州示例科技有限公司") == (
         "company",
         "杭州示例科技有限公司",
     )
-    assert parse_text_correction("随便说说") == (None, None)
+    assert parse_correction("随便说说") == (None, None)
 
 
 def test_skip_words_accepted_for_optional_fields_only():
-    assert extract("other_info", "没有", "inform", 0.9, [], {}).values == {
-        "other_info": NOT_PROVIDED
-    }
-    assert extract("symptoms", "跳过", "inform", 0.9, [], {}).values == {"symptoms": "跳过"}
+    assert extract("other_info", "没有", "inform", [], {}).values == {"other_info": NOT_PROVIDED}
+    assert extract("symptoms", "跳过", "inform", [], {}).values == {"symptoms": "跳过"}
 
 
 def test_faq_interrupts():
-    r = extract("version", "补丁在哪下载", "faq", 0.95, [], {})
-    assert r.interrupted and r.values == {}
+    r = read_turn("version", "补丁在哪下载", "faq", 0.95, [], {})
+    assert r.values == {} and r.outcome is None and r.replies == []
 
 
 def test_low_confidence_faq_is_an_answer():
-    r = extract("repro_steps", "先停实例再启动就报错", "faq", 0.3, [], {})
+    r = read_turn("repro_steps", "先停实例再启动就报错", "faq", 0.3, [], {})
     assert r.values == {"repro_steps": "先停实例再启动就报错"}
 
 
 def test_names_companies_phones():
-    assert extract("contact_name", "我叫王芳", "inform", 0.9, [], {}).values == {
-        "contact_name": "王芳"
-    }
-    assert extract("company", "我们公司是某某银行", "inform", 0.9, [], {}).values == {
+    assert extract("contact_name", "我叫王芳", "inform", [], {}).values == {"contact_name": "王芳"}
+    assert extract("company", "我们公司是某某银行", "inform", [], {}).values == {
         "company": "某某银行"
     }
-    assert extract("phone", "138 0000 1234", "inform", 0.9, [], {}).values == {
-        "phone": "13800001234"
-    }
+    assert extract("phone", "138 0000 1234", "inform", [], {}).values == {"phone": "13800001234"}
     # an unusable answer still goes to the validator, which says what is wrong
-    assert extract("phone", "不告诉你", "inform", 0.9, [], {}).values == {"phone": "不告诉你"}
+    assert extract("phone", "不告诉你", "inform", [], {}).values == {"phone": "不告诉你"}
 
 
 def test_a_bare_value_answers_the_question_asked():
     ents = [{"entity": "customer_number", "value": "12345"}]
-    assert extract("phone", "12345", "inform", 0.9, ents, {}).values == {"phone": "12345"}
+    assert extract("phone", "12345", "inform", ents, {}).values == {"phone": "12345"}
     ents = [{"entity": "version", "value": "FP7"}]
-    assert extract("patch_level", "FP7", "inform", 0.9, ents, {}).values == {"patch_level": "FP7"}
+    assert extract("patch_level", "FP7", "inform", ents, {}).values == {"patch_level": "FP7"}
 
 
 def test_acceptance_words_confirm_a_suggestion():
     current = {"suggested_severity": "2"}
     for word in ("好", "可以", "确认", "OK"):
-        assert extract("severity", word, "inform", 0.4, [], current).values == {"severity": "2"}
+        assert extract("severity", word, "inform", [], current).values == {"severity": "2"}
 
 
 def test_long_error_log_is_kept_whole():
     log = "SQL1042C An unexpected system error occurred.\n" * 600
-    assert extract("error_log", log, "inform", 0.9, [], {}).values["error_log"] == log
+    assert extract("error_log", log, "inform", [], {}).values["error_log"] == log
 
 
 def test_severity_answers():
-    assert extract("severity", "2", "inform", 0.9, [], {}).values == {"severity": "2"}
-    assert extract("severity", "好", "affirm", 0.9, [], {"suggested_severity": "1"}).values == {
+    assert extract("severity", "2", "inform", [], {}).values == {"severity": "2"}
+    assert extract("severity", "好", "affirm", [], {"suggested_severity": "1"}).values == {
         "severity": "1"
     }
 
@@ -115,3 +112,111 @@ def test_severity_answers():
 def test_name_problems():
     assert name_problem("王芳") is None
     assert name_problem("13912345678") and name_problem("x" * 30)
+
+
+# -- whole turns (read_turn) --------------------------------------------------
+from bot.services.intake import CANCEL_QUESTION, Outcome  # noqa: E402
+
+FILLED = {"intake_id": "i1", "contact_name": "王芳", "company": "某某银行", "phone": "13800000001"}
+SUMMARY = {**FILLED, "product": "DB2", "severity": "1", "suggested_severity": "1"}
+
+
+def test_opening_request_is_not_the_symptom():
+    r = read_turn(None, "我想报个修", "report_outage", 0.9, [], {})
+    assert "symptoms" not in r.values
+
+
+def test_long_first_stage2_answer_fills_every_field_and_the_real_symptom():
+    text = (
+        "DB2 11.5.8，补丁FP7，跑在AIX 7.2上，HADR主备，每天凌晨备份时出现，"
+        "备份作业失败并且整个实例挂起，报SQL2062N"
+    )
+    ents = [
+        {"entity": "product", "value": "DB2"},
+        {"entity": "version", "value": "11.5.8"},
+        {"entity": "os", "value": "AIX 7.2"},
+        {"entity": "error_code", "value": "SQL2062N"},
+    ]
+    r = read_turn("product", text, "inform", 0.5, ents, FILLED)
+    assert r.values == {
+        "product": "DB2",
+        "version": "11.5.8",
+        "os": "AIX 7.2",
+        "error_log": "SQL2062N",
+        "patch_level": "FP7",
+        "configuration": "HADR主备",
+        "frequency": "每天凌晨备份时出现",
+        "trigger_action": "每天凌晨备份时出现",
+        "symptoms": "备份作业失败并且整个实例挂起",
+    }
+
+
+def test_cancel_with_nothing_collected_ends_at_once():
+    r = read_turn("contact_name", "算了", "cancel", 0.9, [], {"intake_id": "i1"})
+    assert r.outcome is Outcome.CANCEL
+
+
+def test_cancel_after_answers_is_confirmed_first():
+    r = read_turn("os", "不用了", "deny", 0.9, [], FILLED)
+    assert r.outcome is None and r.ask == CANCEL_QUESTION and r.values == {"intake_resume": "os"}
+    pending = {**FILLED, "intake_resume": "os"}
+    assert read_turn(CANCEL_QUESTION, "确认取消", "inform", 0.9, [], pending).outcome is (
+        Outcome.CANCEL
+    )
+    assert read_turn(CANCEL_QUESTION, "是的", "affirm", 0.9, [], pending).outcome is Outcome.CANCEL
+    kept = read_turn(CANCEL_QUESTION, "继续", "inform", 0.9, [], pending)
+    assert kept.outcome is None and kept.ask == "os" and kept.values == {"intake_resume": None}
+
+
+def test_severity_changed_at_the_summary():
+    r = read_turn(
+        "case_confirmed", "等一下，严重程度改成二级", "check_case_status", 0.8, [], SUMMARY
+    )
+    assert r.values == {"severity": "2"} and r.corrected == ["severity"] and r.outcome is None
+
+
+def test_phone_entity_at_the_summary_is_a_correction():
+    ents = [{"entity": "phone", "value": "13912345678"}]
+    r = read_turn("case_confirmed", "电话 13912345678", "inform", 0.9, ents, SUMMARY)
+    assert r.values == {"phone": "13912345678"}
+
+
+def test_summary_only_confirms_on_a_yes():
+    assert read_turn("case_confirmed", "好的", "affirm", 0.9, [], SUMMARY).values == {
+        "case_confirmed": "yes"
+    }
+    unclear = read_turn("case_confirmed", "嗯？这是什么", "inform", 0.6, [], SUMMARY)
+    assert unclear.values == {"case_confirmed": None} and unclear.replies == ["intake_summary_hint"]
+
+
+def test_a_contract_question_pauses_the_intake():
+    r = read_turn("version", "查一下我们的合同", "check_contract", 0.9, [], FILLED)
+    assert r.outcome is Outcome.CONTRACT and r.replies == ["intake_kept"] and r.values == {}
+
+
+def test_suggestion_accepted_in_a_sentence():
+    current = {**FILLED, "suggested_severity": "2"}
+    r = read_turn("severity", "好的，就按你建议的", "inform", 0.5, [], current)
+    assert r.values == {"severity": "2"}
+    assert read_turn("severity", "按3级来吧", "inform", 0.5, [], current).values == {
+        "severity": "3"
+    }
+
+
+def test_product_typo_waits_for_a_yes():
+    r = read_turn("product", "infomix", "inform", 0.6, [], FILLED)
+    assert r.values == {"product_candidate": "Informix"}
+    pending = {**FILLED, "product_candidate": "Informix"}
+    assert read_turn("product", "是的", "affirm", 0.9, [], pending).values == {
+        "product": "Informix",
+        "product_candidate": None,
+    }
+    assert read_turn("product", "不是", "deny", 0.9, [], pending).values == {
+        "product_candidate": None
+    }
+
+
+def test_resuming_says_so():
+    assert read_turn(None, "继续报修", "report_outage", 0.9, [], FILLED).replies == [
+        "intake_resumed"
+    ]

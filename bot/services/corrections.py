@@ -1,0 +1,134 @@
+"""What a customer means besides answering: corrections, yes, cancel, "继续".
+
+Pure functions over the message text and intent; the word lists are data
+(:mod:`bot.services.wording`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.services.products import match_product
+from bot.services.severity import find_severity
+from bot.services.wording import alternation, clauses, clean, wording
+from bot.validators import parse_phone
+
+CANCEL_CONFIDENCE = 0.6
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+")
+
+
+def _field_pattern() -> str:
+    return alternation(w for words in wording().field_words.values() for w in words)
+
+
+def _cue(text: str) -> tuple[int, int] | None:
+    """Where the correction cue of ``text`` is (start, end), if it has one."""
+    w = wording()
+    low = text.lower()
+    wrong = alternation(w["wrong_words"])
+    stop = re.escape("".join(w["field_gap_stop"]))
+    m = (
+        re.search(rf"(?P<cue>{alternation(w['correction_cues'])})", low)
+        or re.match(rf"\s*(?:{alternation(w['fillers'])})?[，, ]*(?P<cue>{wrong})", low)
+        or re.search(rf"(?:{_field_pattern()})[^，,。\s{stop}]?(?P<cue>{wrong})", low)
+    )
+    return m.span("cue") if m else None
+
+
+def has_correction_cue(text: str | None) -> bool:
+    """True when ``text`` corrects something ("电话改成…", "不对，是…")."""
+    return bool(text) and _cue(text or "") is not None
+
+
+def _field_before(text: str) -> str | None:
+    """The field named last in ``text`` (the longest word when two end together)."""
+    best: tuple[int, int, str] | None = None
+    for slot, words in wording().field_words.items():
+        for word in words:
+            end = text.rfind(word)
+            if end >= 0:
+                key = (end + len(word), len(word), slot)
+                best = key if best is None or key[:2] > best[:2] else best
+    return best[2] if best else None
+
+
+def _strip_value(value: str) -> str:
+    w = wording()
+    prefixes = alternation(w["value_prefixes"])
+    # "不是 DB2，是 Informix": the last clause is the new value.
+    value = (clauses(value) or [""])[-1]
+    return re.sub(rf"^(?:{prefixes})\s*", "", value).strip(
+        " ，,：:。" + "".join(w["value_trailers"])
+    )
+
+
+def _infer_field(value: str) -> str | None:
+    if parse_phone(value):
+        return "phone"
+    if find_severity(value) is not None:
+        return "severity"
+    if match_product(value) is not None:
+        return "product"
+    if _VERSION.fullmatch(value):
+        return "version"
+    # Without a field word or a telling value the message is an answer, not a correction.
+    return None
+
+
+def parse_correction(text: str | None) -> tuple[str | None, str | None]:
+    """``(field, value)`` from "公司名写错了，应该是 XX 公司" or "不对，是 2 级", else ``(None, None)``.
+
+    The field is the one named before the cue (or right after it); without one it is
+    inferred from the value (a phone, a severity, a product, a version).
+    """
+    text = text or ""
+    cue = _cue(text)
+    if cue is None:
+        return None, None
+    start, end = cue
+    slot = _field_before(text[:start])
+    value = _strip_value(text[end:])
+    if slot is None:
+        head = re.match(rf"(?:{_field_pattern()})", value)
+        if head:
+            slot = _field_before(head.group())
+            value = _strip_value(value[head.end() :])
+    if not value:
+        return None, None
+    slot = slot or _infer_field(value)
+    if slot == "phone":
+        phone = parse_phone(value)
+        return ("phone", phone) if phone else (None, None)
+    if slot == "severity":
+        level = find_severity(value)
+        return ("severity", str(level)) if level else (None, None)
+    return (slot, value) if slot else (None, None)
+
+
+def is_acceptance(text: str | None, intent: str | None) -> bool:
+    """A yes to the bot's proposal: "好", "可以", "就按你建议的", or intent ``affirm``."""
+    w = wording()
+    cleaned = clean(text)
+    if w.has_any("negations", cleaned) or any(q in (text or "") for q in "?？"):
+        return False  # "嗯？这是什么" asks, it does not agree
+    first = clean(next(iter(clauses(cleaned)), ""))
+    return (
+        intent == "affirm"
+        or cleaned in w["accept_words"]
+        or first in w["accept_words"]
+        or w.has_any("accept_phrases", cleaned)
+    )
+
+
+def is_cancel(text: str | None, intent: str | None, confidence: float) -> bool:
+    """A cancel: intent ``cancel``, or a message that starts with a cancel word ("不用了")."""
+    if intent == "cancel" and confidence >= CANCEL_CONFIDENCE:
+        return True
+    w = wording()
+    cleaned = re.sub(rf"^(?:{alternation(w['fillers'])})+", "", clean(text))
+    return any(cleaned.startswith(word) for word in w["cancel_words"])
+
+
+def is_resume(text: str | None) -> bool:
+    """A "keep going" at the cancel question ("继续", "不取消")."""
+    return wording().has_any("resume_words", clean(text))

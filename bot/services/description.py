@@ -1,0 +1,82 @@
+"""Reading a customer's own description of a fault, clause by clause.
+
+One long answer ("11.5.8 FP7，AIX 7.2，HADR 主备，每天凌晨备份时出现，备份失败，报
+SQL2062N") says several things at once; :func:`read_details` files each clause under
+the intake field it answers, and takes the longest clause that describes the fault
+as the symptom. :func:`describes_fault` tells an opening that describes the fault
+from one that only asks for a report ("我想报个修").
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.services.wording import alternation, clauses, wording
+
+LONG_ANSWER_CLAUSES = 3  # fewer clauses are one answer to the question asked
+LONG_ANSWER_CHARS = 40
+MIN_DESCRIPTION_CHARS = 4  # what is left of an opening once request words are gone
+_PATCH = re.compile(
+    r"(?i)(?<![a-z0-9])(fp\s?\d+[a-z]?|fix\s?pack\s?\d+|cf\s?\d+|ifix\s?\d+|sp\s?\d+)"
+)
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def is_long_answer(text: str | None) -> bool:
+    """True when ``text`` is several facts in one message rather than one answer."""
+    parts = clauses(text)
+    return len(parts) >= LONG_ANSWER_CLAUSES or (
+        len(parts) > 1 and len(text or "") >= LONG_ANSWER_CHARS
+    )
+
+
+def describes_fault(text: str | None) -> bool:
+    """True when ``text`` says what is wrong, not only that the customer wants a report."""
+    w = wording()
+    rest = re.sub(alternation(w["request_words"]), "", (text or "").lower())
+    rest = _LATIN_TOKEN.sub("", rest)  # product names, versions, codes alone describe nothing
+    rest = re.sub(r"[\W_]+", "", rest)
+    return len(rest) >= MIN_DESCRIPTION_CHARS or w.has_any("fault_words", (text or "").lower())
+
+
+def patch_level(text: str | None) -> str | None:
+    """A fix pack or patch named in ``text`` ("FP7", "Fix Pack 3"), as typed."""
+    m = _PATCH.search(text or "")
+    return m.group(1) if m else None
+
+
+def _is_trigger(clause: str) -> bool:
+    w = wording()
+    low = clause.lower()
+    return w.has_any("trigger_cues", low) and any(
+        low.endswith(end) or any(f"{end}{then}" in low for then in w["trigger_followers"])
+        for end in w["trigger_ends"]
+    )
+
+
+def symptom(text: str | None) -> str | None:
+    """The longest clause of ``text`` that describes the fault, else None."""
+    w = wording()
+    faulty = [c for c in clauses(text) if w.has_any("fault_words", c.lower())]
+    return max(faulty, key=len) if faulty else None
+
+
+def read_details(text: str | None) -> dict[str, str]:
+    """The stage-2 fields a long answer fills: patch, configuration, frequency, trigger, symptom."""
+    w = wording()
+    found: dict[str, str] = {}
+    patch = patch_level(text)
+    if patch:
+        found["patch_level"] = patch
+    for clause in clauses(text):
+        low = clause.lower()
+        if "configuration" not in found and w.has_any("configuration_cues", low):
+            found["configuration"] = clause
+        if "frequency" not in found and w.has_any("frequency_cues", low):
+            found["frequency"] = clause
+        if "trigger_action" not in found and _is_trigger(clause):
+            found["trigger_action"] = clause
+    described = symptom(text)
+    if described:
+        found["symptoms"] = described
+    return found

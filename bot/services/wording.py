@@ -1,0 +1,65 @@
+"""How customers phrase a fault report: the word lists of ``bot/data/intake.yml``.
+
+Words are data (a new way of saying "yes" is a one-line change with a test behind
+it), so the intake code itself holds no Chinese.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "intake.yml"
+_PUNCT = "。.!！~～?？ ，,"
+CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
+
+
+def clean(text: str | None) -> str:
+    """``text`` lower-cased, without surrounding spaces and punctuation."""
+    return (text or "").strip().strip(_PUNCT).lower()
+
+
+def clauses(text: str | None) -> list[str]:
+    """The clauses of ``text`` (split at Chinese and Latin punctuation)."""
+    return [c.strip() for c in CLAUSE_SPLIT.split(text or "") if c.strip()]
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first, each escaped."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The word lists, as read from the data file."""
+
+    lists: Mapping[str, tuple[str, ...]]
+    field_words: Mapping[str, tuple[str, ...]]
+    not_provided: str
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        """One word list by name (``accept_words``, ``cancel_words``…)."""
+        return self.lists[name]
+
+    def has_any(self, name: str, text: str) -> bool:
+        """True when ``text`` contains a word of list ``name``."""
+        return any(w in text for w in self.lists[name])
+
+
+def _load(raw: Mapping[str, Any]) -> Wording:
+    lists = {k: tuple(str(w).lower() for w in v) for k, v in raw.items() if isinstance(v, list)}
+    fields = {k: tuple(v) for k, v in raw["field_words"].items()}
+    return Wording(lists=lists, field_words=fields, not_provided=str(raw["not_provided"]))
+
+
+@functools.lru_cache(maxsize=1)
+def wording() -> Wording:
+    """The project's word lists, loaded once per process."""
+    with open(WORDS_PATH, encoding="utf-8") as fh:
+        return _load(yaml.safe_load(fh))

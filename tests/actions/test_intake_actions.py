@@ -1,0 +1,163 @@
+"""The intake actions on real trackers and a real store: corrections, cancels, pauses, typos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.hotline import ActionFindHotline
+from actions.intake import (
+    READ_SLOTS,
+    ActionAskProduct,
+    ActionCancelForm,
+    ActionOpenCase,
+    ValidateOutageForm,
+)
+from bot.services.intake import CANCEL_QUESTION
+from tests.actions.helpers import slot_events, texts, tracker
+from tests.actions.test_actions import INTAKE
+
+ROOT = Path(__file__).resolve().parents[2]
+with open(ROOT / "domain.yml", encoding="utf-8") as fh:
+    _RAW = yaml.safe_load(fh)
+DOMAIN = {"forms": _RAW["forms"], "slots": _RAW["slots"]}
+
+SUMMARY = {
+    **INTAKE,
+    "case_confirmed": None,
+    "suggested_severity": "1",
+    "requested_slot": "case_confirmed",
+}
+
+
+async def validate(text, intent="inform", slots=None, entities=None, confidence=0.9):
+    d = CollectingDispatcher()
+    t = tracker(
+        text,
+        intent,
+        entities,
+        slots=dict(slots or {}),
+        confidence=confidence,
+        active_loop="outage_form",
+    )
+    events = await ValidateOutageForm().run(d, t, DOMAIN)
+    return d, slot_events(events)
+
+
+async def test_severity_corrected_at_the_summary_stays_in_the_form(services):
+    d, slots = await validate("等一下，严重程度改成二级", "escalate_case", SUMMARY)
+    assert slots["severity"] == "2" and "已更新" in texts(d)
+    assert "requested_slot" not in slots and slots.get("case_confirmed") != "yes"
+
+
+async def test_unclear_message_at_the_summary_keeps_the_form(services):
+    d, slots = await validate("这是啥", "out_of_scope", SUMMARY, confidence=0.5)
+    assert slots == {"case_confirmed": None} and "确认" in texts(d)
+
+
+async def test_first_message_keeps_the_intake_id_and_skips_a_bare_request(services):
+    _, slots = await validate("我想报个修", "report_outage", {"requested_slot": None})
+    assert slots["intake_id"] and "symptoms" not in slots
+
+
+async def test_cancel_is_confirmed_then_clears_every_slot(services):
+    filled = {**SUMMARY, "requested_slot": "os"}
+    _, slots = await validate("不用了", "deny", filled)
+    assert slots == {"intake_resume": "os", "requested_slot": CANCEL_QUESTION}
+    pending = {**filled, **slots}
+    _, slots = await validate("确认取消", "cancel", pending)
+    assert slots == {"intake_next": "cancel", "requested_slot": None}
+    d = CollectingDispatcher()
+    events = await ActionOpenCase().run(d, tracker("确认取消", slots={**pending, **slots}), DOMAIN)
+    assert "utter_cancelled" in texts(d)
+    assert slot_events(events) == dict.fromkeys(READ_SLOTS)
+
+
+async def test_continue_at_the_cancel_question_goes_back(services):
+    pending = {**SUMMARY, "requested_slot": CANCEL_QUESTION, "intake_resume": "os"}
+    d, slots = await validate("继续", "inform", pending)
+    assert slots == {"intake_resume": None, "requested_slot": "os"} and "继续" in texts(d)
+
+
+async def test_contract_question_pauses_and_keeps_the_report(services):
+    d, slots = await validate(
+        "帮我查一下合同", "check_contract", {**SUMMARY, "requested_slot": "os"}
+    )
+    assert slots == {"intake_next": "contract", "requested_slot": None} and "保留" in texts(d)
+    d = CollectingDispatcher()
+    events = await ActionOpenCase().run(
+        d, tracker("帮我查一下合同", slots={**SUMMARY, **slots}), DOMAIN
+    )
+    assert {"event": "followup", "name": "contract_form", "timestamp": None} in events
+    assert "product" not in slot_events(events)  # nothing of the report is cleared
+
+
+async def test_cancelling_the_contract_check_keeps_a_paused_report(services):
+    t = tracker(
+        "算了",
+        "cancel",
+        slots={**SUMMARY, "cc_customer_number": "8800001"},
+        active_loop="contract_form",
+    )
+    events = await ActionCancelForm().run(CollectingDispatcher(), t, DOMAIN)
+    cleared = slot_events(events)
+    assert "cc_customer_number" in cleared and "product" not in cleared
+
+
+async def test_product_typo_is_asked_before_use(services):
+    form = ValidateOutageForm()
+    out = await form.validate_product("infomix", CollectingDispatcher(), tracker(), DOMAIN)
+    assert out == {"product": None, "product_candidate": "Informix"}
+    d = CollectingDispatcher()
+    await ActionAskProduct().run(d, tracker(slots={"product_candidate": "Informix"}), DOMAIN)
+    assert "您是指 Informix 吗" in texts(d) and d.messages[0]["buttons"]
+
+
+@pytest.mark.parametrize("text", ["infomix的热线电话是多少", "webshpere 热线"])
+async def test_hotline_for_a_typo_names_the_guess(services, text):
+    d = CollectingDispatcher()
+    await ActionFindHotline().run(d, tracker(text, "find_hotline"), DOMAIN)
+    assert "您是指" in texts(d) and "800-810-1818" in texts(d)
+    assert "没有在 PPA 支持产品列表中找到" not in texts(d)
+
+
+async def test_hotline_for_another_vendor_is_not_guessed(services):
+    d = CollectingDispatcher()
+    ents = [{"entity": "product", "value": "Oracle"}]
+    await ActionFindHotline().run(d, tracker("Oracle 热线", "find_hotline", ents), DOMAIN)
+    assert "您是指" not in texts(d) and "没有在 PPA 支持产品列表中找到" in texts(d)
+
+
+async def test_product_typo_then_yes_sets_the_product(services):
+    asked = {**SUMMARY, "product": None, "requested_slot": "product"}
+    _, slots = await validate("infomix", "inform", asked, confidence=0.5)
+    assert slots.get("product_candidate") == "Informix" and not slots.get("product")
+    _, slots = await validate("是的", "affirm", {**asked, **slots})
+    assert slots["product"] == "Informix" and slots["product_candidate"] is None
+
+
+@pytest.mark.parametrize("text, product", [("infomix", "Informix"), ("DB2", "DB2")])
+async def test_bare_product_read_as_hotline_at_the_product_question_answers_it(
+    services, text, product
+):
+    t = tracker(
+        text,
+        "find_hotline",
+        slots={"requested_slot": "product"},
+        active_loop="outage_form",
+    )
+    d = CollectingDispatcher()
+    events = await ActionFindHotline().run(d, t, DOMAIN)
+    assert slot_events(events) == {"product_candidate": product} and not d.messages
+    t = tracker(
+        "DB2 热线多少",
+        "find_hotline",
+        slots={"requested_slot": "product"},
+        active_loop="outage_form",
+    )
+    d = CollectingDispatcher()
+    await ActionFindHotline().run(d, t, DOMAIN)
+    assert "800-810-1818" in texts(d)

@@ -1,0 +1,87 @@
+"""Corrections, yes, cancel and "继续" as customers write them."""
+
+import pytest
+
+from bot.services.corrections import (
+    has_correction_cue,
+    is_acceptance,
+    is_cancel,
+    is_resume,
+    parse_correction,
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("等一下，严重程度改成二级吧", ("severity", "2")),
+        ("严重程度改为3", ("severity", "3")),
+        ("不对，是2级", ("severity", "2")),
+        ("电话写错了，是13912345678", ("phone", "13912345678")),
+        ("不对，电话是010-62345678", ("phone", "010-62345678")),
+        ("电话错了，13900000000", ("phone", "13900000000")),
+        ("名字改成李明", ("contact_name", "李明")),
+        ("公司名应该是北方示例科技有限公司", ("company", "北方示例科技有限公司")),
+        ("产品应该是 Informix", ("product", "Informix")),
+        ("不是DB2，是Informix", ("product", "Informix")),
+        ("版本改成11.5.9", ("version", "11.5.9")),
+        ("不对，应该是11.5.9", ("version", "11.5.9")),
+        ("补丁改为FP8", ("patch_level", "FP8")),
+        ("操作系统改成 RHEL 8", ("os", "RHEL 8")),
+        ("错误现象改为查询时连接被断开", ("symptoms", "查询时连接被断开")),
+        ("频率改成偶发", ("frequency", "偶发")),
+    ],
+)
+def test_corrections_name_their_field_and_value(text, expected):
+    assert has_correction_cue(text)
+    assert parse_correction(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["执行查询时结果不对", "应用系统报错了，连接不上", "每次启动都报错了", "随便说说"]
+)
+def test_fault_descriptions_are_not_corrections(text):
+    assert parse_correction(text) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好",
+        "好的，就按你建议的",
+        "可以",
+        "行",
+        "就这样",
+        "按你说的",
+        "按建议的来",
+        "没问题",
+        "对",
+        "OK",
+    ],
+)
+def test_acceptance_in_many_words(text):
+    assert is_acceptance(text, "inform")
+
+
+@pytest.mark.parametrize("text", ["不好", "不行", "不对，是2", "等一下", "二级", "不同意"])
+def test_not_acceptance(text):
+    assert not is_acceptance(text, "inform")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["算了", "不用了", "先不报了", "不弄了", "取消", "算了，不报了", "我不报了", "那就算了吧"],
+)
+def test_cancel_words_whatever_the_intent(text):
+    assert is_cancel(text, "deny", 0.9)
+
+
+def test_cancel_needs_the_word_first_or_a_confident_intent():
+    assert not is_cancel("备份任务被取消了", "inform", 0.9)
+    assert not is_cancel("嗯", "cancel", 0.3)
+    assert is_cancel("停下吧", "cancel", 0.9)
+
+
+def test_resume_words():
+    assert is_resume("继续") and is_resume("不取消，接着填")
+    assert not is_resume("确认取消")
