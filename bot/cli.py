@@ -74,19 +74,24 @@ class Output:
     """Where commands write, and how they show times."""
 
     def __init__(self, settings: Settings, out: TextIO, err: TextIO) -> None:
+        """Write to ``out`` / ``err``; show times in the desk's time zone."""
         self.tz = ZoneInfo(settings.timezone)
         self.out, self.err = out, err
 
     def print(self, text: str = "") -> None:
+        """One line of output."""
         print(text, file=self.out)
 
     def error(self, text: str) -> None:
+        """One line to stderr."""
         print(text, file=self.err)
 
     def time(self, value: datetime) -> str:
+        """``value`` in the desk's time zone."""
         return value.astimezone(self.tz).strftime(TIME_FORMAT)
 
     def today(self) -> date:
+        """Today in the desk's time zone."""
         return datetime.now(self.tz).date()
 
 
@@ -112,6 +117,7 @@ def _contract_fields(record: ContractRecord, today: date) -> list[tuple[str, str
 
 
 async def cmd_seed_demo(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """Insert or refresh the demo contracts."""
     today = args.today or out.today()
     records = await seed_demo(db, today)
     rows = [
@@ -130,6 +136,7 @@ async def cmd_seed_demo(db: Database, args: argparse.Namespace, out: Output) -> 
 
 
 async def cmd_contracts_import(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """Import a contracts CSV, all rows or none."""
     # Imported here: the catalogue (OpenCC, YAML) is slow to load and only this command needs it.
     from bot.contracts_import import import_contracts
 
@@ -148,6 +155,7 @@ async def cmd_contracts_import(db: Database, args: argparse.Namespace, out: Outp
 
 
 async def cmd_contracts_show(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """Show one contract."""
     record = await ContractRepository(db).get(args.number)
     if record is None:
         out.error(f"找不到合同 no contract {args.number!r}")
@@ -161,6 +169,7 @@ async def cmd_contracts_show(db: Database, args: argparse.Namespace, out: Output
 
 
 async def cmd_cases_list(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """List cases, newest first."""
     records = await CaseRepository(db).list(status=args.status)
     if args.json:
         out.print(_json([record.to_dict() for record in records]))
@@ -214,6 +223,7 @@ def _case_fields(record: CaseRecord, out: Output) -> list[tuple[str, str]]:
 
 
 async def cmd_cases_show(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """Show one case with its history."""
     record = await CaseRepository(db).get(args.case_id)
     if record is None:
         out.error(f"找不到案例 no case {args.case_id!r}")
@@ -283,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("case_id")
     one.add_argument("--json", action="store_true")
     one.set_defaults(run=cmd_cases_show)
+
+    from bot.cli_desk import register  # late: bot.cli_desk imports this module
+
+    register(commands, cases)
     return parser
 
 

@@ -1,0 +1,427 @@
+"""Handoffs, their messages and the CSAT surveys: the only SQL for those tables.
+
+A handoff is ``waiting`` (queued), ``active`` (an agent has it), ``callback`` (nobody
+was available; the customer left a number) or ``closed``. The database allows one
+open (waiting or active) handoff per conversation.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store import models as m
+from bot.store.database import Database
+from bot.store.repositories import Clock, _iso, utc_now
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    """One handoff as the desk and the CLI show it."""
+
+    id: int
+    conversation_id: str
+    channel: str
+    status: str
+    outcome: str | None
+    agent: str | None
+    case_id: str | None
+    product: str | None
+    severity: int | None
+    callback_phone: str | None
+    context: dict[str, Any]
+    last_customer_message: str | None
+    requested_at: datetime
+    taken_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def sender_id(self) -> str:
+        """Rasa's conversation id is the channel's sender id."""
+        return self.conversation_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (the fields ``handoffs list --json`` promises, and more)."""
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "sender_id": self.sender_id,
+            "channel": self.channel,
+            "status": self.status,
+            "outcome": self.outcome,
+            "agent": self.agent,
+            "case_id": self.case_id,
+            "product": self.product,
+            "severity": self.severity,
+            "callback_phone": self.callback_phone,
+            "context": dict(self.context),
+            "last_customer_message": self.last_customer_message,
+            "requested_at": self.requested_at.isoformat(),
+            "taken_at": _iso(self.taken_at),
+            "closed_at": _iso(self.closed_at),
+        }
+
+
+@dataclass(frozen=True)
+class NewHandoff:
+    """What the bot knows when a customer asks for a person."""
+
+    conversation_id: str
+    channel: str
+    context: dict[str, Any] = field(default_factory=dict)
+    product: str | None = None
+    severity: int | None = None
+    case_id: str | None = None
+    callback_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class HandoffMessageRecord:
+    """One message of the human part of a conversation."""
+
+    id: int
+    handoff_id: int
+    author: str
+    agent: str | None
+    text: str
+    delivery: str
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "id": self.id,
+            "author": self.author,
+            "agent": self.agent,
+            "text": self.text,
+            "delivery": self.delivery,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class SurveyRecord:
+    """A CSAT survey and its answer, if any."""
+
+    id: int
+    handoff_id: int
+    conversation_id: str
+    state: str
+    score: int | None
+    comment: str | None
+    asked_at: datetime
+    expires_at: datetime
+
+
+def _select_handoffs() -> Any:
+    return select(m.Handoff, m.Staff.name).outerjoin(m.Staff, m.Handoff.agent_id == m.Staff.id)
+
+
+def _handoff(row: m.Handoff, agent: str | None) -> HandoffRecord:
+    return HandoffRecord(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
+        status=row.status,
+        outcome=row.outcome,
+        agent=agent,
+        case_id=row.case_id,
+        product=row.product,
+        severity=row.severity,
+        callback_phone=row.callback_phone,
+        context=dict(row.context or {}),
+        last_customer_message=row.last_customer_message,
+        requested_at=row.requested_at,
+        taken_at=row.taken_at,
+        closed_at=row.closed_at,
+    )
+
+
+def _survey(row: m.CsatResponse) -> SurveyRecord:
+    return SurveyRecord(
+        id=row.id,
+        handoff_id=row.handoff_id,
+        conversation_id=row.conversation_id,
+        state=row.state,
+        score=row.score,
+        comment=row.comment,
+        asked_at=row.asked_at,
+        expires_at=row.expires_at,
+    )
+
+
+class HandoffRepository:
+    """The handoff queue, its transcripts and its surveys."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        """Work on ``db``; ``clock`` gives "now" (tests pass a fixed one)."""
+        self._db = db
+        self._clock = clock or utc_now
+
+    async def open(self, new: NewHandoff, status: str = "waiting") -> tuple[HandoffRecord, bool]:
+        """Queue a conversation (``waiting``) or store a ``callback`` request.
+
+        Returns the handoff and True, or the conversation's open handoff and False
+        when it is already queued or with an agent.
+        """
+        if status not in ("waiting", "callback"):
+            raise ValueError(f"a new handoff is waiting or callback, not {status!r}")
+        existing = await self.get_open(new.conversation_id)
+        if existing is not None:
+            return existing, False
+        now = self._clock()
+        values = {
+            "conversation_id": new.conversation_id,
+            "channel": new.channel,
+            "status": status,
+            "context": new.context,
+            "product": new.product,
+            "severity": new.severity,
+            "case_id": new.case_id,
+            "callback_phone": new.callback_phone,
+            "requested_at": now,
+            "updated_at": now,
+        }
+        try:
+            async with self._db.transaction() as session:
+                result = await session.execute(insert(m.Handoff).values(**values))
+                pk = result.inserted_primary_key[0]
+                return await self._load(session, pk), True
+        except IntegrityError:
+            # A concurrent request queued the same conversation first.
+            raced = await self.get_open(new.conversation_id)
+            if raced is None:
+                raise
+            return raced, False
+
+    async def get(self, handoff_id: int) -> HandoffRecord | None:
+        """The handoff with this id."""
+        async with self._db.transaction() as session:
+            row = (
+                await session.execute(_select_handoffs().where(m.Handoff.id == handoff_id))
+            ).first()
+            return _handoff(*row) if row is not None else None
+
+    async def get_open(self, conversation_id: str) -> HandoffRecord | None:
+        """The conversation's waiting or active handoff."""
+        stmt = _select_handoffs().where(
+            m.Handoff.conversation_id == conversation_id, m.Handoff.status.in_(m.HANDOFF_OPEN)
+        )
+        async with self._db.transaction() as session:
+            row = (await session.execute(stmt)).first()
+            return _handoff(*row) if row is not None else None
+
+    async def latest(self, conversation_id: str) -> HandoffRecord | None:
+        """The conversation's newest handoff in any state."""
+        stmt = (
+            _select_handoffs()
+            .where(m.Handoff.conversation_id == conversation_id)
+            .order_by(m.Handoff.id.desc())
+            .limit(1)
+        )
+        async with self._db.transaction() as session:
+            row = (await session.execute(stmt)).first()
+            return _handoff(*row) if row is not None else None
+
+    async def list(
+        self, status: str | None = None, limit: int = 500
+    ) -> builtins.list[HandoffRecord]:
+        """Handoffs, oldest request first (the queue order); all states when ``status`` is None."""
+        stmt = _select_handoffs().order_by(m.Handoff.requested_at, m.Handoff.id).limit(limit)
+        if status is not None:
+            stmt = stmt.where(m.Handoff.status == status)
+        async with self._db.transaction() as session:
+            return [_handoff(*row) for row in (await session.execute(stmt)).all()]
+
+    async def position(self, handoff_id: int) -> int:
+        """1-based place in the waiting queue; 0 when not waiting."""
+        async with self._db.transaction() as session:
+            row = await session.get(m.Handoff, handoff_id)
+            if row is None or row.status != "waiting":
+                return 0
+            ahead = select(func.count(m.Handoff.id)).where(
+                m.Handoff.status == "waiting", m.Handoff.id <= handoff_id
+            )
+            return int((await session.execute(ahead)).scalar_one())
+
+    async def take(self, handoff_id: int, agent_id: int) -> bool:
+        """Give a waiting handoff to an agent; True also when that agent has it already."""
+        now = self._clock()
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(m.Handoff)
+                .where(m.Handoff.id == handoff_id, m.Handoff.status == "waiting")
+                .values(status="active", agent_id=agent_id, taken_at=now, updated_at=now)
+            )
+            if result.rowcount:
+                return True
+            row = await session.get(m.Handoff, handoff_id)
+            return row is not None and row.status == "active" and row.agent_id == agent_id
+
+    async def close(self, handoff_id: int, outcome: str) -> HandoffRecord | None:
+        """Close an open or callback handoff; None when it was closed already (or unknown)."""
+        now = self._clock()
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(m.Handoff)
+                .where(m.Handoff.id == handoff_id, m.Handoff.status != "closed")
+                .values(status="closed", outcome=outcome, closed_at=now, updated_at=now)
+            )
+            if not result.rowcount:
+                return None
+            return await self._load(session, handoff_id)
+
+    async def add_message(
+        self,
+        handoff_id: int,
+        author: str,
+        text: str,
+        *,
+        agent_id: int | None = None,
+        delivery: str = "none",
+    ) -> HandoffMessageRecord:
+        """Append to the handoff's transcript (and bump it for the live inbox)."""
+        now = self._clock()
+        async with self._db.transaction() as session:
+            pk = (
+                await session.execute(
+                    insert(m.HandoffMessage).values(
+                        handoff_id=handoff_id,
+                        author=author,
+                        agent_id=agent_id,
+                        text=text,
+                        delivery=delivery,
+                        created_at=now,
+                    )
+                )
+            ).inserted_primary_key[0]
+            bump: dict[str, Any] = {"updated_at": now}
+            if author == "customer":
+                bump["last_customer_message"] = text
+            await session.execute(
+                update(m.Handoff).where(m.Handoff.id == handoff_id).values(**bump)
+            )
+            return (await self._messages(session, m.HandoffMessage.id == pk))[0]
+
+    async def messages(
+        self, handoff_id: int, after_id: int = 0
+    ) -> builtins.list[HandoffMessageRecord]:
+        """The handoff's messages after ``after_id``, oldest first."""
+        async with self._db.transaction() as session:
+            return await self._messages(
+                session, m.HandoffMessage.handoff_id == handoff_id, m.HandoffMessage.id > after_id
+            )
+
+    async def take_pending(self, conversation_id: str) -> builtins.list[HandoffMessageRecord]:
+        """Agent messages waiting for the customer's next turn (REST); marks them sent."""
+        async with self._db.transaction() as session:
+            pending = await self._messages(
+                session,
+                m.HandoffMessage.delivery == "pending",
+                m.HandoffMessage.handoff_id.in_(
+                    select(m.Handoff.id).where(m.Handoff.conversation_id == conversation_id)
+                ),
+            )
+            if pending:
+                await session.execute(
+                    update(m.HandoffMessage)
+                    .where(m.HandoffMessage.id.in_([p.id for p in pending]))
+                    .values(delivery="sent")
+                )
+            return pending
+
+    async def version(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of the queue: it changes whenever the inbox would."""
+        async with self._db.transaction() as session:
+            handoffs = (
+                await session.execute(
+                    select(func.count(m.Handoff.id), func.max(m.Handoff.updated_at))
+                )
+            ).one()
+            newest = (await session.execute(select(func.max(m.HandoffMessage.id)))).scalar_one()
+            return (handoffs[0], _iso(handoffs[1]), newest)
+
+    # -- CSAT -------------------------------------------------------------------------
+
+    async def ask_survey(self, handoff: HandoffRecord, expires_at: datetime) -> SurveyRecord:
+        """Record that the survey was sent for ``handoff``."""
+        async with self._db.transaction() as session:
+            await session.execute(
+                insert(m.CsatResponse).values(
+                    handoff_id=handoff.id,
+                    conversation_id=handoff.conversation_id,
+                    state="asked",
+                    asked_at=self._clock(),
+                    expires_at=expires_at,
+                )
+            )
+            row = (
+                await session.execute(
+                    select(m.CsatResponse).where(m.CsatResponse.handoff_id == handoff.id)
+                )
+            ).scalar_one()
+            return _survey(row)
+
+    async def open_survey(self, conversation_id: str, now: datetime) -> SurveyRecord | None:
+        """The conversation's unanswered, unexpired survey."""
+        stmt = (
+            select(m.CsatResponse)
+            .where(
+                m.CsatResponse.conversation_id == conversation_id,
+                m.CsatResponse.state == "asked",
+                m.CsatResponse.expires_at > now,
+            )
+            .order_by(m.CsatResponse.id.desc())
+            .limit(1)
+        )
+        async with self._db.transaction() as session:
+            row = (await session.execute(stmt)).scalar_one_or_none()
+            return _survey(row) if row is not None else None
+
+    async def finish_survey(
+        self, survey_id: int, score: int | None = None, comment: str | None = None
+    ) -> bool:
+        """Store the answer (``score`` given) or expire the survey; False if no longer open."""
+        values: dict[str, Any] = {"state": "expired"}
+        if score is not None:
+            values = {"state": "answered", "score": score, "comment": comment}
+            values["answered_at"] = self._clock()
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(m.CsatResponse)
+                .where(m.CsatResponse.id == survey_id, m.CsatResponse.state == "asked")
+                .values(**values)
+            )
+            return bool(result.rowcount)
+
+    async def _load(self, session: AsyncSession, handoff_id: int) -> HandoffRecord:
+        row = (await session.execute(_select_handoffs().where(m.Handoff.id == handoff_id))).one()
+        return _handoff(*row)
+
+    async def _messages(
+        self, session: AsyncSession, *where: Any
+    ) -> builtins.list[HandoffMessageRecord]:
+        stmt = (
+            select(m.HandoffMessage, m.Staff.name)
+            .outerjoin(m.Staff, m.HandoffMessage.agent_id == m.Staff.id)
+            .where(*where)
+            .order_by(m.HandoffMessage.id)
+        )
+        return [
+            HandoffMessageRecord(
+                id=row.id,
+                handoff_id=row.handoff_id,
+                author=row.author,
+                agent=name,
+                text=row.text,
+                delivery=row.delivery,
+                created_at=row.created_at,
+            )
+            for row, name in (await session.execute(stmt)).all()
+        ]
