@@ -1,4 +1,4 @@
-"""find_hotline and human_handoff."""
+"""find_hotline, and the fallback that hands off on the second miss (actions.handoff)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity_values, services
-from bot.replies import render
+from actions.handoff import ActionHandoff
 from bot.services.hours import utc_now
 from bot.textnorm import has_content
 
@@ -45,29 +45,6 @@ class ActionFindHotline(Action):
             return [SlotSet("hotline_pending", True)]
         dispatcher.utter_message(text=reply.text)
         return [SlotSet("hotline_pending", False), SlotSet("region", region)]
-
-
-class ActionHandoff(Action):
-    """Where a human answers: the product's hotline, hours, and the open case id."""
-
-    def name(self) -> str:
-        return "action_handoff"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        svc = services()
-        product = (
-            (entity_values(tracker, "product") or [None])[0]
-            or tracker.get_slot("product")
-            or tracker.get_slot("last_case_product")
-        )
-        text = svc.hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
-        case_id = tracker.get_slot("last_case_id")
-        if case_id:
-            text += "\n" + render("handoff_with_case", case_id=case_id)
-        dispatcher.utter_message(text=text)
-        return []
 
 
 class ActionFallback(Action):

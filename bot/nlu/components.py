@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
-from bot import action_schema, resilience
+from bot import action_schema, handoff_gate, resilience
 from bot.nlu.vocabulary import default_vocabulary
 from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
 
@@ -26,6 +26,8 @@ from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
 # action-response schema validator on every custom action (bot/action_schema.py).
 resilience.install()
 action_schema.install()
+# Live handoff: muted conversations, 取消, CSAT answers, pending agent messages.
+handoff_gate.install()
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
 RULE_TYPES = {"phone", "email", "case_id", "version", "error_code", "severity", "region"}
@@ -50,6 +52,7 @@ class _InferenceComponent(GraphComponent):
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalise every training example."""
         return training_data
 
 
@@ -62,6 +65,7 @@ class TextNormaliser(_InferenceComponent):
     """
 
     def __init__(self, config: dict[str, Any]) -> None:
+        """Build the spacing fixer from the product vocabulary."""
         super().__init__(config)
         self._fixer = SpacingFixer(default_vocabulary().product_terms())
 
@@ -86,11 +90,13 @@ class TextNormaliser(_InferenceComponent):
         message.set(TEXT, new_text)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalise every training example."""
         for example in training_data.training_examples:
             self._normalise(example)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Process each message in place."""
         for message in messages:
             self._normalise(message)
         return messages
@@ -129,6 +135,7 @@ class EntityResolver(_InferenceComponent):
         return sorted(chosen, key=lambda e: e["start"])
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Process each message in place."""
         for message in messages:
             entities: list[dict[str, Any]] | None = message.get(ENTITIES)
             if entities:
@@ -146,6 +153,7 @@ class TextRestorer(_InferenceComponent):
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Process each message in place."""
         for message in messages:
             original = message.get(ORIGINAL_TEXT)
             if original is not None:
@@ -162,6 +170,7 @@ class InputGuard(_InferenceComponent):
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Process each message in place."""
         for message in messages:
             if not has_content(message.get(TEXT) or ""):
                 fallback = {"name": "nlu_fallback", "confidence": 1.0}
