@@ -177,6 +177,27 @@ async def cmd_report(db: Database, args: argparse.Namespace, out: Output) -> int
     return EXIT_OK
 
 
+async def cmd_desk(db: Database, args: argparse.Namespace, out: Output) -> int:
+    """Serve the desk web app until interrupted."""
+    import asyncio
+
+    from aiohttp import web
+
+    from bot.desk.app import create_app
+
+    settings = DeskSettings.from_env()
+    app = create_app(DeskServices(db, Settings.from_env(), settings))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    out.print(f"PPA 服务台 desk: http://{settings.host}:{settings.port}/")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+    return EXIT_OK
+
+
 def register(commands: Any, cases: Any) -> None:
     """Add the desk commands to ``python -m bot`` (``cases`` is the cases sub-parser set)."""
     staff = commands.add_parser("staff", help="desk accounts").add_subparsers(
@@ -220,6 +241,11 @@ def register(commands: Any, cases: Any) -> None:
     status.add_argument("--agent", required=True)
     status.add_argument("--note", default="")
     status.set_defaults(run=cmd_cases_set_status)
+
+    desk = commands.add_parser(
+        "desk", help="serve the staff web desk (PPA_DESK_HOST:PPA_DESK_PORT)"
+    )
+    desk.set_defaults(run=cmd_desk)
 
     report = commands.add_parser("report", help="conversations, handoffs, cases, CSAT")
     report.add_argument("--days", type=int, default=DEFAULT_REPORT_DAYS)

@@ -196,6 +196,16 @@ class CaseDeskRepository:
                     )
             return after
 
+    async def for_sender(self, sender_id: str) -> list[str]:
+        """Case ids opened in this conversation, newest first."""
+        stmt = (
+            select(m.Case.case_id)
+            .where(m.Case.sender_id == sender_id)
+            .order_by(m.Case.created_at.desc())
+        )
+        async with self._db.transaction() as session:
+            return list((await session.execute(stmt)).scalars())
+
     async def notes(self, case_id: str) -> list[CaseNoteRecord]:
         """The case's staff entries, oldest first."""
         stmt = (

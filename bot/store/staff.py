@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import models as m
@@ -179,6 +179,16 @@ class AuditRepository:
                     staff_name=staff_name, action=action, target=target, created_at=self._clock()
                 )
             )
+
+    async def count(self, action: str, target: str, since: datetime) -> int:
+        """How often ``action`` on ``target`` was logged since ``since`` (login throttling)."""
+        stmt = select(func.count(m.AuditEntry.id)).where(
+            m.AuditEntry.action == action,
+            m.AuditEntry.target == target,
+            m.AuditEntry.created_at >= since,
+        )
+        async with self._db.transaction() as session:
+            return int((await session.execute(stmt)).scalar_one())
 
     async def recent(self, limit: int = 200) -> builtins.list[AuditRecord]:
         """The newest ``limit`` lines, newest first."""
