@@ -44,6 +44,7 @@ class DeskServices:
             self.cases,
             self.case_desk_repo,
             self.staff,
+            self.handoff_repo,
             self.link,
             notify_urls=settings.case_notify_urls,
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.replies import render
 from bot.services.handoff import CustomerLink, HandoffError
 from bot.store.case_desk import CaseDeskRepository, CaseDeskState
+from bot.store.handoffs import HandoffRepository
 from bot.store.models import DESK_CASE_STATUSES
 from bot.store.repositories import CaseRecord, CaseRepository
 from bot.store.staff import StaffRecord, StaffRepository
@@ -23,6 +24,7 @@ class CaseDeskService:
         cases: CaseRepository,
         desk: CaseDeskRepository,
         staff: StaffRepository,
+        handoffs: HandoffRepository,
         link: CustomerLink,
         notify_urls: Sequence[str] = (),
     ) -> None:
@@ -30,6 +32,7 @@ class CaseDeskService:
         self.cases = cases
         self.desk = desk
         self.staff = staff
+        self.handoffs = handoffs
         self._link = link
         self._notify_urls = tuple(notify_urls)
 
@@ -66,7 +69,7 @@ class CaseDeskService:
             notify_urls=self._notify_urls,
         )
         text = render("case_status_changed", case_id=case.case_id, status=status, note=note)
-        await self._link.send(case.channel, case.sender_id, text.strip())
+        await self._tell(case, text.strip(), agent)
         return state
 
     async def assign(self, case_id: str, agent_name: str) -> CaseDeskState:
@@ -90,7 +93,14 @@ class CaseDeskService:
         case = await self.case(case_id)
         await self.desk.change(case, agent.id, kind="message", text=text)
         body = render("case_agent_message", case_id=case.case_id, text=text.strip())
-        return await self._link.send(case.channel, case.sender_id, body)
+        return await self._tell(case, body, agent)
+
+    async def _tell(self, case: CaseRecord, text: str, agent: StaffRecord) -> str:
+        delivery = await self._link.send(case.channel, case.sender_id, text)
+        if delivery == "pending":
+            # REST, or the platform API is down: it goes out with the customer's next turn.
+            await self.handoffs.add_pending(case.sender_id, text, agent.id)
+        return delivery
 
     async def escalate(self, case_id: str, agent_name: str, note: str = "") -> CaseDeskState:
         """Bring in stage 3 (more resources, the guide's 第三阶段)."""

@@ -86,7 +86,7 @@ class HandoffMessageRecord:
     """One message of the human part of a conversation."""
 
     id: int
-    handoff_id: int
+    handoff_id: int | None
     author: str
     agent: str | None
     text: str
@@ -289,18 +289,12 @@ class HandoffRepository:
         """Append to the handoff's transcript (and bump it for the live inbox)."""
         now = self._clock()
         async with self._db.transaction() as session:
-            pk = (
-                await session.execute(
-                    insert(m.HandoffMessage).values(
-                        handoff_id=handoff_id,
-                        author=author,
-                        agent_id=agent_id,
-                        text=text,
-                        delivery=delivery,
-                        created_at=now,
-                    )
-                )
-            ).inserted_primary_key[0]
+            handoff = await session.get(m.Handoff, handoff_id)
+            if handoff is None:
+                raise ValueError(f"no handoff {handoff_id}")
+            pk = await self._insert(
+                session, handoff.conversation_id, handoff_id, author, text, agent_id, delivery
+            )
             bump: dict[str, Any] = {"updated_at": now}
             if author == "customer":
                 bump["last_customer_message"] = text
@@ -308,6 +302,34 @@ class HandoffRepository:
                 update(m.Handoff).where(m.Handoff.id == handoff_id).values(**bump)
             )
             return (await self._messages(session, m.HandoffMessage.id == pk))[0]
+
+    async def add_pending(self, conversation_id: str, text: str, agent_id: int | None) -> None:
+        """Keep a staff message for the customer's next turn (outside any handoff)."""
+        async with self._db.transaction() as session:
+            await self._insert(session, conversation_id, None, "agent", text, agent_id, "pending")
+
+    async def _insert(
+        self,
+        session: AsyncSession,
+        conversation_id: str,
+        handoff_id: int | None,
+        author: str,
+        text: str,
+        agent_id: int | None,
+        delivery: str,
+    ) -> int:
+        result = await session.execute(
+            insert(m.HandoffMessage).values(
+                handoff_id=handoff_id,
+                conversation_id=conversation_id,
+                author=author,
+                agent_id=agent_id,
+                text=text,
+                delivery=delivery,
+                created_at=self._clock(),
+            )
+        )
+        return int(result.inserted_primary_key[0])
 
     async def messages(
         self, handoff_id: int, after_id: int = 0
@@ -324,9 +346,7 @@ class HandoffRepository:
             pending = await self._messages(
                 session,
                 m.HandoffMessage.delivery == "pending",
-                m.HandoffMessage.handoff_id.in_(
-                    select(m.Handoff.id).where(m.Handoff.conversation_id == conversation_id)
-                ),
+                m.HandoffMessage.conversation_id == conversation_id,
             )
             if pending:
                 await session.execute(

@@ -244,9 +244,11 @@ class HandoffMessage(Base):  # type: ignore[misc]
     __tablename__ = "ppa_handoff_messages"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
+    # NULL for a message outside a handoff (a case update waiting for a REST customer).
     handoff_id = Column(
-        Integer, ForeignKey("ppa_handoffs.id", ondelete="CASCADE"), nullable=False, index=True
+        Integer, ForeignKey("ppa_handoffs.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    conversation_id = Column(String(255), nullable=False, index=True)
     author = Column(String(16), nullable=False)
     agent_id = Column(Integer, ForeignKey("ppa_staff.id"), nullable=True)
     text = Column(Text, nullable=False)

@@ -94,7 +94,8 @@ def upgrade() -> None:
     op.create_table(
         "ppa_handoff_messages",
         _id(),
-        sa.Column("handoff_id", sa.Integer(), nullable=False),
+        sa.Column("handoff_id", sa.Integer(), nullable=True),
+        sa.Column("conversation_id", sa.String(255), nullable=False),
         sa.Column("author", sa.String(16), nullable=False),
         sa.Column("agent_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
@@ -112,6 +113,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_ppa_handoff_messages_handoff_id", "ppa_handoff_messages", ["handoff_id"])
+    op.create_index(
+        "ix_ppa_handoff_messages_conversation_id", "ppa_handoff_messages", ["conversation_id"]
+    )
     op.create_table(
         "ppa_csat",
         _id(),
