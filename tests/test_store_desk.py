@@ -13,6 +13,7 @@ from bot.store.handoffs import HandoffRepository, NewHandoff
 from bot.store.reports import ReportRepository
 from bot.store.repositories import CaseRepository, NewCase, OutboxRepository
 from bot.store.staff import AuditRepository, StaffExists, StaffRepository
+from bot.store.surveys import SurveyRepository
 
 
 async def new_case(db: Database, key: str = "k1") -> str:
@@ -106,12 +107,12 @@ async def test_survey_answer_and_expiry(db: Database) -> None:
     closed = await repo.close(handoff.id, "agent")
     assert closed is not None
     now = datetime.now(timezone.utc)
-    survey = await repo.ask_survey(closed, now + timedelta(minutes=30))
-    assert (await repo.open_survey("c1", now)) == survey
-    assert await repo.open_survey("c1", now + timedelta(hours=1)) is None  # expired
-    assert await repo.finish_survey(survey.id, 4, "很好")
-    assert not await repo.finish_survey(survey.id, 5)
-    assert await repo.open_survey("c1", now) is None
+    survey = await SurveyRepository(db).ask(closed, now + timedelta(minutes=30))
+    assert (await SurveyRepository(db).open("c1", now)) == survey
+    assert await SurveyRepository(db).open("c1", now + timedelta(hours=1)) is None  # expired
+    assert await SurveyRepository(db).finish(survey.id, 4, "很好")
+    assert not await SurveyRepository(db).finish(survey.id, 5)
+    assert await SurveyRepository(db).open("c1", now) is None
 
 
 async def test_case_desk_status_writes_note_and_outbox(db: Database) -> None:
@@ -156,8 +157,10 @@ async def test_audit_log_and_report(db: Database) -> None:
     handoff, _ = await repo.open(NewHandoff("c1", "rest"))
     closed = await repo.close(handoff.id, "agent")
     assert closed is not None
-    survey = await repo.ask_survey(closed, datetime.now(timezone.utc) + timedelta(minutes=5))
-    await repo.finish_survey(survey.id, 4)
+    survey = await SurveyRepository(db).ask(
+        closed, datetime.now(timezone.utc) + timedelta(minutes=5)
+    )
+    await SurveyRepository(db).finish(survey.id, 4)
     report = await ReportRepository(db).report(datetime.now(timezone.utc) - timedelta(days=1))
     assert report.cases_opened == 1 and report.cases_by_severity == {"1": 1}
     assert report.handoffs == 1 and report.csat_responses == 1 and report.csat_average == 4

@@ -21,6 +21,7 @@ from bot.store.handoffs import (
 )
 from bot.store.repositories import Clock, utc_now
 from bot.store.staff import StaffRecord, StaffRepository
+from bot.store.surveys import SurveyRepository
 from bot.textnorm import has_content
 from bot.validators import parse_phone
 
@@ -94,11 +95,13 @@ class HandoffService:
         staff: StaffRepository,
         link: CustomerLink | None = None,
         *,
+        surveys: SurveyRepository | None = None,
         clock: Clock | None = None,
         survey_ttl: timedelta = DEFAULT_SURVEY_TTL,
     ) -> None:
         """Use the repositories; ``link`` is needed only by the staff side."""
         self.handoffs = handoffs
+        self.surveys = surveys or SurveyRepository(handoffs.db)
         self.staff = staff
         self._link = link
         self._clock = clock or utc_now
@@ -162,15 +165,15 @@ class HandoffService:
 
     async def survey_answer(self, conversation_id: str, text: str) -> str | None:
         """The thanks when ``text`` answers an open survey; anything else expires it quietly."""
-        survey = await self.handoffs.open_survey(conversation_id, self._clock())
+        survey = await self.surveys.open(conversation_id, self._clock())
         if survey is None:
             return None
         parsed = parse_score(text)
         if parsed is None:
-            await self.handoffs.finish_survey(survey.id)
+            await self.surveys.finish(survey.id)
             return None
         score, comment = parsed
-        if not await self.handoffs.finish_survey(survey.id, score, comment):
+        if not await self.surveys.finish(survey.id, score, comment):
             return None
         return render("csat_thanks", score=score)
 
@@ -220,7 +223,7 @@ class HandoffService:
         if closed is None:
             raise HandoffError("会话已经结束 already closed")
         await self._require_link().resume(conversation_id)
-        await self.handoffs.ask_survey(closed, self._clock() + self._survey_ttl)
+        await self.surveys.ask(closed, self._clock() + self._survey_ttl)
         text = render("handoff_closed") + "\n" + render("csat_question")
         await self._say(closed, text, agent)
         return closed

@@ -1,4 +1,4 @@
-"""Handoffs, their messages and the CSAT surveys: the only SQL for those tables.
+"""Handoffs and their messages: the only SQL for ``ppa_handoffs`` and ``ppa_handoff_messages``.
 
 A handoff is ``waiting`` (queued), ``active`` (an agent has it), ``callback`` (nobody
 was available; the customer left a number) or ``closed``. The database allows one
@@ -105,20 +105,6 @@ class HandoffMessageRecord:
         }
 
 
-@dataclass(frozen=True)
-class SurveyRecord:
-    """A CSAT survey and its answer, if any."""
-
-    id: int
-    handoff_id: int
-    conversation_id: str
-    state: str
-    score: int | None
-    comment: str | None
-    asked_at: datetime
-    expires_at: datetime
-
-
 def _select_handoffs() -> Any:
     return select(m.Handoff, m.Staff.name).outerjoin(m.Staff, m.Handoff.agent_id == m.Staff.id)
 
@@ -143,19 +129,6 @@ def _handoff(row: m.Handoff, agent: str | None) -> HandoffRecord:
     )
 
 
-def _survey(row: m.CsatResponse) -> SurveyRecord:
-    return SurveyRecord(
-        id=row.id,
-        handoff_id=row.handoff_id,
-        conversation_id=row.conversation_id,
-        state=row.state,
-        score=row.score,
-        comment=row.comment,
-        asked_at=row.asked_at,
-        expires_at=row.expires_at,
-    )
-
-
 class HandoffRepository:
     """The handoff queue, its transcripts and its surveys."""
 
@@ -163,6 +136,11 @@ class HandoffRepository:
         """Work on ``db``; ``clock`` gives "now" (tests pass a fixed one)."""
         self._db = db
         self._clock = clock or utc_now
+
+    @property
+    def db(self) -> Database:
+        """The database (the survey repository shares it)."""
+        return self._db
 
     async def open(self, new: NewHandoff, status: str = "waiting") -> tuple[HandoffRecord, bool]:
         """Queue a conversation (``waiting``) or store a ``callback`` request.
@@ -366,59 +344,6 @@ class HandoffRepository:
             ).one()
             newest = (await session.execute(select(func.max(m.HandoffMessage.id)))).scalar_one()
             return (handoffs[0], _iso(handoffs[1]), newest)
-
-    # -- CSAT -------------------------------------------------------------------------
-
-    async def ask_survey(self, handoff: HandoffRecord, expires_at: datetime) -> SurveyRecord:
-        """Record that the survey was sent for ``handoff``."""
-        async with self._db.transaction() as session:
-            await session.execute(
-                insert(m.CsatResponse).values(
-                    handoff_id=handoff.id,
-                    conversation_id=handoff.conversation_id,
-                    state="asked",
-                    asked_at=self._clock(),
-                    expires_at=expires_at,
-                )
-            )
-            row = (
-                await session.execute(
-                    select(m.CsatResponse).where(m.CsatResponse.handoff_id == handoff.id)
-                )
-            ).scalar_one()
-            return _survey(row)
-
-    async def open_survey(self, conversation_id: str, now: datetime) -> SurveyRecord | None:
-        """The conversation's unanswered, unexpired survey."""
-        stmt = (
-            select(m.CsatResponse)
-            .where(
-                m.CsatResponse.conversation_id == conversation_id,
-                m.CsatResponse.state == "asked",
-                m.CsatResponse.expires_at > now,
-            )
-            .order_by(m.CsatResponse.id.desc())
-            .limit(1)
-        )
-        async with self._db.transaction() as session:
-            row = (await session.execute(stmt)).scalar_one_or_none()
-            return _survey(row) if row is not None else None
-
-    async def finish_survey(
-        self, survey_id: int, score: int | None = None, comment: str | None = None
-    ) -> bool:
-        """Store the answer (``score`` given) or expire the survey; False if no longer open."""
-        values: dict[str, Any] = {"state": "expired"}
-        if score is not None:
-            values = {"state": "answered", "score": score, "comment": comment}
-            values["answered_at"] = self._clock()
-        async with self._db.transaction() as session:
-            result = await session.execute(
-                update(m.CsatResponse)
-                .where(m.CsatResponse.id == survey_id, m.CsatResponse.state == "asked")
-                .values(**values)
-            )
-            return bool(result.rowcount)
 
     async def _load(self, session: AsyncSession, handoff_id: int) -> HandoffRecord:
         row = (await session.execute(_select_handoffs().where(m.Handoff.id == handoff_id))).one()
