@@ -26,7 +26,8 @@ from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
 # action-response schema validator on every custom action (bot/action_schema.py).
 resilience.install()
 action_schema.install()
-# Live handoff: muted conversations, 取消, CSAT answers, pending agent messages.
+# Live handoff: muted conversations, 取消, CSAT answers, pending agent messages
+# (module level, not in a component class: class sources are in Rasa's fingerprint).
 handoff_gate.install()
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
@@ -52,7 +53,6 @@ class _InferenceComponent(GraphComponent):
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Normalise every training example."""
         return training_data
 
 
@@ -65,7 +65,6 @@ class TextNormaliser(_InferenceComponent):
     """
 
     def __init__(self, config: dict[str, Any]) -> None:
-        """Build the spacing fixer from the product vocabulary."""
         super().__init__(config)
         self._fixer = SpacingFixer(default_vocabulary().product_terms())
 
@@ -90,13 +89,11 @@ class TextNormaliser(_InferenceComponent):
         message.set(TEXT, new_text)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Normalise every training example."""
         for example in training_data.training_examples:
             self._normalise(example)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Process each message in place."""
         for message in messages:
             self._normalise(message)
         return messages
@@ -135,7 +132,6 @@ class EntityResolver(_InferenceComponent):
         return sorted(chosen, key=lambda e: e["start"])
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Process each message in place."""
         for message in messages:
             entities: list[dict[str, Any]] | None = message.get(ENTITIES)
             if entities:
@@ -153,7 +149,6 @@ class TextRestorer(_InferenceComponent):
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Process each message in place."""
         for message in messages:
             original = message.get(ORIGINAL_TEXT)
             if original is not None:
@@ -170,7 +165,6 @@ class InputGuard(_InferenceComponent):
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Process each message in place."""
         for message in messages:
             if not has_content(message.get(TEXT) or ""):
                 fallback = {"name": "nlu_fallback", "confidence": 1.0}
