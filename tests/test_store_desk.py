@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -16,23 +17,24 @@ from bot.store.staff import AuditRepository, StaffExists, StaffRepository
 from bot.store.surveys import SurveyRepository
 
 
-async def new_case(db: Database, key: str = "k1") -> str:
-    record, _ = await CaseRepository(db).open(
-        NewCase(
-            idempotency_key=key,
-            severity=1,
-            product="DB2",
-            contact_name="张演示",
-            company="演示科技有限公司(DEMO)",
-            phone="13800000001",
-            customer_number="8800001",
-            contract_number="PPA-DEMO-0001",
-            channel="wechat",
-            sender_id="openid-1",
-            details={"error": "SQL1042C"},
-            response_due_at=datetime.now(timezone.utc) - timedelta(minutes=5),
-        )
-    )
+async def new_case(db: Database, key: str = "k1", **fields: Any) -> str:
+    """An overdue severity-1 DB2 case of a demo customer (``fields`` override)."""
+    values: dict[str, Any] = {
+        "idempotency_key": key,
+        "severity": 1,
+        "product": "DB2",
+        "contact_name": "张演示",
+        "company": "演示科技有限公司(DEMO)",
+        "phone": "13800000001",
+        "customer_number": "8800001",
+        "contract_number": "PPA-DEMO-0001",
+        "channel": "wechat",
+        "sender_id": "openid-1",
+        "details": {"error": "SQL1042C"},
+        "response_due_at": datetime.now(timezone.utc) - timedelta(minutes=5),
+        **fields,
+    }
+    record, _ = await CaseRepository(db).open(NewCase(**values))
     return record.case_id
 
 

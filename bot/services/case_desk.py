@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.replies import render
-from bot.services.handoff import CustomerLink, HandoffError
+from bot.services.handoff import CustomerLink, HandoffError, active_staff
 from bot.store.case_desk import CaseDeskRepository, CaseDeskState
 from bot.store.handoffs import HandoffRepository
 from bot.store.models import DESK_CASE_STATUSES
@@ -44,10 +44,7 @@ class CaseDeskService:
         return found
 
     async def _agent(self, name: str) -> StaffRecord:
-        found = await self.staff.get(name)
-        if found is None or not found.active:
-            raise HandoffError(f"没有可用的员工账号 no active staff account {name!r}")
-        return found
+        return await active_staff(self.staff, name)
 
     async def set_status(
         self, case_id: str, status: str, agent_name: str, note: str = ""

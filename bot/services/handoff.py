@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -61,6 +61,14 @@ class Queued:
     def queued(self) -> bool:
         """True when the bot must now be muted (waiting or with an agent)."""
         return self.handoff is not None and self.handoff.status in ("waiting", "active")
+
+
+async def active_staff(staff: StaffRepository, name: str) -> StaffRecord:
+    """The active account called ``name``, or :class:`HandoffError` naming it."""
+    found = await staff.get(name)
+    if found is None or not found.active:
+        raise HandoffError(f"没有可用的员工账号 no active staff account {name!r}")
+    return found
 
 
 def parse_score(text: str) -> tuple[int, str | None] | None:
@@ -131,18 +139,7 @@ class HandoffService:
         phone = find_phone(text)
         if phone is None:
             return render("handoff_callback_phone")
-        await self.handoffs.open(
-            NewHandoff(
-                conversation_id=new.conversation_id,
-                channel=new.channel,
-                context=new.context,
-                product=new.product,
-                severity=new.severity,
-                case_id=new.case_id,
-                callback_phone=phone,
-            ),
-            status="callback",
-        )
+        await self.handoffs.open(replace(new, callback_phone=phone), status="callback")
         return render("handoff_callback_saved", phone=phone)
 
     async def customer_turn(self, conversation_id: str, text: str) -> tuple[bool, str | None]:
@@ -181,10 +178,7 @@ class HandoffService:
 
     async def agent(self, name: str) -> StaffRecord:
         """The active account called ``name``."""
-        found = await self.staff.get(name)
-        if found is None or not found.active:
-            raise HandoffError(f"没有可用的员工账号 no active staff account {name!r}")
-        return found
+        return await active_staff(self.staff, name)
 
     async def open_for(self, conversation_id: str) -> HandoffRecord:
         """The conversation's open handoff, or :class:`HandoffError`."""

@@ -14,9 +14,9 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from bot.store.handoffs import NewHandoff
-from bot.store.repositories import NewCase
 from tests.desk.conftest import PASSWORD, Desk
 from tests.model import ROOT
+from tests.test_store_desk import new_case
 
 RESULTS = ROOT / "results"
 CHROMIUM = "/usr/bin/chromium"
@@ -87,26 +87,19 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
             await expect(page.locator("#status")).to_have_text("已结束")
             assert (await svc.handoff_repo.latest("wx-openid-0001")).status == "closed"  # type: ignore[union-attr]
 
-            case, _ = await svc.cases.open(
-                NewCase(
-                    idempotency_key="browser-1",
-                    severity=2,
-                    product="DB2",
-                    contact_name="张演示",
-                    company="演示科技有限公司(DEMO)",
-                    phone="13800000001",
-                    customer_number="8800001",
-                    contract_number="PPA-DEMO-0001",
-                    channel="rest",
-                    sender_id="rest-customer-1",
-                    details={"error": "SQL1042C", "os": "AIX 7.2"},
-                    response_due_at=datetime.now(timezone.utc) - timedelta(minutes=30),
-                )
+            case_id = await new_case(
+                svc.db,
+                "browser-1",
+                severity=2,
+                channel="rest",
+                sender_id="rest-customer-1",
+                details={"error": "SQL1042C", "os": "AIX 7.2"},
+                response_due_at=datetime.now(timezone.utc) - timedelta(minutes=30),
             )
             await page.click("header >> text=案例")
-            await expect(page.locator("tr.overdue")).to_contain_text(case.case_id)
+            await expect(page.locator("tr.overdue")).to_contain_text(case_id)
             await expect(page.locator("table")).to_contain_text("138****0001")  # masked in lists
-            await page.click(f"text={case.case_id}")
+            await page.click(f"text={case_id}")
             await page.select_option("#status-form select", "已解决")
             await page.fill("#status-form input[name=note]", "已提供修复补丁")
             await page.click("#status-form button")
