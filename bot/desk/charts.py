@@ -17,14 +17,18 @@ def _bar_svg(data: dict[str, float], horizontal: bool) -> str:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(5.2, 2.6), dpi=96)
     axes = figure.add_subplot()
     labels, values = list(data), list(data.values())
+    # Counts: whole-number ticks; narrow bars so one bar does not fill the chart.
     if horizontal:
-        axes.barh(labels[::-1], values[::-1], color=COLOR)
+        axes.barh(labels[::-1], values[::-1], color=COLOR, height=0.5)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
-        axes.bar(labels, values, color=COLOR)
+        axes.bar(labels, values, color=COLOR, width=0.5)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.tick_params(axis="x", labelrotation=45 if len(labels) > 6 else 0)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()

@@ -107,5 +107,13 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
             await shot(page, "desk-case.png")
             told = [m.text for m in await svc.handoff_repo.take_pending("rest-customer-1")]
             assert any("已解决" in t and "已提供修复补丁" in t for t in told)  # next REST turn
+
+            # A supervisor's reports: server-rendered SVG charts of what just happened.
+            await page.click("header >> text=退出")
+            await sign_in(page, desk, "sue")
+            await page.click("header >> text=报表")
+            await expect(page.locator(".tiles")).to_contain_text("转人工")
+            assert await page.locator("figure svg").count() >= 2
+            await shot(page, "desk-reports.png")
         finally:
             await browser.close()
