@@ -28,8 +28,7 @@ class HotlineService:
 
     def family_choices(self) -> list[tuple[str, str]]:
         """``(title, product)`` choices when no product was named: one per family,
-        split into its products where they have different lines (DB2 / Informix).
-        """
+        split into its products where they have different lines (DB2 / Informix)."""
         choices: list[tuple[str, str]] = []
         for fam in self.catalogue.families:
             if len({p.hotline_key for p in fam.products}) > 1:
