@@ -55,25 +55,27 @@ async def _reply(message: UserMessage, tracker: Any, text: str) -> None:
 
 async def _muted(
     processor: MessageProcessor, message: UserMessage, service: HandoffService
-) -> bool:
-    """Handle a message of a conversation with a handoff; True when the bot must stay out."""
+) -> None:
+    """A message of a conversation with an open handoff; the bot answers only if not muted."""
     text = message.text or ""
     if not text.startswith("/"):  # button payloads are no customer words
         resume, reply = await service.customer_turn(message.sender_id, text)
     else:
         resume, reply = False, None
     tracker = await processor.log_message(message, should_save_tracker=False)
-    if not tracker.is_paused():
-        # Queued, but the pause never reached the tracker: the bot answers as usual.
-        await processor.save_tracker(tracker)
-        return False
-    if resume:
+    if resume and tracker.is_paused():
         tracker.update(ConversationResumed())
     if reply:
         await _reply(message, tracker, reply)
+    if tracker.is_paused() or reply:
+        await processor.save_tracker(tracker)
+        return
+    # Not muted after all (the pause never reached the tracker, or it was stale): the
+    # rest of Rasa's own handle_message, on the message logged once above.
+    tracker = await processor.run_action_extract_slots(message.output_channel, tracker)
+    await processor._run_prediction_loop(message.output_channel, tracker)
+    await processor.run_anonymization_pipeline(tracker)
     await processor.save_tracker(tracker)
-    # A resume without a reply (stale pause): let the bot answer this message itself.
-    return not (resume and reply is None)
 
 
 def install() -> None:
@@ -86,6 +88,8 @@ def install() -> None:
         try:
             service = _service()
             latest = await service.handoffs.latest(message.sender_id)
+            # Staff messages that could not be pushed (REST, API down) go first.
+            flushed = await _flush_pending(message, service)
         except StoreUnavailable:
             logger.warning(
                 "handoff state unavailable; the bot answers %s", mask_id(message.sender_id)
@@ -94,7 +98,7 @@ def install() -> None:
         handled = False
         if latest is not None:
             try:
-                handled = await _gate(self, message, service, latest.status)
+                handled = await _gate(self, message, service, latest.status, flushed)
             except StoreUnavailable:
                 logger.warning("handoff store down for %s", mask_id(message.sender_id))
         if handled:
@@ -108,11 +112,15 @@ def install() -> None:
 
 
 async def _gate(
-    processor: MessageProcessor, message: UserMessage, service: HandoffService, status: str
+    processor: MessageProcessor,
+    message: UserMessage,
+    service: HandoffService,
+    status: str,
+    flushed: bool,
 ) -> bool:
-    flushed = await _flush_pending(message, service)
     if status in ("waiting", "active"):
-        return await _muted(processor, message, service)
+        await _muted(processor, message, service)
+        return True
     tracker = await processor.tracker_store.retrieve(message.sender_id)
     if tracker is not None and tracker.is_paused():
         # Closed while Rasa could not be told: un-mute before the bot answers.
