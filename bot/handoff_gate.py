@@ -3,7 +3,7 @@
 ``action_handoff`` pauses the conversation (Rasa's ``ConversationPaused``) when it
 queues it; Rasa then logs every customer message in the tracker (the transcript)
 and predicts nothing. Around each message this wrap, for conversations that ever
-had a handoff (one indexed query for all others):
+had a handoff (all others pay two indexed queries: latest handoff, waiting staff messages):
 
 * while muted, copies the message to the handoff transcript the desk shows live,
   and on 取消 in the queue closes the handoff and resumes the bot;
