@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -29,7 +30,7 @@ async def login_page(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.StreamResponse:
     """Check name and password (throttled per name in the database), then sign in."""
     form = await request.post()
-    name, password = form_text(form, "name"), str(form.get("password") or "")
+    name, password = form_text(form, "name")[:64], str(form.get("password") or "")
     svc = services(request)
     since = utc_now() - timedelta(seconds=LOGIN_WINDOW_SECONDS)
     if await svc.audit.count("login_failed", name, since) >= LOGIN_MAX_FAILURES:
@@ -40,7 +41,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         or not staff.active
         or not await verify_password(staff.password_hash, password)
     ):
-        await svc.audit.record(name[:64] or "-", "login_failed", name)
+        await svc.audit.record(name or "-", "login_failed", name)
         return render(request, "login.html", 401, error="账号或密码不正确。")
     if needs_rehash(staff.password_hash):
         from bot.services.passwords import hash_password
@@ -114,9 +115,16 @@ async def inbox_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the inbox whenever the queue changed (short DB polling)."""
     svc = services(request)
     response = await _stream(request)
+    poll = svc.desk_settings.poll_seconds
+    with contextlib.suppress(ConnectionResetError):  # the browser went away
+        await _inbox_loop(request, response, poll)
+    return response
+
+
+async def _inbox_loop(request: web.Request, response: web.StreamResponse, poll: float) -> None:
+    svc = services(request)
     seen: Any = None
     idle = 0.0
-    poll = svc.desk_settings.poll_seconds
     while True:
         version = await svc.handoff_repo.version()
         if version != seen:
@@ -158,16 +166,25 @@ async def handoff_page(request: web.Request) -> web.Response:
 
 async def handoff_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: new messages of one handoff, and its status."""
-    svc = services(request)
     handoff = await _handoff_or_404(request)
     response = await _stream(request)
-    after = int(request.query.get("after", "0") or 0)
+    query = request.query.get("after", "0")
+    after = int(query) if query.isdigit() else 0
+    with contextlib.suppress(ConnectionResetError):  # the browser went away
+        await _handoff_loop(request, response, handoff.id, after)
+    return response
+
+
+async def _handoff_loop(
+    request: web.Request, response: web.StreamResponse, handoff_id: int, after: int
+) -> None:
+    svc = services(request)
     status = None
     while True:
-        for message in await svc.handoff_repo.messages(handoff.id, after_id=after):
+        for message in await svc.handoff_repo.messages(handoff_id, after_id=after):
             await _send(response, "message", message.to_dict())
             after = message.id
-        current = await svc.handoff_repo.get(handoff.id)
+        current = await svc.handoff_repo.get(handoff_id)
         if current is not None and current.status != status:
             status = current.status
             await _send(response, "status", {"status": status, "agent": current.agent})
