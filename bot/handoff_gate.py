@@ -26,7 +26,8 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import BotUttered, ConversationResumed, UserUttered
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed, UserUttered
 
 from bot.channels import mask_id
 from bot.config import Settings
@@ -68,6 +69,9 @@ async def _muted(
     if reply:
         await _reply(message, tracker, reply)
     if tracker.is_paused() or reply:
+        # What Rasa would have predicted after the turn: without it the next turn after
+        # the resume follows action_handoff directly and no rule matches it.
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         await processor.save_tracker(tracker)
         return
     # Not muted after all (the pause never reached the tracker, or it was stale): the
