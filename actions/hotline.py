@@ -1,4 +1,4 @@
-"""find_hotline and human_handoff."""
+"""find_hotline, and the fallback that hands off on the second miss (actions.handoff)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity_values, first, services
+from actions.context import entity_values, services
+from actions.handoff import request_handoff
 from bot.replies import render
 from bot.services.hours import utc_now
 from bot.services.products import bare_product, resolve_products
@@ -48,23 +49,6 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     return [SlotSet("hotline_pending", False), SlotSet("region", region)]
 
 
-def handoff_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Where a human answers: the product's hotline, hours, and the open case id.
-
-    Shared by ``action_handoff`` and ``action_fallback`` (the second miss in a row).
-    """
-    product = (
-        first(entity_values(tracker, "product"))
-        or tracker.get_slot("product")
-        or tracker.get_slot("last_case_product")
-    )
-    text = services().hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
-    case_id = tracker.get_slot("last_case_id")
-    if case_id:
-        text += "\n" + render("handoff_with_case", case_id=case_id)
-    dispatcher.utter_message(text=text)
-
-
 class ActionFindHotline(Action):
     """Numbers for the products (and region) in the message, or ask which product."""
 
@@ -88,21 +72,6 @@ class ActionFindHotline(Action):
         return hotline_reply(dispatcher, tracker)
 
 
-class ActionHandoff(Action):
-    """Where a human answers: the product's hotline, hours, and the open case id."""
-
-    def name(self) -> str:
-        """The action's name in the domain."""
-        return "action_handoff"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Say where a human answers."""
-        handoff_reply(dispatcher, tracker)
-        return []
-
-
 class ActionFallback(Action):
     """Ask to rephrase once; the second time in a row, offer a human."""
 
@@ -119,7 +88,9 @@ class ActionFallback(Action):
             return []
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= 2:
-            handoff_reply(dispatcher, tracker)
-            return [SlotSet("fallback_count", 0)]
+            return [
+                *await request_handoff(dispatcher, tracker, domain),
+                SlotSet("fallback_count", 0),
+            ]
         dispatcher.utter_message(text=render("rephrase"))
         return [SlotSet("fallback_count", count)]

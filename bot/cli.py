@@ -336,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     purge.set_defaults(run=cmd_privacy_purge)
+
+    from bot.cli_desk import register  # late: bot.cli_desk imports this module
+
+    register(commands, cases)
     return parser
 
 

@@ -81,6 +81,16 @@ def mask_phone(phone: str | None) -> str:
     return "".join(out)
 
 
+def mask_email(email: str | None) -> str:
+    """An e-mail fit for lists and logs: first letter and domain kept ("z***@example.com")."""
+    if not email:
+        return ""
+    local, at, domain = email.partition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
 def normalise_case_id(text: str | None) -> str | None:
     """``PMR-YYMMDD-NNNN`` from any spelling of it (case, spaces, hyphens, width), else ``None``."""
     if not text:

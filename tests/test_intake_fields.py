@@ -8,7 +8,7 @@ import yaml
 from actions.intake import FORM_SLOTS
 from bot.services.cases import DETAIL_FIELDS, INTAKE_FIELDS_ALL, STAGE1_FIELDS, STAGE2_FIELDS
 from bot.store import models as m
-from bot.store.repositories import NewCase
+from bot.store.cases import NewCase
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMN_FIELDS = (*STAGE1_FIELDS, "product")  # the rest lives in ``details``

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.validators import (
+    mask_email,
     mask_phone,
     normalise_case_id,
     normalise_contract_number,
@@ -199,3 +200,17 @@ def test_contract_and_customer_numbers_normalise() -> None:
     assert normalise_contract_number("ＰＰＡ－ＤＥＭＯ－０００１") == "PPA-DEMO-0001"
     assert normalise_contract_number(None) == ""
     assert normalise_customer_number(" 880 0001 ") == "8800001"
+
+
+@pytest.mark.parametrize(
+    ("email", "masked"),
+    [
+        ("zhang@example.com", "z***@example.com"),
+        ("z@example.com", "z***@example.com"),
+        ("not-an-email", "***"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_mask_email(email: str | None, masked: str) -> None:
+    assert mask_email(email) == masked

@@ -1,11 +1,15 @@
 """The one plug-in that adjusts Rasa 3.6 for this bot, applied by one explicit call.
 
-Two adjustments change how Rasa's ``RemoteAction`` talks to the action server:
+Two adjustments change how Rasa's ``RemoteAction`` talks to the action server, and
+one how the processor treats a conversation handed to a person:
 
 - ``bot.rasa.resilience``: an action-server outage (connection refused, timeout,
   HTTP 5xx) gets a polite "系统繁忙" with the right hotline instead of silence;
 - ``bot.rasa.action_schema``: action responses are checked against Rasa's schema
-  with a validator built once per process instead of once per call (≈ 40 ms a turn).
+  with a validator built once per process instead of once per call (≈ 40 ms a turn);
+- ``bot.rasa.handoff_gate``: while a person has the conversation the bot stays quiet,
+  the customer's messages reach the desk's transcript, and 取消 / CSAT answers /
+  undelivered agent messages are handled around Rasa's ``handle_message``.
 
 Why a launcher rather than a Rasa plug-in or an import side effect: Rasa 3.6's pluggy
 plugin manager (``rasa/plugin.py``) discovers only the enterprise ``rasa_plus``
@@ -21,15 +25,16 @@ server the way ``make run`` does and proves the adjustments are active in it.
 
 from __future__ import annotations
 
-from bot.rasa import action_schema, resilience
+from bot.rasa import action_schema, handoff_gate, resilience
 
 
 def install() -> None:
-    """Apply both adjustments to Rasa in this process; idempotent."""
+    """Apply the adjustments to Rasa in this process; idempotent."""
     resilience.install()
     action_schema.install()
+    handoff_gate.install()
 
 
 def installed() -> bool:
-    """Whether both adjustments are active in this process."""
-    return resilience.installed() and action_schema.installed()
+    """Whether every adjustment is active in this process."""
+    return resilience.installed() and action_schema.installed() and handoff_gate.installed()

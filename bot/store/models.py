@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import declarative_base
@@ -193,3 +195,149 @@ class IdentityAttempt(Base):  # type: ignore[misc]
         Index("ix_ppa_identity_attempts_subject", "scope", "subject", "failed_at"),
         Index("ix_ppa_identity_attempts_failed_at", "failed_at"),
     )
+
+
+# -- service desk (migration 0003) --------------------------------------------------
+
+STAFF_ROLES = ("agent", "supervisor")
+HANDOFF_STATUSES = ("waiting", "active", "closed", "callback")
+HANDOFF_OPEN = ("waiting", "active")
+MESSAGE_AUTHORS = ("customer", "agent", "system")
+DELIVERY_STATES = ("sent", "pending", "failed", "none")
+CSAT_STATES = ("asked", "answered", "expired")
+DESK_CASE_STATUSES = ("受理中", "等待客户", "已解决", "已关闭")
+DESK_CLOSED = DESK_CASE_STATUSES[-1]  # also closes the case in ppa_cases
+
+
+class Staff(Base):  # type: ignore[misc]
+    """A desk account: an agent or a supervisor."""
+
+    __tablename__ = "ppa_staff"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    name = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)
+    password_hash = Column(Text, nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    available = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="role"),)
+
+
+class Handoff(Base):  # type: ignore[misc]
+    """A conversation handed to a person: a queue entry, then an agent's chat, or a callback."""
+
+    __tablename__ = "ppa_handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False)
+    outcome = Column(String(16), nullable=True)  # closed by: agent, customer (取消), callback
+    agent_id = Column(Integer, ForeignKey("ppa_staff.id"), nullable=True)
+    case_id = Column(String(20), nullable=True)
+    product = Column(Text, nullable=True)
+    severity = Column(Integer, nullable=True)
+    callback_phone = Column(Text, nullable=True)
+    context = Column(JSONType, nullable=False)  # form slots, identity verified, reason
+    last_customer_message = Column(Text, nullable=True)
+    requested_at = Column(UTCDateTime, nullable=False, index=True)
+    taken_at = Column(UTCDateTime, nullable=True)
+    closed_at = Column(UTCDateTime, nullable=True)
+    updated_at = Column(UTCDateTime, nullable=False, index=True)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", HANDOFF_STATUSES), name="status"),
+        # At most one open handoff per conversation, enforced by the database.
+        Index(
+            "ix_ppa_handoffs_one_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text(_in("status", HANDOFF_OPEN)),
+            postgresql_where=text(_in("status", HANDOFF_OPEN)),
+        ),
+    )
+
+
+class HandoffMessage(Base):  # type: ignore[misc]
+    """One message of the human part of a conversation (the bot part is Rasa's tracker)."""
+
+    __tablename__ = "ppa_handoff_messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    # NULL for a message outside a handoff (a case update waiting for a REST customer).
+    handoff_id = Column(
+        Integer, ForeignKey("ppa_handoffs.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    conversation_id = Column(String(255), nullable=False, index=True)
+    author = Column(String(16), nullable=False)
+    agent_id = Column(Integer, ForeignKey("ppa_staff.id"), nullable=True)
+    text = Column(Text, nullable=False)
+    delivery = Column(String(16), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(_in("author", MESSAGE_AUTHORS), name="author"),
+        CheckConstraint(_in("delivery", DELIVERY_STATES), name="delivery"),
+    )
+
+
+class CsatResponse(Base):  # type: ignore[misc]
+    """The satisfaction survey sent when a handoff closes, and its answer."""
+
+    __tablename__ = "ppa_csat"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(
+        Integer, ForeignKey("ppa_handoffs.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    conversation_id = Column(String(255), nullable=False, index=True)
+    state = Column(String(16), nullable=False)
+    score = Column(Integer, nullable=True)
+    comment = Column(Text, nullable=True)
+    asked_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    answered_at = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(_in("state", CSAT_STATES), name="state"),
+        CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score"),
+    )
+
+
+class CaseDesk(Base):  # type: ignore[misc]
+    """The desk's view of a case: its staff-facing status, assignee and stage."""
+
+    __tablename__ = "ppa_case_desk"
+
+    case_id = Column(String(20), ForeignKey("ppa_cases.case_id"), primary_key=True)
+    desk_status = Column(String(16), nullable=False)
+    assignee_id = Column(Integer, ForeignKey("ppa_staff.id"), nullable=True)
+    stage = Column(Integer, nullable=False, default=2)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+
+class CaseNote(Base):  # type: ignore[misc]
+    """A staff entry on a case: note, status change, assignment, escalation, message."""
+
+    __tablename__ = "ppa_case_notes"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    case_id = Column(String(20), ForeignKey("ppa_cases.case_id"), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("ppa_staff.id"), nullable=True)
+    kind = Column(String(16), nullable=False)
+    text = Column(Text, nullable=False, default="")
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class AuditEntry(Base):  # type: ignore[misc]
+    """Who looked at or changed what, when: every staff view of PII is written here."""
+
+    __tablename__ = "ppa_audit_log"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    staff_name = Column(String(64), nullable=False, index=True)
+    action = Column(String(32), nullable=False)
+    target = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, index=True)

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from actions.cases import ActionCaseSubmit
 from actions.contracts import ActionCheckContract
-from actions.hotline import ActionFindHotline, ActionHandoff
+from actions.handoff import ActionHandoff
+from actions.hotline import ActionFindHotline
 from actions.intake import ActionAskSeverity, ActionOpenCase, ValidateOutageForm
 from bot.replies import render
 from bot.store import models as m

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
+from harness.servers import intake_turns
 from tests.e2e.test_conversations import case_rows, run_intake, texts
-from tests.servers import intake_turns
 
 pytestmark = pytest.mark.timeout(1800)
 

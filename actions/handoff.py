@@ -1,0 +1,112 @@
+"""human_handoff: queue the conversation for a person, or the hotline and a callback offer."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import Services, channel_of, entity_values, first, services
+from bot.desk.config import DeskSettings
+from bot.replies import render
+from bot.services.handoff import HandoffService
+from bot.services.hours import utc_now
+from bot.store import StoreUnavailable
+from bot.store.handoffs import HandoffRepository, NewHandoff
+from bot.store.staff import StaffRepository
+
+# Slots that only steer the dialogue; the agent needs the customer's answers.
+INTERNAL_SLOTS = frozenset(
+    {"requested_slot", "hotline_pending", "fallback_count", "intake_failures", "cc_failures"}
+)
+PROOF_SLOTS = frozenset({"cc_proof", "case_proof"})
+
+
+def handoff_service() -> HandoffService:
+    """The action server's handoff service, on the actions' database."""
+    return _handoff_service(services())
+
+
+@functools.lru_cache(maxsize=1)
+def _handoff_service(svc: Services) -> HandoffService:
+    ttl = DeskSettings.from_env().survey_ttl
+    return HandoffService(HandoffRepository(svc.db), StaffRepository(svc.db), survey_ttl=ttl)
+
+
+def agent_context(tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+    """What the agent sees next to the transcript: the open form's answers and more."""
+    form = (tracker.active_loop or {}).get("name")
+    required = (domain.get("forms") or {}).get(form or "", {}).get("required_slots") or []
+    fields = {
+        slot: tracker.get_slot(slot)
+        for slot in required
+        if slot not in INTERNAL_SLOTS | PROOF_SLOTS and tracker.get_slot(slot) is not None
+    }
+    return {
+        "form": form,
+        "fields": fields,
+        # A case is opened only after the intake checked the customer and contract numbers.
+        "identity_verified": bool(tracker.get_slot("last_case_id")),
+        "reason": "fallback" if tracker.get_slot("fallback_count") else "asked",
+    }
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def handoff_hotline(tracker: Tracker) -> tuple[str, str | None]:
+    """The product (if any) and where a human answers by phone, with the open case id."""
+    product = (
+        first(entity_values(tracker, "product"))
+        or tracker.get_slot("product")
+        or tracker.get_slot("last_case_product")
+    )
+    text = services().hotline.handoff_text(product, tracker.get_slot("region"), utc_now())
+    case_id = tracker.get_slot("last_case_id")
+    if case_id:
+        text += "\n" + render("handoff_with_case", case_id=case_id)
+    return text, product
+
+
+async def request_handoff(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Queue for an available agent (and mute the bot), else hours, hotline and callback.
+
+    Shared by ``action_handoff`` and ``action_fallback`` (the second miss in a row).
+    """
+    hotline, product = handoff_hotline(tracker)
+    new = NewHandoff(
+        conversation_id=tracker.sender_id,
+        channel=channel_of(tracker),
+        context=agent_context(tracker, domain),
+        product=product,
+        severity=_int(tracker.get_slot("severity")),
+        case_id=tracker.get_slot("last_case_id"),
+    )
+    try:
+        outcome = await handoff_service().request(new, hotline)
+    except StoreUnavailable:
+        dispatcher.utter_message(text=hotline)
+        return []
+    dispatcher.utter_message(text=outcome.text)
+    return [ConversationPaused()] if outcome.queued else []
+
+
+class ActionHandoff(Action):
+    """Queue for an available agent (the bot goes quiet), else hours, hotline and callback."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return await request_handoff(dispatcher, tracker, domain)

@@ -1,0 +1,45 @@
+"""Report charts: matplotlib bar charts rendered server-side to SVG, off the event loop.
+
+Axis labels are what the data holds (dates, severities, product names); the Chinese
+titles are in the page around the chart, since the machine may have no CJK font.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+COLOR = "#2f6fb0"
+
+
+def _bar_svg(data: dict[str, float], horizontal: bool) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=(5.2, 2.6), dpi=96)
+    axes = figure.add_subplot()
+    labels, values = list(data), list(data.values())
+    # Counts: whole-number ticks; narrow bars so one bar does not fill the chart.
+    if horizontal:
+        axes.barh(labels[::-1], values[::-1], color=COLOR, height=0.5)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        axes.bar(labels, values, color=COLOR, width=0.5)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.tick_params(axis="x", labelrotation=45 if len(labels) > 6 else 0)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    out = io.StringIO()
+    figure.savefig(out, format="svg")
+    svg = out.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+async def bar_svg(data: dict[str, float], horizontal: bool = False) -> str:
+    """An inline SVG bar chart of ``data`` (empty string when there is nothing to draw)."""
+    if not data or not any(data.values()):
+        return ""
+    return await asyncio.to_thread(_bar_svg, data, horizontal)

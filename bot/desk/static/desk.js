@@ -1,0 +1,72 @@
+// Live updates by server-sent events; everything else is plain HTML forms.
+(function () {
+  "use strict";
+  const csrf = document.body.dataset.csrf;
+  const labels = { customer: "客户", agent: "工程师", system: "系统" };
+
+  function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
+
+  const inbox = document.getElementById("inbox");
+  if (inbox) {
+    const source = new EventSource(inbox.dataset.stream);
+    source.addEventListener("inbox", (event) => {
+      const data = JSON.parse(event.data);
+      for (const status of Object.keys(data)) {
+        const body = inbox.querySelector(`[data-rows="${status}"]`);
+        const count = inbox.querySelector(`[data-count="${status}"]`);
+        if (!body) continue;
+        count.textContent = data[status].length;
+        body.replaceChildren(...data[status].map((r) => {
+          const tr = document.createElement("tr");
+          tr.append(cell(r.conversation), cell(r.channel), cell(r.waiting), cell(r.product),
+                    cell(r.case_id), cell(status === "callback" ? r.phone : r.agent), cell(r.last));
+          const td = document.createElement("td"); const a = document.createElement("a");
+          a.href = `/handoffs/${r.id}`; a.textContent = "打开"; td.append(a); tr.append(td);
+          return tr;
+        }));
+        if (!data[status].length) {
+          const tr = document.createElement("tr"); tr.className = "empty";
+          const td = cell("暂无"); td.colSpan = 8; tr.append(td); body.append(tr);
+        }
+      }
+    });
+  }
+
+  const messages = document.getElementById("messages");
+  if (messages) {
+    messages.scrollTop = messages.scrollHeight;
+    const source = new EventSource(messages.dataset.stream);
+    source.addEventListener("message", (event) => {
+      const m = JSON.parse(event.data);
+      const li = document.createElement("li"); li.className = m.author; li.dataset.id = m.id;
+      const who = document.createElement("span"); who.className = "who";
+      who.textContent = (m.author === "agent" && m.agent) ? m.agent : labels[m.author];
+      li.append(who, document.createTextNode(m.text));
+      messages.append(li); messages.scrollTop = messages.scrollHeight;
+    });
+    source.addEventListener("status", (event) => {
+      const s = JSON.parse(event.data).status;
+      const badge = document.getElementById("status");
+      const names = { waiting: "排队中", active: "服务中", closed: "已结束", callback: "回电请求" };
+      if (badge) badge.textContent = names[s] || s;
+    });
+  }
+
+  const reply = document.getElementById("reply");
+  if (reply) {
+    const box = reply.querySelector("textarea");
+    // Sent with fetch so the page (and its live stream) stays; the stream shows the message.
+    reply.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = box.value.trim();
+      if (!text) return;
+      const body = new URLSearchParams({ text: text, csrf: csrf });
+      const response = await fetch(reply.action, { method: "POST", body: body,
+        headers: { "X-Requested-With": "fetch" } });
+      if (response.ok) { box.value = ""; } else { alert(await response.text()); }
+    });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { reply.requestSubmit(); }
+    });
+  }
+})();

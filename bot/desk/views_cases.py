@@ -1,0 +1,119 @@
+"""The case queue and the case page: assign, note, message, status, escalate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot.desk.app import Route, form_text, render_page, services
+from bot.services.handoff import HandoffError
+from bot.store.models import DESK_CASE_STATUSES
+from bot.store.records import utc_now
+from bot.store.transcripts import transcript
+
+# The guide: an engineer calls back within 2 hours (severity 1 at once); the due
+# time stored with each case already applies it, "overdue" compares with that.
+FILTER_STATUSES = ("待受理", *DESK_CASE_STATUSES)
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+async def case_list(request: web.Request) -> web.Response:
+    """Cases with filters: desk status, severity, product, overdue."""
+    q = request.query
+    status = q.get("status") or None
+    if status is not None and status not in FILTER_STATUSES:
+        status = None
+    rows = await services(request).case_desk_repo.queue(
+        desk_status=status,
+        severity=_int_or_none(q.get("severity", "")),
+        product=q.get("product") or None,
+        overdue_at=utc_now() if q.get("overdue") == "1" else None,
+    )
+    now = utc_now()
+    return render_page(
+        request,
+        "cases.html",
+        rows=rows,
+        now=now,
+        statuses=FILTER_STATUSES,
+        q={k: q.get(k, "") for k in ("status", "severity", "product", "overdue")},
+    )
+
+
+async def _case_id(request: web.Request) -> str:
+    return request.match_info["case_id"]
+
+
+async def case_page(request: web.Request) -> web.Response:
+    """Stage 1 and 2 data, severity, due, history, notes, transcript; audit-logged."""
+    svc = services(request)
+    case = await svc.cases.get(await _case_id(request))
+    if case is None:
+        raise web.HTTPNotFound(text="没有这个案例 no such case")
+    await svc.audit.record(request["staff"].name, "view_case", case.case_id)
+    return render_page(
+        request,
+        "case.html",
+        case=case,
+        state=await svc.case_desk_repo.state(case.case_id),
+        notes=await svc.case_desk_repo.notes(case.case_id),
+        lines=await transcript(svc.db, case.sender_id),
+        statuses=DESK_CASE_STATUSES,
+        overdue=case.response_due_at < utc_now(),
+        due_in=case.response_due_at - utc_now(),
+        zero=timedelta(0),
+    )
+
+
+async def _act(request: web.Request, action: Any) -> web.StreamResponse:
+    case_id = await _case_id(request)
+    form = await request.post()
+    try:
+        await action(services(request).case_desk, case_id, request["staff"].name, form)
+    except HandoffError as error:
+        raise web.HTTPConflict(text=str(error)) from error
+    raise web.HTTPFound(f"/cases/{case_id}")
+
+
+async def assign(request: web.Request) -> web.StreamResponse:
+    """Assign the case to me."""
+    return await _act(request, lambda s, c, n, f: s.assign(c, n))
+
+
+async def note(request: web.Request) -> web.StreamResponse:
+    """Add an internal note."""
+    return await _act(request, lambda s, c, n, f: s.note(c, n, form_text(f, "text")))
+
+
+async def message(request: web.Request) -> web.StreamResponse:
+    """Write to the customer in their channel."""
+    return await _act(request, lambda s, c, n, f: s.message(c, n, form_text(f, "text")))
+
+
+async def status(request: web.Request) -> web.StreamResponse:
+    """Change the desk status; the customer is told, ``case.updated`` is queued."""
+    return await _act(
+        request,
+        lambda s, c, n, f: s.set_status(c, form_text(f, "status"), n, form_text(f, "note")),
+    )
+
+
+async def escalate(request: web.Request) -> web.StreamResponse:
+    """Escalate to stage 3."""
+    return await _act(request, lambda s, c, n, f: s.escalate(c, n, form_text(f, "note")))
+
+
+ROUTES = [
+    Route("GET", "/cases", case_list, "agent"),
+    Route("GET", "/cases/{case_id}", case_page, "agent"),
+    Route("POST", "/cases/{case_id}/assign", assign, "agent"),
+    Route("POST", "/cases/{case_id}/note", note, "agent"),
+    Route("POST", "/cases/{case_id}/message", message, "agent"),
+    Route("POST", "/cases/{case_id}/status", status, "agent"),
+    Route("POST", "/cases/{case_id}/escalate", escalate, "agent"),
+]

@@ -1,0 +1,270 @@
+"""The handoff queue: who is queued, who has whom, what the customer is told.
+
+No Rasa here. Reaching the customer's channel and un-muting the Rasa conversation
+are behind :class:`CustomerLink` (``bot.desk.link`` talks HTTP; tests pass a recorder).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.replies import render
+from bot.services.wording import alternation, wording
+from bot.store.handoffs import (
+    HandoffMessageRecord,
+    HandoffRecord,
+    HandoffRepository,
+    NewHandoff,
+)
+from bot.store.records import Clock, utc_now
+from bot.store.staff import StaffRecord, StaffRepository
+from bot.store.surveys import SurveyRepository
+from bot.textnorm import has_content
+from bot.validators import parse_phone
+
+DEFAULT_SURVEY_TTL = timedelta(minutes=30)
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> tuple[frozenset[str], re.Pattern[str], re.Pattern[str]]:
+    """Cancel words, the survey-score pattern and the phone pattern, from intake.yml."""
+    w = wording()
+    # "4", "4分", "4 很好", "５" (NFKC makes it 5), "评分：4"; not "45".
+    score = re.compile(
+        rf"^\s*(?:{alternation(w['survey_score_prefixes'])})?[:：]?\s*([1-5])(?!\d)\s*"
+        rf"(?:{alternation(w['survey_score_suffixes'])})?[\s,，。.!！:：-]*(.*)$",
+        re.S,
+    )
+    phone = re.compile(
+        r"[+(（]?\d[\d\s\-()（）]{5,}\d"
+        rf"(?:\s*(?:{alternation(w['phone_extension_words'])})\s*\d+)?"
+    )
+    return frozenset(w["handoff_cancel_words"]), score, phone
+
+
+class CustomerLink(Protocol):
+    """The way back to the customer: their channel, and their Rasa conversation."""
+
+    async def send(self, channel: str, conversation_id: str, text: str) -> str:
+        """Deliver ``text``; returns ``sent``, ``pending`` (next turn) or ``failed``."""
+
+    async def resume(self, conversation_id: str) -> bool:
+        """Un-mute the bot for the conversation; False when Rasa could not be told."""
+
+
+class HandoffError(ValueError):
+    """A desk or CLI request that cannot be done as asked (message for staff)."""
+
+
+@dataclass(frozen=True)
+class Queued:
+    """The result of asking for a person."""
+
+    handoff: HandoffRecord | None
+    position: int
+    text: str
+
+    @property
+    def queued(self) -> bool:
+        """True when the bot must now be muted (waiting or with an agent)."""
+        return self.handoff is not None and self.handoff.status in ("waiting", "active")
+
+
+async def active_staff(staff: StaffRepository, name: str) -> StaffRecord:
+    """The active account called ``name``, or :class:`HandoffError` naming it."""
+    found = await staff.get(name)
+    if found is None or not found.active:
+        raise HandoffError(render("staff_no_account", name=name))
+    return found
+
+
+def parse_score(text: str) -> tuple[int, str | None] | None:
+    """``(score, comment)`` from a survey answer, or None when it is no score."""
+    found = _patterns()[1].match(unicodedata.normalize("NFKC", text).strip())
+    if found is None:
+        return None
+    comment = found.group(2).strip() or None
+    return int(found.group(1)), comment
+
+
+def find_phone(text: str) -> str | None:
+    """The first phone number written anywhere in ``text`` ("留言 138 0000 0000")."""
+    for candidate in _patterns()[2].findall(text):
+        phone = parse_phone(candidate)
+        if phone is not None:
+            return phone
+    return None
+
+
+def is_cancel(text: str) -> bool:
+    """Whether the customer's message asks to leave the queue."""
+    return text.strip().strip("。.!！").lower() in _patterns()[0]
+
+
+class HandoffService:
+    """Queue a conversation, move it between bot and agent, close it with a survey."""
+
+    def __init__(
+        self,
+        handoffs: HandoffRepository,
+        staff: StaffRepository,
+        link: CustomerLink | None = None,
+        *,
+        surveys: SurveyRepository | None = None,
+        clock: Clock | None = None,
+        survey_ttl: timedelta = DEFAULT_SURVEY_TTL,
+    ) -> None:
+        """Use the repositories; ``link`` is needed only by the staff side."""
+        self.handoffs = handoffs
+        self.surveys = surveys or SurveyRepository(handoffs.db)
+        self.staff = staff
+        self._link = link
+        self._clock = clock or utc_now
+        self._survey_ttl = survey_ttl
+
+    # -- customer side (the action server and the Rasa plug-in) ---------------------
+
+    async def request(self, new: NewHandoff, unavailable_text: str) -> Queued:
+        """Queue ``new`` when someone is available; otherwise the hours and hotline text."""
+        current = await self.handoffs.get_open(new.conversation_id)
+        if current is not None:
+            return await self._already(current)
+        if not await self.staff.any_available():
+            severity1 = render("handoff_severity1") if new.severity == 1 else ""
+            return Queued(
+                None, 0, render("handoff_nobody", hotline=unavailable_text, severity1=severity1)
+            )
+        handoff, created = await self.handoffs.open(new)
+        if not created:
+            return await self._already(handoff)
+        position = await self.handoffs.position(handoff.id)
+        text = render("handoff_queued", position=position, ahead=max(position - 1, 0))
+        return Queued(handoff, position, text)
+
+    async def leave_callback(self, new: NewHandoff, text: str) -> str:
+        """Store a callback request when ``text`` holds a phone; the reply for the customer."""
+        phone = find_phone(text)
+        if phone is None:
+            return render("handoff_callback_phone")
+        await self.handoffs.open(replace(new, callback_phone=phone), status="callback")
+        return render("handoff_callback_saved", phone=phone)
+
+    async def customer_turn(self, conversation_id: str, text: str) -> tuple[bool, str | None]:
+        """A message from a muted conversation: ``(resume_bot, reply)``.
+
+        The message joins the handoff transcript. 取消 while still waiting closes
+        the handoff: the bot takes over again and answers.
+        """
+        handoff = await self.handoffs.get_open(conversation_id)
+        if handoff is None:
+            # Muted without an open handoff (closed while Rasa was unreachable): un-mute.
+            return True, None
+        if not has_content(text):
+            return False, None
+        await self.handoffs.add_message(handoff.id, "customer", text)
+        if handoff.status == "waiting" and is_cancel(text):
+            await self.handoffs.close(handoff.id, "customer")
+            return True, render("handoff_cancelled")
+        return False, None
+
+    async def survey_answer(self, conversation_id: str, text: str) -> str | None:
+        """The thanks when ``text`` answers an open survey; anything else expires it quietly."""
+        survey = await self.surveys.open(conversation_id, self._clock())
+        if survey is None:
+            return None
+        parsed = parse_score(text)
+        if parsed is None:
+            await self.surveys.finish(survey.id)
+            return None
+        score, comment = parsed
+        if not await self.surveys.finish(survey.id, score, comment):
+            return None
+        return render("csat_thanks", score=score)
+
+    # -- staff side (the desk and the CLI) ------------------------------------------
+
+    async def agent(self, name: str) -> StaffRecord:
+        """The active account called ``name``."""
+        return await active_staff(self.staff, name)
+
+    async def open_for(self, conversation_id: str) -> HandoffRecord:
+        """The conversation's open handoff, or :class:`HandoffError`."""
+        handoff = await self.handoffs.get_open(conversation_id)
+        if handoff is None:
+            raise HandoffError(render("staff_no_open_handoff", conversation_id=conversation_id))
+        return handoff
+
+    async def take(self, conversation_id: str, agent_name: str) -> HandoffRecord:
+        """Give the conversation to the agent (tells the customer once)."""
+        agent = await self.agent(agent_name)
+        handoff = await self.open_for(conversation_id)
+        if handoff.status == "waiting":
+            if not await self.handoffs.take(handoff.id, agent.id):
+                raise HandoffError(render("staff_taken"))
+            await self._say(handoff, render("handoff_agent_joined", agent=agent.name), agent)
+        elif handoff.agent != agent.name:
+            raise HandoffError(render("staff_handled_by", agent=handoff.agent))
+        return await self.open_for(conversation_id)
+
+    async def reply(self, conversation_id: str, agent_name: str, text: str) -> HandoffMessageRecord:
+        """Send the agent's text to the customer, taking the conversation if it is waiting."""
+        if not has_content(text):
+            raise HandoffError(render("staff_empty_reply"))
+        handoff = await self.take(conversation_id, agent_name)
+        agent = await self.agent(agent_name)
+        return await self._say(handoff, text.strip(), agent, author="agent")
+
+    async def close(self, conversation_id: str, agent_name: str) -> HandoffRecord:
+        """End the handoff: un-mute the bot, thank the customer and send the survey."""
+        agent = await self.agent(agent_name)
+        handoff = await self.open_for(conversation_id)
+        if handoff.status == "active" and handoff.agent != agent.name and not agent.is_supervisor:
+            raise HandoffError(render("staff_handled_by", agent=handoff.agent))
+        closed = await self.handoffs.close(handoff.id, "agent")
+        if closed is None:
+            raise HandoffError(render("staff_already_closed"))
+        await self._require_link().resume(conversation_id)
+        await self.surveys.ask(closed, self._clock() + self._survey_ttl)
+        text = render("handoff_closed") + "\n" + render("csat_question")
+        await self._say(closed, text, agent)
+        return closed
+
+    async def close_callback(self, handoff_id: int, agent_name: str) -> HandoffRecord:
+        """Mark a callback request done (the agent called back)."""
+        await self.agent(agent_name)
+        found = await self.handoffs.get(handoff_id)
+        if found is None or found.status != "callback":
+            raise HandoffError(render("staff_no_callback", handoff_id=handoff_id))
+        closed = await self.handoffs.close(handoff_id, "callback")
+        if closed is None:
+            raise HandoffError(render("staff_callback_done"))
+        return closed
+
+    async def _say(
+        self, handoff: HandoffRecord, text: str, agent: StaffRecord, author: str = "system"
+    ) -> HandoffMessageRecord:
+        delivery = await self._require_link().send(handoff.channel, handoff.conversation_id, text)
+        return await self.handoffs.add_message(
+            handoff.id, author, text, agent_id=agent.id, delivery=delivery
+        )
+
+    async def _already(self, handoff: HandoffRecord) -> Queued:
+        if handoff.status == "active":
+            return Queued(handoff, 0, render("handoff_with_agent"))
+        position = await self.handoffs.position(handoff.id)
+        return Queued(handoff, position, render("handoff_already_queued", position=position))
+
+    def _require_link(self) -> CustomerLink:
+        if self._link is None:
+            raise RuntimeError("HandoffService needs a CustomerLink for staff operations")
+        return self._link
+
+
+def overdue(requested_at: datetime, now: datetime, limit: timedelta) -> bool:
+    """Whether a request has waited longer than ``limit``."""
+    return now - requested_at > limit

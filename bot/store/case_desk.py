@@ -1,0 +1,234 @@
+"""The desk's side of cases: staff status, assignee, stage, notes and ``case.updated``.
+
+``ppa_cases`` keeps the bot's lifecycle (open / escalated / closed); the desk's
+finer statuses (受理中, 等待客户, 已解决, 已关闭) live in ``ppa_case_desk`` so that
+neither schema has to change for the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store import models as m
+from bot.store.cases import CaseRecord
+from bot.store.database import Database
+from bot.store.records import Clock, utc_now
+
+NEW_DESK_STATUS = "待受理"
+UPDATED_EVENT = "case.updated"
+DEFAULT_STAGE = 2  # the bot's intake covers the guide's stages 1 and 2
+
+
+@dataclass(frozen=True)
+class CaseDeskState:
+    """Staff status, assignee and stage of one case."""
+
+    case_id: str
+    desk_status: str
+    assignee: str | None
+    stage: int
+
+
+@dataclass(frozen=True)
+class CaseNoteRecord:
+    """One staff entry on a case."""
+
+    kind: str
+    staff: str | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A line of the desk's case queue."""
+
+    case_id: str
+    status: str
+    desk_status: str
+    severity: int
+    product: str
+    company: str
+    contact_name: str
+    phone: str
+    email: str | None
+    assignee: str | None
+    stage: int
+    created_at: datetime
+    response_due_at: datetime
+    channel: str
+    sender_id: str
+
+
+class CaseDeskRepository:
+    """Desk state of cases; status changes write their outbox rows in the same transaction."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        """Work on ``db``; ``clock`` gives "now" (tests pass a fixed one)."""
+        self._db = db
+        self._clock = clock or utc_now
+
+    async def state(self, case_id: str) -> CaseDeskState:
+        """The case's desk state (``待受理`` at stage 2 until staff touch it)."""
+        async with self._db.transaction() as session:
+            return await self._state(session, case_id)
+
+    async def queue(
+        self,
+        *,
+        desk_status: str | None = None,
+        severity: int | None = None,
+        product: str | None = None,
+        overdue_at: datetime | None = None,
+        limit: int = 200,
+    ) -> list[CaseRow]:
+        """Cases for the desk, most urgent first; ``overdue_at``: due before it, still open."""
+        status = m.CaseDesk.desk_status
+        stmt = (
+            select(m.Case, status, m.CaseDesk.stage, m.Staff.name)
+            .outerjoin(m.CaseDesk, m.CaseDesk.case_id == m.Case.case_id)
+            .outerjoin(m.Staff, m.CaseDesk.assignee_id == m.Staff.id)
+            .order_by(m.Case.severity, m.Case.response_due_at, m.Case.id)
+            .limit(limit)
+        )
+        if desk_status == NEW_DESK_STATUS:
+            stmt = stmt.where(status.is_(None))
+        elif desk_status is not None:
+            stmt = stmt.where(status == desk_status)
+        if severity is not None:
+            stmt = stmt.where(m.Case.severity == severity)
+        if product:
+            stmt = stmt.where(m.Case.product == product)
+        if overdue_at is not None:
+            stmt = stmt.where(
+                m.Case.response_due_at < overdue_at,
+                m.Case.status != "closed",
+                status.is_(None) | status.not_in(("已解决", "已关闭")),
+            )
+        async with self._db.transaction() as session:
+            rows = (await session.execute(stmt)).all()
+        return [
+            CaseRow(
+                case_id=case.case_id,
+                status=case.status,
+                desk_status=desk or NEW_DESK_STATUS,
+                severity=case.severity,
+                product=case.product,
+                company=case.company,
+                contact_name=case.contact_name,
+                phone=case.phone,
+                email=case.email,
+                assignee=assignee,
+                stage=stage or DEFAULT_STAGE,
+                created_at=case.created_at,
+                response_due_at=case.response_due_at,
+                channel=case.channel,
+                sender_id=case.sender_id,
+            )
+            for case, desk, stage, assignee in rows
+        ]
+
+    async def change(
+        self,
+        case: CaseRecord,
+        staff_id: int | None,
+        *,
+        kind: str,
+        text: str = "",
+        desk_status: str | None = None,
+        assignee_id: int | None = None,
+        stage: int | None = None,
+        notify_urls: Sequence[str] = (),
+    ) -> CaseDeskState:
+        """Write a note of ``kind`` and any new status / assignee / stage, atomically.
+
+        A status change also queues a ``case.updated`` notification per URL.
+        """
+        if desk_status is not None and desk_status not in m.DESK_CASE_STATUSES:
+            raise ValueError(f"desk status must be one of {m.DESK_CASE_STATUSES}")
+        now = self._clock()
+        async with self._db.transaction() as session:
+            before = await self._state(session, case.case_id)
+            values: dict[str, Any] = {
+                "desk_status": desk_status or before.desk_status,
+                "stage": stage or before.stage,
+                "updated_at": now,
+            }
+            if assignee_id is not None:
+                values["assignee_id"] = assignee_id
+            exists = await session.get(m.CaseDesk, case.case_id)
+            if exists is None:
+                await session.execute(insert(m.CaseDesk).values(case_id=case.case_id, **values))
+            else:
+                await session.execute(
+                    update(m.CaseDesk).where(m.CaseDesk.case_id == case.case_id).values(**values)
+                )
+            await session.execute(
+                insert(m.CaseNote).values(
+                    case_id=case.case_id, staff_id=staff_id, kind=kind, text=text, created_at=now
+                )
+            )
+            after = await self._state(session, case.case_id)
+            if desk_status is not None:
+                payload = {
+                    "event": UPDATED_EVENT,
+                    "case": case.to_dict(),
+                    "desk_status": after.desk_status,
+                    "stage": after.stage,
+                    "note": text,
+                }
+                for url in notify_urls:
+                    await session.execute(
+                        insert(m.OutboxMessage).values(
+                            case_id=case.case_id,
+                            target_url=url,
+                            payload=payload,
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
+                        )
+                    )
+            return after
+
+    async def for_sender(self, sender_id: str) -> list[str]:
+        """Case ids opened in this conversation, newest first."""
+        stmt = (
+            select(m.Case.case_id)
+            .where(m.Case.sender_id == sender_id)
+            .order_by(m.Case.created_at.desc())
+        )
+        async with self._db.transaction() as session:
+            return list((await session.execute(stmt)).scalars())
+
+    async def notes(self, case_id: str) -> list[CaseNoteRecord]:
+        """The case's staff entries, oldest first."""
+        stmt = (
+            select(m.CaseNote, m.Staff.name)
+            .outerjoin(m.Staff, m.CaseNote.staff_id == m.Staff.id)
+            .where(m.CaseNote.case_id == case_id)
+            .order_by(m.CaseNote.id)
+        )
+        async with self._db.transaction() as session:
+            rows = (await session.execute(stmt)).all()
+        return [CaseNoteRecord(n.kind, name, n.text, n.created_at) for n, name in rows]
+
+    @staticmethod
+    async def _state(session: AsyncSession, case_id: str) -> CaseDeskState:
+        row = (
+            await session.execute(
+                select(m.CaseDesk, m.Staff.name)
+                .outerjoin(m.Staff, m.CaseDesk.assignee_id == m.Staff.id)
+                .where(m.CaseDesk.case_id == case_id)
+            )
+        ).first()
+        if row is None:
+            return CaseDeskState(case_id, NEW_DESK_STATUS, None, DEFAULT_STAGE)
+        desk, assignee = row
+        return CaseDeskState(case_id, desk.desk_status, assignee, desk.stage)

@@ -1,0 +1,154 @@
+"""Figures for the desk's reports and ``python -m bot report``: read-only SQL.
+
+Conversations and fallbacks come from Rasa's tracker table ``events`` (same
+database); it is absent until Rasa has stored a conversation, which reads as zero.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
+
+from bot.store import models as m
+from bot.store.database import Database
+
+FALLBACK_INTENT = "nlu_fallback"
+TOP_MISSES = 20
+
+# Rasa's own table, described here only to read it (Rasa creates and owns it).
+_rasa = MetaData()
+EVENTS = Table(
+    "events",
+    _rasa,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("type_name", String(255)),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+
+
+@dataclass
+class Report:
+    """What the desk measured over a period."""
+
+    since: str
+    conversations: int = 0
+    user_messages: int = 0
+    handoffs: int = 0
+    handoff_conversations: int = 0
+    callbacks: int = 0
+    containment_rate: float | None = None
+    average_wait_seconds: float | None = None
+    cases_opened: int = 0
+    cases_by_severity: dict[str, int] = field(default_factory=dict)
+    cases_by_product: dict[str, int] = field(default_factory=dict)
+    cases_per_day: dict[str, int] = field(default_factory=dict)
+    csat_responses: int = 0
+    csat_average: float | None = None
+    csat_distribution: dict[str, int] = field(default_factory=dict)
+    fallback_messages: int = 0
+    fallback_rate: float | None = None
+    top_misunderstood: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return asdict(self)
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+class ReportRepository:
+    """Counts over cases, handoffs, surveys and Rasa's events since a moment."""
+
+    def __init__(self, db: Database) -> None:
+        """Read from ``db``."""
+        self._db = db
+
+    async def report(self, since: datetime) -> Report:
+        """The figures from ``since`` until now."""
+        out = Report(since=since.isoformat())
+        async with self._db.transaction() as session:
+            cases = (
+                await session.execute(
+                    select(m.Case.severity, m.Case.product, m.Case.created_at).where(
+                        m.Case.created_at >= since
+                    )
+                )
+            ).all()
+            handoffs = (
+                await session.execute(
+                    select(
+                        m.Handoff.conversation_id,
+                        m.Handoff.status,
+                        m.Handoff.requested_at,
+                        m.Handoff.taken_at,
+                    ).where(m.Handoff.requested_at >= since)
+                )
+            ).all()
+            scores = (
+                (
+                    await session.execute(
+                        select(m.CsatResponse.score).where(
+                            m.CsatResponse.state == "answered", m.CsatResponse.asked_at >= since
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            has_events = await session.run_sync(
+                lambda s: inspect(s.connection()).has_table("events")
+            )
+            if has_events:
+                await self._rasa_figures(session, since, out)
+        out.cases_opened = len(cases)
+        out.cases_by_severity = dict(Counter(str(sev) for sev, _, _ in cases))
+        out.cases_by_product = dict(Counter(product for _, product, _ in cases).most_common())
+        out.cases_per_day = dict(sorted(Counter(c.date().isoformat() for _, _, c in cases).items()))
+        out.handoffs = sum(1 for h in handoffs if h.status != "callback")
+        out.callbacks = sum(1 for h in handoffs if h.status == "callback")
+        out.handoff_conversations = len({h.conversation_id for h in handoffs})
+        waits = [(h.taken_at - h.requested_at).total_seconds() for h in handoffs if h.taken_at]
+        out.average_wait_seconds = round(sum(waits) / len(waits), 1) if waits else None
+        out.csat_responses = len(scores)
+        out.csat_average = round(sum(scores) / len(scores), 2) if scores else None
+        out.csat_distribution = {str(k): scores.count(k) for k in range(1, 6)}
+        if out.conversations:
+            contained = max(out.conversations - out.handoff_conversations, 0)
+            out.containment_rate = _ratio(contained, out.conversations)
+        out.fallback_rate = _ratio(out.fallback_messages, out.user_messages)
+        return out
+
+    @staticmethod
+    async def _rasa_figures(session: Any, since: datetime, out: Report) -> None:
+        user = (EVENTS.c.type_name == "user") & (EVENTS.c.timestamp >= since.timestamp())
+        row = (
+            await session.execute(
+                select(func.count(), func.count(func.distinct(EVENTS.c.sender_id))).where(user)
+            )
+        ).one()
+        out.user_messages, out.conversations = int(row[0]), int(row[1])
+        misses = (
+            (
+                await session.execute(
+                    select(EVENTS.c.data).where(user, EVENTS.c.intent_name == FALLBACK_INTENT)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        out.fallback_messages = len(misses)
+        texts = Counter(str(json.loads(data).get("text") or "").strip() for data in misses)
+        out.top_misunderstood = [
+            {"text": text, "count": count} for text, count in texts.most_common(TOP_MISSES) if text
+        ]

@@ -1,0 +1,41 @@
+"""action_handoff against a real database: queue and mute, or hotline and callback offer."""
+
+from __future__ import annotations
+
+from actions.handoff import ActionHandoff
+from bot.store.handoffs import HandoffRepository
+from bot.store.staff import StaffRepository
+from tests.actions.helpers import DOMAIN, texts, tracker
+
+
+async def _run(t):  # type: ignore[no-untyped-def]
+    from rasa_sdk.executor import CollectingDispatcher
+
+    d = CollectingDispatcher()
+    events = await ActionHandoff().run(d, t, DOMAIN)
+    return d, events
+
+
+async def test_nobody_available_hotline_and_callback_offer(services, db):  # type: ignore[no-untyped-def]
+    d, events = await _run(tracker("转人工", "human_handoff", slots={"severity": "1"}))
+    assert events == []  # the bot keeps answering
+    assert "800-810-1818" in texts(d) and "留言" in texts(d) and "7×24" in texts(d)
+    assert await HandoffRepository(db).list() == []
+
+
+async def test_available_agent_queues_and_pauses(services, db):  # type: ignore[no-untyped-def]
+    staff = StaffRepository(db)
+    await staff.add("alice", "agent", "hash")
+    await staff.set_available("alice", True)
+    slots = {"product": "DB2", "phone": "13800000001", "last_case_id": "PMR-261126-0001"}
+    d, events = await _run(tracker("转人工", "human_handoff", slots=slots, sender="s1"))
+    assert events == [{"event": "pause", "timestamp": None}]
+    assert "第 1 位" in texts(d) and "取消" in texts(d)
+    queued = await HandoffRepository(db).list(status="waiting")
+    assert [(h.conversation_id, h.product, h.case_id) for h in queued] == [
+        ("s1", "DB2", "PMR-261126-0001")
+    ]
+    assert queued[0].context["identity_verified"] is True
+    d, events = await _run(tracker("人工", "human_handoff", slots=slots, sender="s1"))
+    assert "第 1 位" in texts(d) and events == [{"event": "pause", "timestamp": None}]
+    assert len(await HandoffRepository(db).list()) == 1

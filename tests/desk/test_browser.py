@@ -1,0 +1,119 @@
+"""The desk in a real browser: Debian's chromium driven by Playwright.
+
+An agent signs in, goes available, sees a waiting customer appear without reload,
+takes over, replies, sees the customer's answer arrive live, closes; then opens a
+case, changes its status and the customer is told. Screenshots go to results/.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from bot.store.handoffs import NewHandoff
+from harness.model import ROOT
+from tests.desk.conftest import PASSWORD, Desk
+from tests.test_store_desk import new_case
+
+RESULTS = ROOT / "results"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LIVE_TIMEOUT_MS = 10_000
+
+pytestmark = [
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+    pytest.mark.parametrize("backend", ["sqlite"]),
+]
+
+
+async def sign_in(page: Page, desk: Desk, name: str) -> None:
+    await page.goto(desk.url + "/")
+    await page.fill("input[name=name]", name)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page.locator("header .me")).to_contain_text(name)
+
+
+async def shot(page: Page, name: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(RESULTS / name), full_page=True)
+
+
+async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
+    await desk.add_staff("alice", "agent")
+    await desk.add_staff("sue", "supervisor")
+    svc = desk.services
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            await sign_in(page, desk, "alice")
+            await page.click("text=○ 未接待")
+            await expect(page.locator("header")).to_contain_text("● 接待中")
+
+            # The customer asks for a person (what action_handoff does) and writes once.
+            queued = await svc.handoffs.request(
+                NewHandoff("wx-openid-0001", "wechat", {"identity_verified": True}, "DB2", 1),
+                "hotline",
+            )
+            assert queued.queued
+            await svc.handoffs.customer_turn("wx-openid-0001", "生产库起不来，急")
+            waiting = page.locator("[data-rows=waiting] tr", has_text="wx-openid-00")
+            await expect(waiting).to_contain_text("生产库起不来", timeout=LIVE_TIMEOUT_MS)
+            await shot(page, "desk-inbox.png")
+
+            await waiting.locator("text=打开").click()
+            await page.click("#take")
+            await expect(page.locator("#status")).to_have_text("服务中")
+            await page.fill("#reply textarea", "您好，我是工程师 alice，请把 db2diag.log 发给我")
+            await page.keyboard.press("Control+Enter")
+            messages = page.locator("#messages")
+            await expect(messages).to_contain_text("db2diag.log", timeout=LIVE_TIMEOUT_MS)
+            await svc.handoffs.customer_turn("wx-openid-0001", "好的，报错是 SQL1042C")
+            await expect(messages).to_contain_text("SQL1042C", timeout=LIVE_TIMEOUT_MS)
+            await shot(page, "desk-handoff.png")
+            await page.click("#close")
+            await expect(page.locator("#status")).to_have_text("已结束")
+            assert (await svc.handoff_repo.latest("wx-openid-0001")).status == "closed"  # type: ignore[union-attr]
+
+            case_id = await new_case(
+                svc.db,
+                "browser-1",
+                severity=2,
+                channel="rest",
+                sender_id="rest-customer-1",
+                details={"error": "SQL1042C", "os": "AIX 7.2"},
+                response_due_at=datetime.now(timezone.utc) - timedelta(minutes=30),
+            )
+            await page.click("header >> text=案例")
+            await expect(page.locator("tr.overdue")).to_contain_text(case_id)
+            await expect(page.locator("table")).to_contain_text("138****0001")  # masked in lists
+            await page.click(f"text={case_id}")
+            await page.select_option("#status-form select", "已解决")
+            await page.fill("#status-form input[name=note]", "已提供修复补丁")
+            await page.click("#status-form button")
+            await expect(page.locator("#desk-status")).to_have_text("已解决")
+            await shot(page, "desk-case.png")
+            told = [m.text for m in await svc.handoff_repo.take_pending("rest-customer-1")]
+            assert any("已解决" in t and "已提供修复补丁" in t for t in told)  # next REST turn
+
+            # A supervisor's reports: server-rendered SVG charts of what just happened.
+            await page.click("header >> text=退出")
+            await sign_in(page, desk, "sue")
+            await page.click("header >> text=报表")
+            await expect(page.locator(".tiles")).to_contain_text("转人工")
+            assert await page.locator("figure svg").count() >= 2
+            await shot(page, "desk-reports.png")
+        finally:
+            await browser.close()

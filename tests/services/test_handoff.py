@@ -1,0 +1,139 @@
+"""bot.services.handoff on a real database, with a link that records what customers receive."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.services.handoff import HandoffError, HandoffService, find_phone, is_cancel, parse_score
+from bot.store import Database
+from bot.store.handoffs import HandoffRepository, NewHandoff
+from bot.store.staff import StaffRepository
+
+
+class RecordingLink:
+    """The channel and Rasa as the service sees them: it keeps every call."""
+
+    def __init__(self, delivery: str = "sent") -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.resumed: list[str] = []
+        self.delivery = delivery
+
+    async def send(self, channel: str, conversation_id: str, text: str) -> str:
+        self.sent.append((channel, conversation_id, text))
+        return self.delivery
+
+    async def resume(self, conversation_id: str) -> bool:
+        self.resumed.append(conversation_id)
+        return True
+
+
+@pytest.fixture
+def link() -> RecordingLink:
+    return RecordingLink()
+
+
+@pytest.fixture
+def service(db: Database, link: RecordingLink) -> HandoffService:
+    return HandoffService(HandoffRepository(db), StaffRepository(db), link)
+
+
+async def _agent(db: Database, name: str = "alice", role: str = "agent") -> None:
+    staff = StaffRepository(db)
+    await staff.add(name, role, "hash")
+    await staff.set_available(name, True)
+
+
+def test_parsers() -> None:
+    assert parse_score("4") == (4, None)
+    assert parse_score("５分 很满意") == (5, "很满意")
+    assert parse_score("45") is None and parse_score("谢谢") is None and parse_score("0") is None
+    assert find_phone("留言 138 0000 0001") == "13800000001"
+    assert find_phone("留言") is None
+    assert is_cancel("取消") and is_cancel(" 取消。") and not is_cancel("取消案例")
+
+
+async def test_nobody_available_gives_hotline_and_callback(service: HandoffService) -> None:
+    outcome = await service.request(NewHandoff("c1", "rest", severity=1), "请拨打 800-810-1818")
+    assert not outcome.queued and outcome.handoff is None
+    assert "800-810-1818" in outcome.text and "7×24" in outcome.text and "留言" in outcome.text
+    assert "手机号" in await service.leave_callback(NewHandoff("c1", "rest"), "留言")
+    saved = await service.leave_callback(NewHandoff("c1", "rest"), "留言 13800000001")
+    assert "13800000001" in saved
+    callbacks = await service.handoffs.list(status="callback")
+    assert [(c.conversation_id, c.callback_phone) for c in callbacks] == [("c1", "13800000001")]
+
+
+async def test_queue_reply_close_and_survey(
+    db: Database, service: HandoffService, link: RecordingLink
+) -> None:
+    await _agent(db)
+    first = await service.request(NewHandoff("c1", "wechat"), "hotline")
+    second = await service.request(NewHandoff("c2", "rest"), "hotline")
+    assert first.queued and first.position == 1 and "第 1 位" in first.text
+    assert second.position == 2 and "取消" in second.text
+    assert "第 1 位" in (await service.request(NewHandoff("c1", "wechat"), "x")).text
+
+    assert await service.customer_turn("c1", "我的数据库起不来") == (False, None)
+    await service.reply("c1", "alice", "您好，我是工程师")
+    assert [t for _, cid, t in link.sent if cid == "c1"][-1] == "您好，我是工程师"
+    assert "alice" in link.sent[0][2]  # the customer is told who joined
+    active = await service.handoffs.get_open("c1")
+    assert active is not None and active.status == "active"
+    with pytest.raises(HandoffError):
+        await service.reply("c1", "nobody", "hi")
+
+    closed = await service.close("c1", "alice")
+    assert closed.status == "closed" and link.resumed == ["c1"]
+    assert "1–5" in link.sent[-1][2]
+    assert await service.survey_answer("c1", "4 很专业") is not None
+    assert await service.survey_answer("c1", "5") is None  # answered once
+    transcript = await service.handoffs.messages(closed.id)
+    assert [m.author for m in transcript] == ["customer", "system", "agent", "system"]
+
+
+async def test_cancel_while_waiting_resumes_the_bot(db: Database, service: HandoffService) -> None:
+    await _agent(db)
+    await service.request(NewHandoff("c1", "rest"), "hotline")
+    resume, reply = await service.customer_turn("c1", "取消")
+    assert resume and reply is not None and "取消" in reply
+    assert await service.handoffs.get_open("c1") is None
+    # A muted conversation without an open handoff un-mutes at the next message.
+    assert await service.customer_turn("c1", "你好") == (True, None)
+
+
+async def test_unanswered_survey_expires_quietly(db: Database, link: RecordingLink) -> None:
+    await _agent(db)
+    service = HandoffService(
+        HandoffRepository(db), StaffRepository(db), link, survey_ttl=timedelta(minutes=5)
+    )
+    await service.request(NewHandoff("c1", "rest"), "hotline")
+    await service.close("c1", "alice")
+    assert await service.survey_answer("c1", "补丁在哪下载") is None  # not a score: expired
+    assert await service.survey_answer("c1", "4") is None
+    await service.request(NewHandoff("c2", "rest"), "hotline")
+    await service.close("c2", "alice")
+    an_hour_later = HandoffService(
+        HandoffRepository(db),
+        StaffRepository(db),
+        link,
+        clock=lambda: datetime.now(timezone.utc) + timedelta(hours=1),
+    )
+    assert await an_hour_later.survey_answer("c2", "4") is None  # past its 5 minutes
+    assert await service.survey_answer("c2", "4") is not None  # still open now
+
+
+async def test_other_agent_cannot_close_but_supervisor_can(
+    db: Database, service: HandoffService
+) -> None:
+    await _agent(db)
+    await _agent(db, "bob")
+    await _agent(db, "sue", "supervisor")
+    await service.request(NewHandoff("c1", "rest"), "hotline")
+    await service.take("c1", "alice")
+    with pytest.raises(HandoffError):
+        await service.take("c1", "bob")
+    with pytest.raises(HandoffError):
+        await service.close("c1", "bob")
+    assert (await service.close("c1", "sue")).status == "closed"

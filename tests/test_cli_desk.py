@@ -1,0 +1,103 @@
+"""The desk commands of ``python -m bot``, in subprocesses against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from bot.store import Database
+from bot.store.handoffs import HandoffRepository, NewHandoff
+from tests.test_cli import ROOT, SUBPROCESS_TIMEOUT_S, open_case
+
+# Nothing listens here: resume and channel calls fail fast, which the commands survive.
+OFFLINE = {"RASA_URL": "http://127.0.0.1:9"}
+
+
+def run(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **OFFLINE, "PPA_DB_URL": db_url, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=SUBPROCESS_TIMEOUT_S,
+        check=False,
+    )
+
+
+def ok(db_url: str, *args: str, stdin: str = "") -> str:
+    done = run(db_url, *args, stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_staff_commands(db_url: str) -> None:
+    ok(db_url, "staff", "add", "alice", "--role", "agent", stdin="correct horse battery\n")
+    assert run(db_url, "staff", "add", "alice", "--role", "agent", stdin="x" * 12).returncode == 1
+    short = run(db_url, "staff", "add", "bob", "--role", "agent", stdin="short\n")
+    assert short.returncode == 1 and "10" in short.stderr
+    assert run(db_url, "staff", "add", "bob", "--role", "boss", stdin="x" * 12).returncode == 2
+    ok(db_url, "staff", "available", "alice", "on")
+    listed = json.loads(ok(db_url, "staff", "list", "--json"))
+    assert listed == [
+        {
+            "name": "alice",
+            "role": "agent",
+            "active": True,
+            "available": True,
+            "created_at": listed[0]["created_at"],
+        }
+    ]
+    ok(db_url, "staff", "disable", "alice")
+    assert json.loads(ok(db_url, "staff", "list", "--json"))[0]["available"] is False
+    assert run(db_url, "staff", "available", "nobody", "on").returncode == 1
+
+
+async def test_handoff_reply_close_and_report(db_url: str) -> None:
+    ok(db_url, "staff", "add", "alice", "--role", "agent", stdin="correct horse battery\n")
+    database = Database(db_url)
+    try:
+        await HandoffRepository(database).open(NewHandoff("c1", "rest", product="DB2"))
+    finally:
+        await database.dispose()
+    waiting = json.loads(ok(db_url, "handoffs", "list", "--status", "waiting", "--json"))
+    assert [(h["conversation_id"], h["status"], h["agent"]) for h in waiting] == [
+        ("c1", "waiting", None)
+    ]
+    assert {"sender_id", "channel", "requested_at", "case_id", "last_customer_message"} <= set(
+        waiting[0]
+    )
+    assert "pending" in ok(db_url, "handoffs", "reply", "c1", "--agent", "alice", "您好")
+    active = json.loads(ok(db_url, "handoffs", "list", "--status", "active", "--json"))
+    assert active[0]["agent"] == "alice"
+    assert run(db_url, "handoffs", "reply", "nope", "--agent", "alice", "x").returncode == 1
+    ok(db_url, "handoffs", "close", "c1", "--agent", "alice")
+    assert run(db_url, "handoffs", "close", "c1", "--agent", "alice").returncode == 1
+    report = json.loads(ok(db_url, "report", "--days", "1", "--json"))
+    for key in (
+        "conversations",
+        "handoffs",
+        "containment_rate",
+        "cases_opened",
+        "csat_responses",
+        "csat_average",
+        "fallback_rate",
+    ):
+        assert key in report
+    assert report["handoffs"] == 1
+
+
+async def test_cases_set_status(db_url: str) -> None:
+    ok(db_url, "staff", "add", "alice", "--role", "agent", stdin="correct horse battery\n")
+    case_id = await open_case(db_url, "k1")
+    ok(db_url, "cases", "set-status", case_id, "已关闭", "--agent", "alice", "--note", "已修复")
+    shown = json.loads(ok(db_url, "cases", "show", case_id, "--json"))
+    assert shown["status"] == "closed"
+    assert run(db_url, "cases", "set-status", case_id, "done", "--agent", "alice").returncode == 2
+    missing = run(db_url, "cases", "set-status", "PMR-000000-0000", "受理中", "--agent", "alice")
+    assert missing.returncode == 1

@@ -1,0 +1,171 @@
+"""Desk repositories on SQLite and PostgreSQL: staff, handoff queue, surveys, case desk, report."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from bot.store import Database
+from bot.store.case_desk import CaseDeskRepository
+from bot.store.cases import CaseRepository, NewCase
+from bot.store.handoffs import HandoffRepository, NewHandoff
+from bot.store.outbox import OutboxRepository
+from bot.store.reports import ReportRepository
+from bot.store.staff import AuditRepository, StaffExists, StaffRepository
+from bot.store.surveys import SurveyRepository
+
+
+async def new_case(db: Database, key: str = "k1", **fields: Any) -> str:
+    """An overdue severity-1 DB2 case of a demo customer (``fields`` override)."""
+    values: dict[str, Any] = {
+        "idempotency_key": key,
+        "severity": 1,
+        "product": "DB2",
+        "contact_name": "张演示",
+        "company": "演示科技有限公司(DEMO)",
+        "phone": "13800000001",
+        "customer_number": "8800001",
+        "contract_number": "PPA-DEMO-0001",
+        "channel": "wechat",
+        "sender_id": "openid-1",
+        "details": {"error": "SQL1042C"},
+        "response_due_at": datetime.now(timezone.utc) - timedelta(minutes=5),
+        **fields,
+    }
+    record, _ = await CaseRepository(db).open(NewCase(**values))
+    return record.case_id
+
+
+async def test_staff_accounts(db: Database) -> None:
+    staff = StaffRepository(db)
+    alice = await staff.add("alice", "agent", "hash-a")
+    assert alice.role == "agent" and alice.active and not alice.available
+    with pytest.raises(StaffExists):
+        await staff.add("alice", "supervisor", "hash-b")
+    with pytest.raises(ValueError):
+        await staff.add("bob", "boss", "hash")
+    assert not await staff.any_available()
+    assert await staff.set_available("alice", True)
+    assert await staff.any_available()
+    assert await staff.set_active("alice", False)
+    assert not await staff.any_available()  # disabling also makes unavailable
+    assert not await staff.set_available("alice", True)  # and a disabled one cannot come back
+    assert not await staff.set_available("nobody", True)
+    assert [s.name for s in await staff.list()] == ["alice"]
+    assert "password_hash" not in alice.to_dict()
+
+
+async def test_queue_positions_and_one_open_handoff(db: Database) -> None:
+    repo = HandoffRepository(db)
+    first, created = await repo.open(NewHandoff("c1", "rest", {"verified": True}))
+    second, _ = await repo.open(NewHandoff("c2", "wechat", product="DB2"))
+    again, created_again = await repo.open(NewHandoff("c1", "rest"))
+    assert created and not created_again and again.id == first.id
+    assert [await repo.position(h.id) for h in (first, second)] == [1, 2]
+    agent = await StaffRepository(db).add("alice", "agent", "h")
+    assert await repo.take(first.id, agent.id)
+    assert await repo.take(first.id, agent.id)  # same agent: still hers
+    other = await StaffRepository(db).add("bob", "agent", "h")
+    assert not await repo.take(first.id, other.id)
+    assert await repo.position(second.id) == 1
+    active = await repo.get_open("c1")
+    assert active is not None and active.status == "active" and active.agent == "alice"
+    closed = await repo.close(first.id, "agent")
+    assert closed is not None and closed.status == "closed"
+    assert await repo.close(first.id, "agent") is None
+    reopened, created = await repo.open(NewHandoff("c1", "rest"))
+    assert created and reopened.id != first.id
+    assert [h.conversation_id for h in await repo.list(status="waiting")] == ["c2", "c1"]
+
+
+async def test_concurrent_requests_queue_a_conversation_once(db: Database) -> None:
+    repo = HandoffRepository(db)
+    results = await asyncio.gather(*(repo.open(NewHandoff("c1", "rest")) for _ in range(5)))
+    assert sum(created for _, created in results) == 1
+    assert len({h.id for h, _ in results}) == 1
+
+
+async def test_messages_pending_delivery_and_version(db: Database) -> None:
+    repo = HandoffRepository(db)
+    handoff, _ = await repo.open(NewHandoff("c1", "rest"))
+    before = await repo.version()
+    await repo.add_message(handoff.id, "customer", "还在吗")
+    assert await repo.version() != before
+    await repo.add_message(handoff.id, "agent", "在的", delivery="pending")
+    loaded = await repo.get(handoff.id)
+    assert loaded is not None and loaded.last_customer_message == "还在吗"
+    pending = await repo.take_pending("c1")
+    assert [p.text for p in pending] == ["在的"]
+    assert await repo.take_pending("c1") == []
+    assert [m.author for m in await repo.messages(handoff.id)] == ["customer", "agent"]
+    assert [m.text for m in await repo.messages(handoff.id, after_id=pending[0].id - 1)] == ["在的"]
+
+
+async def test_survey_answer_and_expiry(db: Database) -> None:
+    repo = HandoffRepository(db)
+    handoff, _ = await repo.open(NewHandoff("c1", "rest"))
+    closed = await repo.close(handoff.id, "agent")
+    assert closed is not None
+    now = datetime.now(timezone.utc)
+    survey = await SurveyRepository(db).ask(closed, now + timedelta(minutes=30))
+    assert (await SurveyRepository(db).open("c1", now)) == survey
+    assert await SurveyRepository(db).open("c1", now + timedelta(hours=1)) is None  # expired
+    assert await SurveyRepository(db).finish(survey.id, 4, "很好")
+    assert not await SurveyRepository(db).finish(survey.id, 5)
+    assert await SurveyRepository(db).open("c1", now) is None
+
+
+async def test_case_desk_status_writes_note_and_outbox(db: Database) -> None:
+    case_id = await new_case(db)
+    case = await CaseRepository(db).get(case_id)
+    assert case is not None
+    desk = CaseDeskRepository(db)
+    agent = await StaffRepository(db).add("alice", "agent", "h")
+    assert (await desk.state(case_id)).desk_status == "待受理"
+    overdue = await desk.queue(overdue_at=datetime.now(timezone.utc))
+    assert [row.case_id for row in overdue] == [case_id]
+    await desk.change(case, agent.id, kind="assign", assignee_id=agent.id)
+    state = await desk.change(
+        case,
+        agent.id,
+        kind="status",
+        desk_status="已解决",
+        text="补丁已提供",
+        notify_urls=["http://127.0.0.1:9/hook"],
+    )
+    assert state.desk_status == "已解决" and state.assignee == "alice"
+    with pytest.raises(ValueError):
+        await desk.change(case, agent.id, kind="status", desk_status="done")
+    assert [n.kind for n in await desk.notes(case_id)] == ["assign", "status"]
+    assert await desk.queue(overdue_at=datetime.now(timezone.utc)) == []  # resolved: not overdue
+    assert [r.case_id for r in await desk.queue(desk_status="已解决", severity=1)] == [case_id]
+    outbox = await OutboxRepository(db).due(datetime.now(timezone.utc) + timedelta(seconds=1), 10)
+    updated = [item.payload for item in outbox if item.payload["event"] == "case.updated"]
+    assert updated and updated[0]["desk_status"] == "已解决"
+
+
+async def test_audit_log_and_report(db: Database) -> None:
+    audit = AuditRepository(db)
+    await audit.record("alice", "view_case", "PMR-1")
+    await audit.record("bob", "view_transcript", "c1")
+    assert [(a.staff_name, a.action) for a in await audit.recent()] == [
+        ("bob", "view_transcript"),
+        ("alice", "view_case"),
+    ]
+    await new_case(db)
+    repo = HandoffRepository(db)
+    handoff, _ = await repo.open(NewHandoff("c1", "rest"))
+    closed = await repo.close(handoff.id, "agent")
+    assert closed is not None
+    survey = await SurveyRepository(db).ask(
+        closed, datetime.now(timezone.utc) + timedelta(minutes=5)
+    )
+    await SurveyRepository(db).finish(survey.id, 4)
+    report = await ReportRepository(db).report(datetime.now(timezone.utc) - timedelta(days=1))
+    assert report.cases_opened == 1 and report.cases_by_severity == {"1": 1}
+    assert report.handoffs == 1 and report.csat_responses == 1 and report.csat_average == 4
+    assert report.csat_distribution["4"] == 1
+    assert report.conversations == 0 and report.fallback_rate is None  # no Rasa table yet
