@@ -18,7 +18,7 @@ from bot.validators import parse_phone
 
 INTAKE_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 # Intents that interrupt the form (answered by a rule, then the form resumes).
-INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
+INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge", "out_of_scope"}
 INTERRUPTION_CONFIDENCE = 0.6
 SKIP_WORDS = {
     "没有",
