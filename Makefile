@@ -38,6 +38,7 @@ train: setup             ## rasa train; Rasa's fingerprinting skips it when noth
 
 evaluate: setup train    ## NLU reports and confusion matrices under results/
 	$(PY) -m bot.nlu.evaluate
+	$(PY) -m bot.nlu.baseline
 
 bench: setup train       ## latency / throughput / memory vs Rasa's moodbot (BENCH_ARGS="--profile production", "--with-train")
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -172,3 +172,74 @@ class InputGuard(_InferenceComponent):
                 message.set(INTENT_RANKING_KEY, [fallback], add_to_output=True)
                 message.set(ENTITIES, [], add_to_output=True)
         return messages
+
+
+# Issue #13: the open world. Appended last so edits at the top of the file merge cleanly.
+FAQ_INTENT = "faq"
+OUT_OF_SCOPE = "out_of_scope"
+RESPONSE_SELECTOR_KEY = "response_selector"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class DomainGate(_InferenceComponent):
+    """Off-topic unless the message is about the domain.
+
+    The classifiers always pick a known intent, so everyday chit-chat used to get
+    the answer to "what is PPA". An FAQ answer stands only when the ResponseSelector
+    is confident *and* the message has domain evidence (``bot/nlu/evidence.py``); a
+    flow intent below ``flow_threshold`` needs the same evidence. Otherwise the
+    intent becomes ``out_of_scope`` with the same confidence, ranked first.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Thresholds and gated flows; config.yml overrides them."""
+        return {"faq_threshold": 0.7, "flow_threshold": 0.9, "flow_intents": []}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        """Read the thresholds and load the word lists once."""
+        super().__init__(config)
+        from bot.nlu.evidence import default_evidence
+
+        self._evidence = default_evidence()
+        self._faq_threshold = float(config["faq_threshold"])
+        self._flow_threshold = float(config["flow_threshold"])
+        self._flows = frozenset(config["flow_intents"])
+
+    def _topic_and_confidence(self, message: Message, intent: dict[str, Any]) -> tuple[str, float]:
+        """The topic to look for and the confidence the gate compares."""
+        name = str(intent.get("name"))
+        if name != FAQ_INTENT:
+            return name, float(intent.get("confidence") or 0.0)
+        selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get(FAQ_INTENT) or {}
+        response = selected.get("response") or {}
+        return str(response.get("intent_response_key")), float(response.get("confidence") or 0.0)
+
+    def stands(self, message: Message) -> bool:
+        """True when the predicted intent may stay as it is."""
+        intent = message.get(INTENT) or {}
+        name = intent.get("name")
+        if name != FAQ_INTENT and name not in self._flows:
+            return True
+        topic, confidence = self._topic_and_confidence(message, intent)
+        threshold = self._faq_threshold if name == FAQ_INTENT else self._flow_threshold
+        if name != FAQ_INTENT and confidence >= threshold:
+            return True
+        if name == FAQ_INTENT and confidence < threshold:
+            return False
+        types = [str(e.get("entity")) for e in message.get(ENTITIES) or []]
+        return self._evidence.supports(message.get(TEXT) or "", topic, types)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Turn every message without evidence for its topic into ``out_of_scope``."""
+        for message in messages:
+            if self.stands(message):
+                continue
+            intent = message.get(INTENT) or {}
+            gated = {"name": OUT_OF_SCOPE, "confidence": float(intent.get("confidence") or 0.0)}
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != OUT_OF_SCOPE
+            ]
+            message.set(INTENT, gated, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [gated, *ranking], add_to_output=True)
+        return messages

@@ -1,0 +1,92 @@
+"""The open-world gate: FAQ answers and unsure flows need domain evidence."""
+
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.components import DomainGate
+from bot.nlu.evidence import DomainEvidence, _Matcher, default_evidence
+
+FLOWS = ["find_hotline", "report_outage", "check_contract"]
+
+
+def _gate() -> DomainGate:
+    config = {**DomainGate.get_default_config(), "flow_intents": FLOWS}
+    return DomainGate(config)
+
+
+def _message(text, intent, confidence, faq_key=None, faq_confidence=0.0, entities=()):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence})
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}, {"name": "out_of_scope", "confidence": 0.01}],
+    )
+    message.set("entities", list(entities))
+    if faq_key:
+        response = {"intent_response_key": faq_key, "confidence": faq_confidence}
+        message.set("response_selector", {"faq": {"response": response, "ranking": []}})
+    return message
+
+
+def _intent(message):
+    return message.get("intent")["name"]
+
+
+def test_what_is_x_about_something_else_is_off_topic():
+    msg = _message("区块链是什么", "faq", 0.9, "faq/what_is_ppa", 0.95)
+    _gate().process([msg])
+    assert _intent(msg) == "out_of_scope"
+    ranking = [r["name"] for r in msg.get("intent_ranking")]
+    assert ranking[0] == "out_of_scope" and "faq" in ranking and ranking.count("out_of_scope") == 1
+
+
+def test_faq_about_ppa_stands():
+    msg = _message("ppa是什么", "faq", 0.9, "faq/what_is_ppa", 0.95)
+    _gate().process([msg])
+    assert _intent(msg) == "faq"
+
+
+def test_faq_topic_words_are_evidence():
+    msg = _message("你们几点上班", "faq", 0.9, "faq/support_hours", 0.9)
+    _gate().process([msg])
+    assert _intent(msg) == "faq"
+
+
+def test_unsure_faq_selector_is_off_topic_even_with_evidence():
+    msg = _message("ppa是什么", "faq", 0.9, "faq/what_is_ppa", 0.3)
+    _gate().process([msg])
+    assert _intent(msg) == "out_of_scope"
+
+
+def test_unsure_flow_without_evidence_is_off_topic():
+    msg = _message("昨晚那部电影结局好惨", "check_contract", 0.6)
+    _gate().process([msg])
+    assert _intent(msg) == "out_of_scope"
+
+
+def test_unsure_flow_with_a_product_entity_stands():
+    entities = [{"entity": "product", "value": "DB2", "start": 0, "end": 3}]
+    msg = _message("db2那个怎么弄", "find_hotline", 0.6, entities=entities)
+    _gate().process([msg])
+    assert _intent(msg) == "find_hotline"
+
+
+def test_confident_flow_stands_and_other_intents_are_untouched():
+    confident = _message("昨晚那部电影结局好惨", "check_contract", 0.95)
+    greeting = _message("你好", "greet", 0.4)
+    _gate().process([confident, greeting])
+    assert _intent(confident) == "check_contract"
+    assert _intent(greeting) == "greet"
+
+
+def test_latin_words_match_whole_words_only():
+    evidence = DomainEvidence(domain=_Matcher(["mq", "热线"]), topics={})
+    assert evidence.supports("mq 连不上")
+    assert not evidence.supports("mqtt 是什么")
+    assert evidence.supports("热线多少")
+
+
+def test_project_evidence_knows_products_and_keywords():
+    evidence = default_evidence()
+    assert evidence.supports("websphere 起不来")
+    assert evidence.supports("合同号是多少")
+    assert not evidence.supports("为什么冬天手会干裂", "faq/what_is_ppa")
