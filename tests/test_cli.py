@@ -22,12 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SUBPROCESS_TIMEOUT_S = 60
 
 
-def bot(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PPA_DB_URL": db_url, "PYTHONIOENCODING": "utf-8"}
+def bot(
+    db_url: str, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` on ``db_url``; ``env`` adds variables, ``stdin`` is typed in."""
+    full_env = {**os.environ, **(env or {}), "PPA_DB_URL": db_url, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
-        env=env,
+        env=full_env,
+        input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",

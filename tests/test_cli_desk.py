@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 from bot.store import Database
 from bot.store.handoffs import HandoffRepository, NewHandoff
-from tests.test_cli import ROOT, SUBPROCESS_TIMEOUT_S, open_case
+from tests.test_cli import bot, open_case
 
 # Nothing listens here: resume and channel calls fail fast, which the commands survive.
 OFFLINE = {"RASA_URL": "http://127.0.0.1:9"}
 
 
 def run(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **OFFLINE, "PPA_DB_URL": db_url, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=SUBPROCESS_TIMEOUT_S,
-        check=False,
-    )
+    return bot(db_url, *args, stdin=stdin, env=OFFLINE)
 
 
 def ok(db_url: str, *args: str, stdin: str = "") -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.store import models as m
 from bot.store.cases import CaseRecord
 from bot.store.database import Database
+from bot.store.outbox import enqueue
 from bot.store.records import Clock, utc_now
 
 NEW_DESK_STATUS = "待受理"
@@ -183,18 +184,7 @@ class CaseDeskRepository:
                     "stage": after.stage,
                     "note": text,
                 }
-                for url in notify_urls:
-                    await session.execute(
-                        insert(m.OutboxMessage).values(
-                            case_id=case.case_id,
-                            target_url=url,
-                            payload=payload,
-                            status="pending",
-                            attempts=0,
-                            next_attempt_at=now,
-                            created_at=now,
-                        )
-                    )
+                await enqueue(session, case.case_id, payload, notify_urls, now)
             return after
 
     async def for_sender(self, sender_id: str) -> list[str]:

@@ -19,21 +19,15 @@ from bot.config import Settings
 from bot.desk.config import DeskSettings
 from bot.desk.services import DeskServices
 from bot.store import Database
-from harness.servers import ROOT, Stack, make_stack
+from harness.servers import ROOT, Stack
+from tests.e2e.conftest import running_stack
 
 pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture(scope="module")
 def api_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    s = make_stack(tmp_path_factory.mktemp("handoff"), trained_model)
-    s.rasa_args = ("--enable-api",)
-    try:
-        s.start_actions()
-        s.start_rasa()
-        yield s
-    finally:
-        s.stop_all()
+    yield from running_stack(tmp_path_factory.mktemp("handoff"), trained_model, "--enable-api")
 
 
 def texts(replies: list[dict]) -> str:
