@@ -33,7 +33,7 @@ from bot.validators import parse_phone
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
 CANCEL_QUESTION = "intake_cancel"
 # Intents answered by a rule inside a form (the intake reads cancels itself first).
-INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge", "out_of_scope"}
+INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
 FILLED_FROM_LONG_ANSWER = 2  # this many fields read: the message was not one answer

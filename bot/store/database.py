@@ -93,6 +93,10 @@ def unavailable(error: BaseException) -> StoreUnavailable:
     return StoreUnavailable(f"database unavailable: {type(cause).__name__}: {cause}".strip())
 
 
+# Execution option of a read-only transaction (see configure_sqlite).
+READ_ONLY = "ppa_read_only"
+
+
 class Database:
     """An async engine for one URL; hand out a fresh session per unit of work."""
 
@@ -140,16 +144,17 @@ class Database:
         return session
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction, committed on success, rolled back on error.
 
         Connection and operational failures surface as :class:`StoreUnavailable`.
         """
         self._check_sqlite_path()
+        options = {READ_ONLY: True} if read_only else {}
         try:
             async with self.session() as session, session.begin():
                 try:
-                    await session.connection()
+                    await session.connection(execution_options=options)
                 except Exception as error:
                     # Drivers raise their own types while connecting (asyncpg's
                     # InvalidCatalogNameError, ConnectionRefusedError...): all mean "unavailable".
@@ -161,6 +166,16 @@ class Database:
             if is_unavailable(error):
                 raise unavailable(error) from error
             raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """Like :meth:`transaction`, for reads only: on SQLite it takes no write lock.
+
+        Hot paths that only look (the handoff gate on every customer message, the
+        desk's inbox polling) must not queue Rasa's tracker writes behind them.
+        """
+        async with self.transaction(read_only=True) as session:
+            yield session
 
     def _check_sqlite_path(self) -> None:
         # sqlite3 cannot create a file without a writable directory. Failing here,
@@ -215,4 +230,7 @@ def configure_sqlite(engine: Engine, busy_timeout_s: float = DEFAULT_BUSY_TIMEOU
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so concurrent writers queue on the
         # busy timeout; a deferred read-then-write would fail at once with SQLITE_BUSY.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction (Database.read) begins deferred: under WAL it never
+        # blocks a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

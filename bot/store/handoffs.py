@@ -203,7 +203,7 @@ class HandoffRepository:
             .order_by(m.Handoff.id.desc())
             .limit(1)
         )
-        async with self._db.transaction() as session:
+        async with self._db.read() as session:
             row = (await session.execute(stmt)).first()
             return _handoff(*row) if row is not None else None
 
@@ -320,6 +320,13 @@ class HandoffRepository:
 
     async def take_pending(self, conversation_id: str) -> builtins.list[HandoffMessageRecord]:
         """Agent messages waiting for the customer's next turn (REST); marks them sent."""
+        waiting = (
+            m.HandoffMessage.delivery == "pending",
+            m.HandoffMessage.conversation_id == conversation_id,
+        )
+        async with self._db.read() as session:  # nearly always none: no write lock for that
+            if not await self._messages(session, *waiting):
+                return []
         async with self._db.transaction() as session:
             pending = await self._messages(
                 session,
@@ -336,7 +343,7 @@ class HandoffRepository:
 
     async def version(self) -> tuple[Any, ...]:
         """A cheap fingerprint of the queue: it changes whenever the inbox would."""
-        async with self._db.transaction() as session:
+        async with self._db.read() as session:
             handoffs = (
                 await session.execute(
                     select(func.count(m.Handoff.id), func.max(m.Handoff.updated_at))
