@@ -88,8 +88,12 @@ def outage_reason(exc: BaseException) -> str | None:
 
 
 async def _answer_busy(action: RemoteAction, output_channel: Any, tracker: Any) -> list[Event]:
-    product = tracker.get_slot("product") or tracker.get_slot("last_case_product")
-    text = busy_text(product, tracker.get_slot("region"))
+    # The product just named ("DB2 热线") is the best guess, then the one under discussion.
+    named = [
+        e.get("value") for e in tracker.latest_message.entities if e.get("entity") == "product"
+    ]
+    product = next(iter(named), None) or tracker.get_slot("product")
+    text = busy_text(product or tracker.get_slot("last_case_product"), tracker.get_slot("region"))
     await output_channel.send_text_message(tracker.sender_id, text)
     requested = tracker.get_slot("requested_slot")
     if action.name().startswith("validate_") and requested:

@@ -59,4 +59,5 @@ def run_sh(trained_model, tmp_path_factory) -> Iterator[Stack]:
 
 def test_make_runs_server_answers_busy_when_the_action_server_is_down(run_sh: Stack) -> None:
     reply = texts(run_sh.say("launch-1", "DB2 热线"))
-    assert busy_text("DB2", None) in reply, (run_sh.workdir / "run.log").read_text("utf-8")[-3000:]
+    log = (run_sh.workdir / "run.log").read_text("utf-8")[-3000:]
+    assert busy_text("DB2", None) in reply, f"reply: {reply!r}\n{log}"
