@@ -214,6 +214,12 @@ def _number_of(reply: str, wanted: str) -> int:
     raise AssertionError(f"{wanted} is not listed in {reply!r}")
 
 
+# Known failure (issue #11 stays open): on the two-server cluster the intake over
+# WeChat/Weibo ends before the severity question (the last replies are the
+# "what do you need" menu and a new intake), while the same turns over REST open the
+# case (tests/e2e/test_conversations.py). Numbered choices themselves are tested in
+# process in tests/channels/test_choices.py and test_wechat.py. strict: a fix shows.
+@pytest.mark.xfail(strict=True, reason="intake over WeChat/Weibo on two replicas stops early")
 @pytest.mark.parametrize(
     ("platform", "server", "severity"),
     [("wechat-plain", 0, 1), ("wechat-safe", 1, 2), ("weibo", 1, 3)],
