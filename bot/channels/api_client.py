@@ -6,6 +6,7 @@ never raises to the caller; every HTTP call has a total timeout.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import enum
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ class Delivery(enum.Enum):
     FAILED = "failed"
 
 
-class PlatformAPIClient:
+class PlatformAPIClient(abc.ABC):
     """An HTTP session bound to the running event loop, with a total timeout per call."""
 
     def __init__(self, api_base: str, timeout: float = API_TIMEOUT) -> None:
@@ -45,7 +46,7 @@ class PlatformAPIClient:
             self._session = None
             self._on_new_loop()
 
-    def _on_new_loop(self) -> None:
+    def _on_new_loop(self) -> None:  # noqa: B027  (optional hook: by default nothing to reset)
         """Hook for subclasses with their own loop-bound objects."""
 
     def _http(self) -> aiohttp.ClientSession:
@@ -60,13 +61,13 @@ class PlatformAPIClient:
             await self._session.close()
         self._session = None
 
+    @abc.abstractmethod
     def _split(self, text: str) -> list[str]:
         """``text`` in the parts one platform message can hold."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def _send_part(self, recipient: str, part: str) -> Delivery:
         """Send one part; how it went. Never raises."""
-        raise NotImplementedError
 
     async def deliver(self, recipient: str, texts: Iterable[str]) -> tuple[Delivery, list[str]]:
         """Send texts in order, split as the platform needs; stop at the first failure.
