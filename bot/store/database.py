@@ -10,6 +10,7 @@ import asyncio
 import functools
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -203,6 +204,28 @@ class Database:
         return f"Database({make_url(self.async_url)!r})"
 
 
+def _enable_wal(cursor: Any, busy_timeout_s: float) -> None:
+    """Switch the file to WAL (persistent), retrying while another connection holds it.
+
+    Changing the journal mode needs an exclusive lock and SQLite does not always call
+    the busy handler for it, so a connection opened while another one migrates a fresh
+    file would fail at once with "database is locked".
+    """
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            mode = cursor.fetchone()[0]
+            if str(mode).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except Exception as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 def configure_sqlite(engine: Engine, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:
     """WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for every connection of ``engine``."""
     busy_ms = int(busy_timeout_s * 1000)
@@ -216,7 +239,7 @@ def configure_sqlite(engine: Engine, busy_timeout_s: float = DEFAULT_BUSY_TIMEOU
             cursor = dbapi_connection.cursor()
             try:
                 cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(cursor, busy_timeout_s)
                 cursor.execute("PRAGMA foreign_keys = ON")
             finally:
                 cursor.close()
