@@ -56,7 +56,7 @@ def new_case(key: str = "conv-1", **changes: Any) -> NewCase:
         contract_number="PPA-T-0001",
         channel="rest",
         sender_id="user-1",
-        details={"version": "11.5.8", "os": "AIX 7.2", "error": "SQL1224N"},
+        details={"version": "11.5.8", "os": "AIX 7.2", "error_log": "SQL1224N"},
         response_due_at=T0 + timedelta(hours=2),
         email="wang@example.com",
     )

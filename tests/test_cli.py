@@ -61,7 +61,7 @@ async def open_case(db_url: str, key: str, **details: str) -> str:
                 contract_number="PPA-DEMO-0001",
                 channel="rest",
                 sender_id="tester",
-                details=details or {"error": "SQL1224N"},
+                details=details or {"error_log": "SQL1224N"},
                 response_due_at=datetime.now(timezone.utc) + timedelta(hours=2),
                 email="zhang.demo@example.com",
             )

@@ -28,7 +28,7 @@ async def test_open_case(db: Database) -> None:
     assert record.case_id.startswith("PMR-250303-")
     assert record.status == "open"
     assert record.severity == 2
-    assert record.details["error"] == "SQL1224N"
+    assert record.details["error_log"] == "SQL1224N"
     assert record.email == "wang@example.com"
     assert record.response_due_at == T0 + timedelta(hours=2)
     assert record.created_at.tzinfo is not None

@@ -31,7 +31,7 @@ async def new_case(db: Database, key: str = "k1", **fields: Any) -> str:
         "contract_number": "PPA-DEMO-0001",
         "channel": "wechat",
         "sender_id": "openid-1",
-        "details": {"error": "SQL1042C"},
+        "details": {"error_log": "SQL1042C"},
         "response_due_at": datetime.now(timezone.utc) - timedelta(minutes=5),
         **fields,
     }

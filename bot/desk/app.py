@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.desk.security import COOKIE_NAME, SESSION_SECONDS, Signer
 from bot.desk.services import DeskServices
+from bot.services.wording import wording
 from bot.validators import mask_email, mask_phone
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def _jinja(tz: ZoneInfo) -> jinja2.Environment:
     def local(value: datetime | None) -> str:
         return value.astimezone(tz).strftime("%m-%d %H:%M") if value else ""
 
-    env.filters.update(local=local, phone=mask_phone, email=mask_email)
+    env.filters.update(local=local, phone=mask_phone, email=mask_email, field=wording().field_label)
     return env
 
 

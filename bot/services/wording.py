@@ -47,6 +47,11 @@ class Wording:
         """One word list by name (``accept_words``, ``cancel_words``…)."""
         return self.lists[name]
 
+    def field_label(self, field: str) -> str:
+        """The full Chinese name of an intake field (its first field word), else ``field``."""
+        words = self.field_words.get(field)
+        return words[0] if words else field
+
     def has_any(self, name: str, text: str) -> bool:
         """True when ``text`` contains a word of list ``name``."""
         return any(w in text for w in self.lists[name])

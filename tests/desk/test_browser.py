@@ -93,13 +93,17 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
                 severity=2,
                 channel="rest",
                 sender_id="rest-customer-1",
-                details={"error": "SQL1042C", "os": "AIX 7.2"},
+                details={"error_log": "SQL1042C", "os": "AIX 7.2"},
                 response_due_at=datetime.now(timezone.utc) - timedelta(minutes=30),
             )
             await page.click("header >> text=案例")
             await expect(page.locator("tr.overdue")).to_contain_text(case_id)
             await expect(page.locator("table")).to_contain_text("138****0001")  # masked in lists
             await page.click(f"text={case_id}")
+            # Stage-2 fields are labelled in Chinese, never by their internal key.
+            await expect(page.locator("section dl").nth(1)).to_contain_text("操作系统")
+            await expect(page.locator("section dl").nth(1)).to_contain_text("错误日志")
+            await expect(page.locator("section dl").nth(1)).not_to_contain_text("error_log")
             await page.select_option("#status-form select", "已解决")
             await page.fill("#status-form input[name=note]", "已提供修复补丁")
             await page.click("#status-form button")
