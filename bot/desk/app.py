@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.desk.security import COOKIE_NAME, SESSION_SECONDS, Signer
 from bot.desk.services import DeskServices
+from bot.services.cases import event_label
 from bot.services.wording import wording
 from bot.validators import mask_email, mask_phone
 
@@ -115,7 +116,13 @@ def _jinja(tz: ZoneInfo) -> jinja2.Environment:
     def local(value: datetime | None) -> str:
         return value.astimezone(tz).strftime("%m-%d %H:%M") if value else ""
 
-    env.filters.update(local=local, phone=mask_phone, email=mask_email, field=wording().field_label)
+    env.filters.update(
+        local=local,
+        phone=mask_phone,
+        email=mask_email,
+        field=wording().field_label,
+        event=event_label,
+    )
     return env
 
 

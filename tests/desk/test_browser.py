@@ -104,6 +104,7 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
             await expect(page.locator("section dl").nth(1)).to_contain_text("操作系统")
             await expect(page.locator("section dl").nth(1)).to_contain_text("错误日志")
             await expect(page.locator("section dl").nth(1)).not_to_contain_text("error_log")
+            await expect(page.locator("ul.history")).not_to_contain_text("opened")
             await page.select_option("#status-form select", "已解决")
             await page.fill("#status-form input[name=note]", "已提供修复补丁")
             await page.click("#status-form button")
