@@ -116,8 +116,12 @@ def _jinja(tz: ZoneInfo) -> jinja2.Environment:
     def local(value: datetime | None) -> str:
         return value.astimezone(tz).strftime("%m-%d %H:%M") if value else ""
 
+    def stamp(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
     env.filters.update(
         local=local,
+        stamp=stamp,
         phone=mask_phone,
         email=mask_email,
         field=wording().field_label,

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.desk.app import Route, form_text, render_page, services
+from bot.desk.app import JINJA, Route, form_text, render_page, services
 from bot.services.handoff import HandoffError
 from bot.store.models import DESK_CASE_STATUSES
 from bot.store.records import utc_now
@@ -70,6 +70,23 @@ async def case_page(request: web.Request) -> web.Response:
     )
 
 
+async def case_transcript(request: web.Request) -> web.Response:
+    """The case's whole conversation as a UTF-8 text file (audit-logged)."""
+    svc = services(request)
+    case = await svc.cases.get(await _case_id(request))
+    if case is None:
+        raise web.HTTPNotFound(text="没有这个案例 no such case")
+    lines = await transcript(svc.db, case.sender_id)
+    await svc.audit.record(request["staff"].name, "export_transcript", case.case_id)
+    text = request.app[JINJA].get_template("transcript.txt").render(case=case, lines=lines)
+    return web.Response(
+        body=text.encode("utf-8"),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{case.case_id}.txt"'},
+    )
+
+
 async def _act(request: web.Request, action: Any) -> web.StreamResponse:
     case_id = await _case_id(request)
     form = await request.post()
@@ -111,6 +128,7 @@ async def escalate(request: web.Request) -> web.StreamResponse:
 ROUTES = [
     Route("GET", "/cases", case_list, "agent"),
     Route("GET", "/cases/{case_id}", case_page, "agent"),
+    Route("GET", "/cases/{case_id}/transcript.txt", case_transcript, "agent"),
     Route("POST", "/cases/{case_id}/assign", assign, "agent"),
     Route("POST", "/cases/{case_id}/note", note, "agent"),
     Route("POST", "/cases/{case_id}/message", message, "agent"),
