@@ -113,15 +113,12 @@ def _jinja(tz: ZoneInfo) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
 
-    def local(value: datetime | None) -> str:
-        return value.astimezone(tz).strftime("%m-%d %H:%M") if value else ""
-
-    def stamp(value: datetime | None) -> str:
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    def in_tz(fmt: str) -> Callable[[datetime | None], str]:
+        return lambda value: value.astimezone(tz).strftime(fmt) if value else ""
 
     env.filters.update(
-        local=local,
-        stamp=stamp,
+        local=in_tz("%m-%d %H:%M"),  # pages
+        stamp=in_tz("%Y-%m-%d %H:%M:%S"),  # exported files
         phone=mask_phone,
         email=mask_email,
         field=wording().field_label,

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.desk.app import JINJA, Route, form_text, render_page, services
 from bot.services.handoff import HandoffError
+from bot.store.cases import CaseRecord
 from bot.store.models import DESK_CASE_STATUSES
 from bot.store.records import utc_now
 from bot.store.transcripts import transcript
@@ -49,12 +50,17 @@ async def _case_id(request: web.Request) -> str:
     return request.match_info["case_id"]
 
 
+async def _case_or_404(request: web.Request) -> CaseRecord:
+    case = await services(request).cases.get(await _case_id(request))
+    if case is None:
+        raise web.HTTPNotFound(text="没有这个案例 no such case")
+    return case
+
+
 async def case_page(request: web.Request) -> web.Response:
     """Stage 1 and 2 data, severity, due, history, notes, transcript; audit-logged."""
     svc = services(request)
-    case = await svc.cases.get(await _case_id(request))
-    if case is None:
-        raise web.HTTPNotFound(text="没有这个案例 no such case")
+    case = await _case_or_404(request)
     await svc.audit.record(request["staff"].name, "view_case", case.case_id)
     return render_page(
         request,
@@ -73,9 +79,7 @@ async def case_page(request: web.Request) -> web.Response:
 async def case_transcript(request: web.Request) -> web.Response:
     """The case's whole conversation as a UTF-8 text file (audit-logged)."""
     svc = services(request)
-    case = await svc.cases.get(await _case_id(request))
-    if case is None:
-        raise web.HTTPNotFound(text="没有这个案例 no such case")
+    case = await _case_or_404(request)
     lines = await transcript(svc.db, case.sender_id)
     await svc.audit.record(request["staff"].name, "export_transcript", case.case_id)
     text = request.app[JINJA].get_template("transcript.txt").render(case=case, lines=lines)
