@@ -27,13 +27,12 @@ import json
 import logging
 import math
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from bot.channels import mask_id
 from bot.channels.config import DEDUPE_TTL
-from bot.channels.state import ChannelState, MemoryState
+from bot.channels.state import ChannelState, MemoryState, Owner
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ class ReplyCoordinator:
         self.state: ChannelState = state or MemoryState()
         self._channel = channel
         self.ttl = ttl
-        self._owner = uuid.uuid4().hex
+        self._owner = Owner()
         # turns this process runs, by key, while they run
         self._runs: dict[str, asyncio.Future[list[str]]] = {}
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -163,7 +162,7 @@ class ReplyCoordinator:
         self, key: str, factory: Callable[[], Awaitable[Outcome]]
     ) -> tuple[bool, asyncio.Future[list[str]] | None]:
         """Claim the first run of ``key``; (True, its run) for the claimant only."""
-        if await self.state.claim(self._key("run", key), self._owner, self.ttl):
+        if await self.state.claim(self._key("run", key), str(self._owner), self.ttl):
             return True, self._start(key, factory)
         return False, self._runs.get(key)
 
@@ -203,7 +202,7 @@ class ReplyCoordinator:
         """The turn's parts within the budget, or None when it is not done in time."""
         wait_key = self._key("wait", key)
         if waiter:
-            await self.state.put(wait_key, self._owner, self.budget + 1)
+            await self.state.put(wait_key, str(self._owner), self.budget + 1)
         try:
             if future is not None:
                 # asyncio.wait neither cancels the turn on timeout nor raises its error
@@ -216,7 +215,7 @@ class ReplyCoordinator:
             return await self._poll(key, time.monotonic() + self.budget)
         finally:
             if waiter:
-                await self.state.release(wait_key, self._owner)
+                await self.state.release(wait_key, str(self._owner))
 
     async def _poll(self, key: str, deadline: float) -> list[str] | None:
         """Wait for another replica's stored result until ``deadline`` (monotonic)."""

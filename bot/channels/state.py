@@ -21,6 +21,7 @@ import abc
 import logging
 import os
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -47,6 +48,23 @@ local items = redis.call('lrange', KEYS[1], 0, -1)
 redis.call('del', KEYS[1])
 return items
 """
+
+
+class Owner:
+    """The value a caller puts in its claims and locks: unique per instance and process.
+
+    Sanic forks its workers (``SANIC_WORKERS`` > 1) after the channels are built, so an
+    id drawn once in ``__init__`` would be the same in every worker, and one worker
+    could ``release`` another's lock. The process id tells the workers apart.
+    """
+
+    def __init__(self) -> None:
+        """A new owner (replicas and instances differ by their random part)."""
+        self._id = uuid.uuid4().hex
+
+    def __str__(self) -> str:
+        """The owner value of the current process."""
+        return f"{self._id}-{os.getpid()}"
 
 
 def _seconds(ttl: float) -> int:

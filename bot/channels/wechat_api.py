@@ -18,7 +18,6 @@ import asyncio
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 
 import aiohttp
@@ -27,7 +26,7 @@ from bot.channels import mask_id
 from bot.channels.api_client import Delivery, PlatformAPIClient
 from bot.channels.config import API_TIMEOUT, DEFAULT_WECHAT_API_BASE
 from bot.channels.messages import split_text, utf8_size
-from bot.channels.state import ChannelState, MemoryState
+from bot.channels.state import ChannelState, MemoryState, Owner
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class WeChatAPIClient(PlatformAPIClient):
         self._lock_key = f"wechat:token-lock:{appid}"
         # a refresh is one HTTP call: the lock outlives it, then frees itself
         self._lock_ttl = timeout + 1
-        self._owner = uuid.uuid4().hex
+        self._owner = Owner()
         self._lock = asyncio.Lock()
 
     def _on_new_loop(self) -> None:
@@ -123,11 +122,11 @@ class WeChatAPIClient(PlatformAPIClient):
                 token = await self._stored_token(stale)
                 if token is not None:
                     return token
-                if await self._state.claim(self._lock_key, self._owner, self._lock_ttl):
+                if await self._state.claim(self._lock_key, str(self._owner), self._lock_ttl):
                     try:
                         return await self._stored_token(stale) or await self._fetch(session)
                     finally:
-                        await self._state.release(self._lock_key, self._owner)
+                        await self._state.release(self._lock_key, str(self._owner))
                 if time.monotonic() >= deadline:
                     raise WeChatAPIError(-1, "no access_token: another replica's refresh hangs")
                 # polled, not an Event: the refresh runs on another replica

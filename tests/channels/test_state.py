@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import multiprocessing
+import uuid
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from bot.channels.config import ChannelConfigError
-from bot.channels.state import ChannelState, MemoryState, RedisState, state_from_settings
+from bot.channels.state import (
+    ChannelState,
+    MemoryState,
+    Owner,
+    RedisState,
+    state_from_settings,
+)
 from tests.channels.conftest import TEST_DB
 
 
@@ -80,3 +90,58 @@ async def test_two_clients_see_one_redis(redis_state: RedisState, redis_port: in
         assert await other.get("run:m1") == "replica-a"
     finally:
         await other.close()
+
+
+def test_several_workers_without_redis_are_warned(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.channels.state")
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    state_from_settings({})
+    assert not caplog.records
+    monkeypatch.setenv("SANIC_WORKERS", "4")
+    assert isinstance(state_from_settings({}), MemoryState)
+    assert "SANIC_WORKERS > 1 without REDIS_HOST" in caplog.text
+
+
+def _in_forked_worker(port: int, work: Callable[[RedisState], Awaitable[None]]) -> None:
+    """Run ``work`` on Redis in a forked child process, as Sanic runs each worker."""
+
+    def worker() -> None:
+        async def run() -> None:
+            state = RedisState("127.0.0.1", port, db=TEST_DB)
+            try:
+                await work(state)
+            finally:
+                await state.close()
+
+        asyncio.run(run())
+
+    child = multiprocessing.get_context("fork").Process(target=worker)
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+
+
+def test_forked_workers_cannot_free_each_others_locks(redis_port: int) -> None:
+    # built once, before Sanic forks the workers, as Rasa builds the channels
+    owner, key = Owner(), f"lock:{uuid.uuid4().hex}"
+
+    async def hold(state: RedisState) -> None:
+        assert await state.claim(key, str(owner), 60)
+
+    async def free(state: RedisState) -> None:
+        await state.release(key, str(owner))  # the sibling's "own" release
+
+    _in_forked_worker(redis_port, hold)
+    _in_forked_worker(redis_port, free)
+
+    async def holder() -> str | None:
+        state = RedisState("127.0.0.1", redis_port, db=TEST_DB)
+        try:
+            return await state.get(key)
+        finally:
+            await state.close()
+
+    held = asyncio.run(holder())
+    assert held is not None and held != str(owner)  # still the first worker's
