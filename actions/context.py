@@ -23,6 +23,7 @@ from bot.store import Database
 from bot.store.attempts import IdentityAttemptRepository
 from bot.store.cases import CaseRepository
 from bot.store.contracts import ContractRepository
+from bot.store.nlu_misses import NluMissRepository
 
 
 class Services:
@@ -44,6 +45,7 @@ class Services:
             notify_urls=settings.case_notify_urls,
             guard=self.identity,
         )
+        self.nlu_misses = NluMissRepository(self.db)
 
     def today(self) -> dt.date:
         """Today at the support desk."""

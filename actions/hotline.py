@@ -13,6 +13,7 @@ from actions.context import entity_values, services
 from actions.handoff import request_handoff
 from bot.replies import render
 from bot.services.hours import utc_now
+from bot.services.nlu_review import record_miss
 from bot.services.products import bare_product, resolve_products
 from bot.textnorm import has_content
 
@@ -87,6 +88,14 @@ class ActionFallback(Action):
             dispatcher.utter_message(text=render("please_type"))
             return []
         count = int(tracker.get_slot("fallback_count") or 0) + 1
+        await record_miss(
+            services().nlu_misses,
+            tracker.sender_id,
+            tracker.latest_message.get("text") or "",
+            "handoff" if count >= 2 else "fallback",
+            tracker.latest_message.get("intent_ranking") or [],
+            services().clock(),
+        )
         if count >= 2:
             return [
                 *await request_handoff(dispatcher, tracker, domain),

@@ -1,4 +1,4 @@
-"""Staff command line: ``python -m bot …`` (database, demo data, contracts, cases).
+"""Staff command line: ``python -m bot …`` (database, demo data, contracts, cases, NLU review).
 
 Exit codes: 0 success, 1 not found or rejected input, 2 usage error (argparse),
 3 database unavailable. Output is not masked (a staff tool); logs are.
@@ -337,9 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     purge.set_defaults(run=cmd_privacy_purge)
 
-    from bot.cli_desk import register  # late: bot.cli_desk imports this module
+    # Late: bot.cli_desk and bot.cli_nlu import this module.
+    from bot.cli_desk import register
+    from bot.cli_nlu import register as register_nlu
 
     register(commands, cases)
+    register_nlu(commands)
     return parser
 
 

@@ -114,3 +114,26 @@ def normalise_contract_number(text: str | None) -> str:
 def normalise_customer_number(text: str | None) -> str:
     """The stored form of a customer number: half-width, upper case, no whitespace."""
     return normalise_contract_number(text)
+
+
+# Free-text masking: e-mails first (they may hold digits), then phones, then any
+# other run of digits long enough to be an id (contract, customer, card number).
+_EMAIL_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}[\s-]?[1-9]\d{6,7}(?!\d)")
+_DIGIT_RUN = re.compile(r"\d{6,}")
+
+
+def mask_text(text: str | None) -> str:
+    """``text`` fit for storing: e-mails, phones and runs of 6+ digits masked.
+
+    Phones keep the same shape as :func:`mask_phone`, e-mails that of
+    :func:`mask_email`; other long digit runs become ``*``. Full-width digits are
+    made half-width first so they are caught too.
+    """
+    if not text:
+        return ""
+    out = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0).lower()), to_halfwidth(text))
+    out = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
+    out = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
+    return _DIGIT_RUN.sub(lambda m: "*" * len(m.group(0)), out)

@@ -31,14 +31,18 @@ DESK_TABLES = {
     "ppa_case_notes",
     "ppa_audit_log",
 }
-PPA_TABLES = {
-    "ppa_customers",
-    "ppa_contracts",
-    "ppa_cases",
-    "ppa_case_events",
-    "ppa_notification_outbox",
-    "ppa_identity_attempts",
-} | DESK_TABLES
+PPA_TABLES = (
+    {
+        "ppa_customers",
+        "ppa_contracts",
+        "ppa_cases",
+        "ppa_case_events",
+        "ppa_notification_outbox",
+        "ppa_identity_attempts",
+    }
+    | DESK_TABLES
+    | {"ppa_nlu_misses"}
+)  # 0004, messages for NLU review
 
 
 def _tables(url: str) -> set[str]:
@@ -74,8 +78,16 @@ def test_identity_attempts_revision_downgrades_cleanly(blank_db_url: str) -> Non
     assert "ppa_identity_attempts" in _tables(blank_db_url)
     downgrade(blank_db_url, "0001")
     assert current_revision(blank_db_url) == "0001"
-    initial = PPA_TABLES - {"ppa_identity_attempts"} - DESK_TABLES
+    initial = PPA_TABLES - {"ppa_identity_attempts", "ppa_nlu_misses"} - DESK_TABLES
     assert _tables(blank_db_url) == initial | {VERSION_TABLE}
+
+
+def test_nlu_misses_revision_downgrades_to_the_desk(blank_db_url: str) -> None:
+    upgrade(blank_db_url)
+    downgrade(blank_db_url, "0003")
+    assert _tables(blank_db_url) == PPA_TABLES - {"ppa_nlu_misses"} | {VERSION_TABLE}
+    upgrade(blank_db_url)
+    assert "ppa_nlu_misses" in _tables(blank_db_url)
 
 
 def test_upgrade_accepts_async_url(blank_db_url: str) -> None:

@@ -7,6 +7,7 @@ import pytest
 from bot.validators import (
     mask_email,
     mask_phone,
+    mask_text,
     normalise_case_id,
     normalise_contract_number,
     normalise_customer_number,
@@ -214,3 +215,21 @@ def test_contract_and_customer_numbers_normalise() -> None:
 )
 def test_mask_email(email: str | None, masked: str) -> None:
     assert mask_email(email) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("我的手机13912345678，谢谢", "我的手机139****5678,谢谢"),
+        ("电话 +86 139 1234 5678", "电话 +86 1** **** 5678"),
+        ("座机010-62345678", "座机010-****5678"),
+        ("Zhang.San@Example.com 收不到", "z***@example.com 收不到"),
+        ("合同号 20261234567 版本 11.5", "合同号 *********** 版本 11.5"),
+        ("客户号１２３４５６７", "客户号*******"),
+        ("DB2 11.5.8 FP7 down", "DB2 11.5.8 FP7 down"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_mask_text(text: str | None, masked: str) -> None:
+    assert mask_text(text) == masked

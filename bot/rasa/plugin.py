@@ -1,12 +1,14 @@
 """The one plug-in that adjusts Rasa 3.6 for this bot, applied by one explicit call.
 
 Two adjustments change how Rasa's ``RemoteAction`` talks to the action server, and
-one how the processor treats a conversation handed to a person:
+two how the processor handles a message:
 
 - ``bot.rasa.resilience``: an action-server outage (connection refused, timeout,
   HTTP 5xx) gets a polite "系统繁忙" with the right hotline instead of silence;
 - ``bot.rasa.action_schema``: action responses are checked against Rasa's schema
   with a validator built once per process instead of once per call (≈ 40 ms a turn);
+- ``bot.rasa.multi_request``: a message with two requests ("DB2热线多少？另外合同
+  什么时候到期") is handled as two consecutive turns, so both are answered in order;
 - ``bot.rasa.handoff_gate``: while a person has the conversation the bot stays quiet,
   the customer's messages reach the desk's transcript, and 取消 / CSAT answers /
   undelivered agent messages are handled around Rasa's ``handle_message``.
@@ -25,16 +27,23 @@ server the way ``make run`` does and proves the adjustments are active in it.
 
 from __future__ import annotations
 
-from bot.rasa import action_schema, handoff_gate, resilience
+from bot.rasa import action_schema, handoff_gate, multi_request, resilience
 
 
 def install() -> None:
     """Apply the adjustments to Rasa in this process; idempotent."""
     resilience.install()
     action_schema.install()
+    # Before the gate, which then wraps it: a muted conversation is never split.
+    multi_request.install()
     handoff_gate.install()
 
 
 def installed() -> bool:
     """Whether every adjustment is active in this process."""
-    return resilience.installed() and action_schema.installed() and handoff_gate.installed()
+    return (
+        resilience.installed()
+        and action_schema.installed()
+        and multi_request.installed()
+        and handoff_gate.installed()
+    )

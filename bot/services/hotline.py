@@ -136,7 +136,10 @@ class HotlineService:
         for name in unknown:
             lines.append(render("hotline_unknown_product", product=name, general=general))
         if not lines:
-            return HotlineReply(render("hotline_ask_product"), tuple(self.family_choices()))
+            # The general line answers "IBM客服电话" / "总机" at once; the choice narrows it.
+            return HotlineReply(
+                render("hotline_ask_product", general=general), tuple(self.family_choices())
+            )
         lines.append(self.hours_text(now))
         return HotlineReply("\n".join(lines))
 

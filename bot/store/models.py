@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -341,3 +342,25 @@ class AuditEntry(Base):  # type: ignore[misc]
     action = Column(String(32), nullable=False)
     target = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, index=True)
+
+
+# -- NLU review (migration 0004) ----------------------------------------------------
+
+MISS_KINDS = ("fallback", "handoff")  # asked to rephrase / handed off after a second miss
+
+
+class NluMiss(Base):  # type: ignore[misc]
+    """A message the bot did not understand, masked, for review and retraining."""
+
+    __tablename__ = "ppa_nlu_misses"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(255), nullable=False)
+    text = Column(Text, nullable=False)
+    kind = Column(String(16), nullable=False)
+    guess = Column(String(64), nullable=True)
+    confidence = Column(Float, nullable=True)
+    label = Column(String(64), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, index=True)
+
+    __table_args__ = (CheckConstraint(_in("kind", MISS_KINDS), name="kind"),)

@@ -2,11 +2,12 @@
 
 Conversations and fallbacks come from Rasa's tracker table ``events`` (same
 database); it is absent until Rasa has stored a conversation, which reads as zero.
+The most frequent misunderstood messages are ``python -m bot nlu review``'s list
+(``NluMissRepository.groups``: masked, with the model's guess), not raw event text.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, fu
 
 from bot.store import models as m
 from bot.store.database import Database
+from bot.store.nlu_misses import NluMissRepository
 
 FALLBACK_INTENT = "nlu_fallback"
 TOP_MISSES = 20
@@ -127,6 +129,8 @@ class ReportRepository:
             contained = max(out.conversations - out.handoff_conversations, 0)
             out.containment_rate = _ratio(contained, out.conversations)
         out.fallback_rate = _ratio(out.fallback_messages, out.user_messages)
+        groups = await NluMissRepository(self._db).groups(since=since, limit=TOP_MISSES)
+        out.top_misunderstood = [g.to_dict() for g in groups]
         return out
 
     @staticmethod
@@ -138,17 +142,5 @@ class ReportRepository:
             )
         ).one()
         out.user_messages, out.conversations = int(row[0]), int(row[1])
-        misses = (
-            (
-                await session.execute(
-                    select(EVENTS.c.data).where(user, EVENTS.c.intent_name == FALLBACK_INTENT)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        out.fallback_messages = len(misses)
-        texts = Counter(str(json.loads(data).get("text") or "").strip() for data in misses)
-        out.top_misunderstood = [
-            {"text": text, "count": count} for text, count in texts.most_common(TOP_MISSES) if text
-        ]
+        misses = select(func.count()).where(user, EVENTS.c.intent_name == FALLBACK_INTENT)
+        out.fallback_messages = int((await session.execute(misses)).scalar_one())

@@ -57,6 +57,17 @@ async def test_hotline_without_product_asks_with_buttons(services):
     assert d.messages[0]["buttons"] and slot_events(events)["hotline_pending"] is True
 
 
+@pytest.mark.parametrize("text", ["IBM客服电话", "总机", "全国免费的800电话", "客服电话多少"])
+async def test_general_line_at_once_then_the_product_choice(services, text):
+    d, events = await run(ActionFindHotline(), tracker(text, "find_hotline"))
+    line = services.hotline.catalogue.general_line
+    general = f"{line.label} {line.numbers['all']}"
+    assert len(d.messages) == 1 and d.messages[0]["text"].startswith(general)
+    assert "哪个产品" in d.messages[0]["text"] and d.messages[0]["buttons"]
+    assert "-5200" not in d.messages[0]["text"]  # no product line guessed
+    assert slot_events(events)["hotline_pending"] is True
+
+
 async def test_handoff_mentions_open_case(services):
     d, _ = await run(
         ActionHandoff(),

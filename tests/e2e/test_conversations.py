@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.catalogue import default_catalogue
 from bot.validators import normalise_case_id
 from harness.servers import intake_turns
 
@@ -51,6 +52,45 @@ def test_hotline_without_product_asks_with_buttons(stack):
     replies = stack.say("h3", "客服热线")
     assert any(r.get("buttons") for r in replies)
     assert "800-810-1818-5122" in texts(stack.say("h3", "FileNet"))
+
+
+@pytest.mark.parametrize("question", ["IBM客服电话", "总机", "全国免费的800电话", "客服电话多少"])
+def test_the_general_line_at_once_then_the_product_choice(stack, question):
+    replies = stack.say(f"general-{question}", question)
+    general = default_catalogue().general_line.numbers["all"]
+    assert replies and replies[0]["text"].startswith(f"IBM 全国免费电话 {general}")
+    assert replies[0].get("buttons") and "哪个产品" in replies[0]["text"]
+
+
+def _user_texts(db_url: str, sender: str) -> list[str]:
+    engine = create_engine(db_url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"
+                ),
+                {"s": sender},
+            )
+            return [json.loads(r[0])["text"] for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_two_requests_in_one_message_are_answered_in_order(stack):
+    # The hotline, then the contract check's first question: two turns of one conversation.
+    said = texts(stack.say("two-1", "DB2热线多少？另外我们合同什么时候到期"))
+    assert "800-810-1818-5200" in said and "客户号" in said, said
+    assert said.index("800-810-1818-5200") < said.index("客户号")
+    assert _user_texts(stack.db_url, "two-1") == ["DB2热线多少？", "我们合同什么时候到期"]
+    # The contract check goes on as usual from there.
+    assert "合同号" in texts(stack.say("two-1", "8800001"))
+
+
+def test_one_request_in_two_sentences_stays_one_turn(stack):
+    message = "我们的DB2数据库起不来了。报错SQL1032N"
+    stack.say("two-2", message)
+    assert _user_texts(stack.db_url, "two-2") == [message]
 
 
 def test_faq(stack):

@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
 
-from bot.rasa import action_schema, plugin, resilience
+from bot.rasa import action_schema, handoff_gate, multi_request, plugin, resilience
 from harness.model import ROOT
 
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -27,6 +28,11 @@ def test_install_applies_both_once() -> None:
     plugin.install()  # a second call must not wrap the wrapper
     assert RemoteAction.run is run and RemoteAction._validate_action_result is validate
     assert resilience.installed() and action_schema.installed() and plugin.installed()
+    # The gate wraps the splitter: both stay installed, neither twice.
+    assert multi_request.installed() and handoff_gate.installed()
+    handle = MessageProcessor.handle_message
+    plugin.install()
+    assert MessageProcessor.handle_message is handle
 
 
 def test_importing_the_nlu_components_installs_nothing() -> None:

@@ -38,10 +38,12 @@ def test_unknown_product_gets_the_general_line():
     assert "800-810-1818" in text and "oracle" in text and "-5200" not in text
 
 
-def test_no_product_asks_with_choices():
+def test_no_product_gives_the_general_line_then_asks_with_choices():
     reply = svc.answer([], None, OPEN)
     assert reply.choices and ("Informix", "Informix") in reply.choices
-    assert "请问是哪个产品" in reply.text
+    general = svc.catalogue.general_line
+    assert reply.text.startswith(f"{general.label} {general.numbers['all']}")
+    assert reply.text.index("800-810-1818") < reply.text.index("请问是哪个产品")
 
 
 def test_pao_line_with_menu_path():
