@@ -2,6 +2,7 @@
 
 Server A answers passively (4.5 s budget); server B has a 0.05 s budget, so its
 replies go through the (fake) platform APIs. Both share the channel state in Redis.
+The cluster (tests/e2e/cluster.py) is conftest's ``cluster``, shared with test_two_servers.
 
 * numbered choices: a full fault report over WeChat plain mode, WeChat safe mode and
   Weibo, the severity chosen by its number (each level once) and the summary
@@ -14,108 +15,32 @@ replies go through the (fake) platform APIs. Both share the channel state in Red
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
-import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import create_engine, text
 
 from bot.channels.signature import sha1_signature
 from bot.channels.wechat_crypto import WeChatCrypto
 from bot.channels.wechat_xml import parse_message
-from harness.servers import Stack, free_port, intake_turns, make_stack
-from tests.channels import FakeWeChatAPI, FakeWeiboAPI, signed_query, wechat_text
+from harness.servers import Stack, intake_turns
+from tests.channels import signed_query, wechat_text
+from tests.e2e.cluster import AES_KEY, APPID, TOKEN, WEIBO_SECRET, FakeAPIs
 from tests.e2e.test_conversations import case_rows
-from tests.e2e.test_two_servers import pg_db_url, redis_port  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(1800)
 
-TOKEN, APPID, AES_KEY = (
-    "e2etoken",
-    "wxe2e0000000000001",
-    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-)
-WEIBO_SECRET, ACCOUNT = "weibo-e2e-secret", 1902538057
+ACCOUNT = 1902538057
 SEVERITY_NAMES = {1: "严重程度一", 2: "严重程度二", 3: "严重程度三"}
 _IDS = itertools.count(int(time.time()) * 100)
-
-
-class FakeAPIs:
-    """The fake WeChat and Weibo APIs, served from a thread with its own event loop."""
-
-    def __init__(self) -> None:
-        self.wechat, self.weibo = FakeWeChatAPI(), FakeWeiboAPI()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        for api in (self.wechat, self.weibo):
-            asyncio.run_coroutine_threadsafe(api.start(), self.loop).result(10)
-
-    def stop(self) -> None:
-        for api in (self.wechat, self.weibo):
-            asyncio.run_coroutine_threadsafe(api.stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-def _credentials(apis: FakeAPIs, redis: int, reply_timeout: float | None) -> str:
-    shared = {"redis_host": "127.0.0.1", "redis_port": str(redis)}
-    timeout = {"reply_timeout": reply_timeout} if reply_timeout else {}
-    channels = {
-        "rest": None,
-        "bot.channels.wechat.WeChatInput": {
-            "token": TOKEN,
-            "appid": APPID,
-            "appsecret": "e2e-secret",
-            "aes_key": AES_KEY,
-            "api_base": apis.wechat.base_url,
-            **shared,
-            **timeout,
-        },
-        "bot.channels.weibo.WeiboInput": {
-            "app_secret": WEIBO_SECRET,
-            "access_token": "2.00e2e",
-            "api_base": apis.weibo.base_url,
-            **shared,
-            **timeout,
-        },
-    }
-    return yaml.safe_dump(channels, allow_unicode=True)
-
-
-@pytest.fixture(scope="module")
-def cluster(
-    trained_model: Any,
-    tmp_path_factory: Any,
-    pg_db_url: str,  # noqa: F811
-    redis_port: int,  # noqa: F811
-) -> Iterator[tuple[Stack, list[int], FakeAPIs]]:
-    lock = f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 1\n"
-    stack = make_stack(tmp_path_factory.mktemp("channels"), trained_model, pg_db_url, lock)
-    apis = FakeAPIs()
-    second = free_port()
-    credentials = stack.workdir / "credentials.yml"
-    try:
-        stack.start_actions()
-        # Rasa reads the credentials once, at start: A passive, B through the APIs
-        credentials.write_text(_credentials(apis, redis_port, None), "utf-8")
-        stack.start_rasa("rasa", stack.rasa_port)
-        credentials.write_text(_credentials(apis, redis_port, 0.05), "utf-8")
-        stack.start_rasa("rasa2", second)
-        yield stack, [stack.rasa_port, second], apis
-    finally:
-        stack.stop_all()
-        apis.stop()
 
 
 def _post(url: str, query: dict[str, str], body: bytes) -> str:
