@@ -99,8 +99,9 @@ class Stack:
     ) -> None:
         """Launch the action server and the Rasa servers (name → port) at once, then wait.
 
-        Each server spends most of its start importing and loading on one core, so
-        launching them together rather than one after another saves wall time.
+        One wait for all rather than one per server. (On the 2-core CI box a start is
+        CPU-bound: actions + one Rasa server took 75 s launched together, 76 s one
+        after the other; a box with more cores loads them side by side.)
         ``credentials``: a Rasa server's own credentials file (name → path); the others
         read the stack's ``credentials.yml``.
         """
