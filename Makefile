@@ -17,7 +17,7 @@ shell: setup train        ## staff: rasa shell against a running action server
 	./scripts/shell.sh
 
 test: setup train        ## the whole test suite (trains the model first if the data changed)
-	$(PY) -m pytest --durations=30
+	PPA_MODEL_FRESH=1 $(PY) -m pytest --durations=30
 
 setup: venv db nlu
 

@@ -13,6 +13,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine
@@ -21,6 +22,9 @@ from sqlalchemy.engine import make_url
 from bot.store import Database
 from bot.store.migrate import upgrade
 from harness.pg_server import PgCluster, PgUnavailable
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
 
 BACKENDS = ("sqlite", "postgresql")
 _SAFE_NAME = re.compile(r"test_[0-9a-f]{32}")
@@ -117,3 +121,14 @@ def trained_model() -> Path:
     from harness.model import ensure_trained_model
 
     return ensure_trained_model()
+
+
+@pytest.fixture(scope="session")
+def model_agent(trained_model: Path) -> Agent:
+    """The trained model loaded once in this process (``rasa test core``, NLU scores).
+
+    Loading it costs about as much as parsing a held-out set; the tests only read it.
+    """
+    from bot.nlu.evaluate import load_agent
+
+    return load_agent(trained_model)

@@ -20,12 +20,17 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline, make_pipeline
+
+from bot.nlu.evaluate import load_agent
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results"
@@ -151,10 +156,8 @@ def score(
     )
 
 
-async def _our_intents(model_path: Path, texts: Sequence[str]) -> list[str]:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model_path))
+async def _our_intents(model: Path | Agent, texts: Sequence[str]) -> list[str]:
+    agent = load_agent(model)
     out = []
     for text in texts:
         parsed = await agent.parse_message(text)
@@ -162,13 +165,15 @@ async def _our_intents(model_path: Path, texts: Sequence[str]) -> list[str]:
     return out
 
 
-def compare(model_path: Path = MODEL, held_out: dict[str, Path] | None = None) -> list[Comparison]:
-    """Our model and the baseline on each held-out file (one model load for all)."""
+def compare(
+    model: Path | Agent = MODEL, held_out: dict[str, Path] | None = None
+) -> list[Comparison]:
+    """Our model (a path or a loaded agent) and the baseline on each held-out file."""
     files = held_out or HELD_OUT
     baseline = train_baseline(training_examples())
     sets = {name: held_out_examples(path) for name, path in files.items()}
     texts = [text for examples in sets.values() for text, _ in examples]
-    ours = iter(asyncio.run(_our_intents(model_path, texts)))
+    ours = iter(asyncio.run(_our_intents(model, texts)))
     results = []
     for name, examples in sets.items():
         set_texts = [text for text, _ in examples]

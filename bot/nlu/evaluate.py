@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -26,6 +27,9 @@ from bot.nlu.vocabulary import compact, default_vocabulary
 from bot.stats import percentile
 from bot.textnorm import to_halfwidth, to_simplified
 from bot.validators import normalise_case_id, parse_email, parse_phone
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_DATA = ROOT / "tests" / "nlu_test.yml"
@@ -121,11 +125,17 @@ def entity_f1(
     }
 
 
-async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
+def load_agent(model: Path | Agent) -> Agent:
+    """The model's agent: loaded from a path, or the one given (load once, parse often)."""
     from rasa.core.agent import Agent
+
+    return model if isinstance(model, Agent) else Agent.load(str(model))
+
+
+async def _evaluate(model: Path | Agent, test_path: Path) -> NluReport:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    agent = Agent.load(str(model_path))
+    agent = load_agent(model)
     data = load_data(str(test_path))
     gold_intents: list[str] = []
     pred_intents: list[str] = []
@@ -194,9 +204,9 @@ async def _evaluate(model_path: Path, test_path: Path) -> NluReport:
     )
 
 
-def evaluate(model_path: Path, test_path: Path = TEST_DATA) -> NluReport:
-    """Parse every held-out example with the model and score it."""
-    return asyncio.run(_evaluate(model_path, test_path))
+def evaluate(model: Path | Agent, test_path: Path = TEST_DATA) -> NluReport:
+    """Parse every held-out example with the model (a path or a loaded agent) and score it."""
+    return asyncio.run(_evaluate(model, test_path))
 
 
 def summary_table(report: NluReport) -> str:

@@ -1,12 +1,27 @@
-"""Faults with the real servers: action server down, Rasa server restarted mid-form."""
+"""Faults with the real servers: action server down, Rasa server restarted mid-form.
+
+This module stops and restarts servers, so it has a stack of its own rather than
+the package's shared one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from harness.servers import Stack
+from tests.e2e.conftest import running_stack
 from tests.e2e.test_conversations import case_rows, texts
 
 pytestmark = pytest.mark.timeout(1800)
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Servers of this module's own, on their own database."""
+    yield from running_stack(tmp_path_factory.mktemp("faults"), trained_model)
 
 
 def test_action_server_down_then_back(stack):

@@ -2,6 +2,7 @@
 
 Server A answers passively (4.5 s budget); server B has a 0.05 s budget, so its
 replies go through the (fake) platform APIs. Both share the channel state in Redis.
+The cluster (tests/e2e/cluster.py) is conftest's ``cluster``, shared with test_two_servers.
 
 * numbered choices: a full fault report over WeChat plain mode, WeChat safe mode and
   Weibo, the severity chosen by its number (each level once, sent to the other
@@ -29,13 +30,11 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import redis
-import yaml
 
 from actions.context import Services
 from bot.channels.signed_webhook import signed_headers
@@ -46,13 +45,9 @@ from bot.config import (
     Settings,
 )
 from bot.replies import render
-from harness.servers import Stack, free_port, intake_turns, make_stack
+from harness.servers import Stack, intake_turns
 from tests.e2e.channel_users import (
-    AES_KEY,
-    APPID,
     IDS,
-    TOKEN,
-    WEIBO_SECRET,
     FakeAPIs,
     TextUser,
     WeChatUser,
@@ -63,67 +58,15 @@ from tests.e2e.channel_users import (
     user_events,
     wait_for,
 )
+from tests.e2e.cluster import WEBHOOK_SECRET
 from tests.e2e.test_conversations import case_rows, texts
-from tests.e2e.test_two_servers import pg_db_url, redis_port  # noqa: F401  (fixtures)
 from tests.services.test_cases import FIELDS
 
 pytestmark = pytest.mark.timeout(1800)
 
 SEVERITY_NAMES = {1: "严重程度一", 2: "严重程度二", 3: "严重程度三"}
-WEBHOOK_SECRET = "signed-e2e-secret-0123456789"
 # Contact names: a person's name has no digits (the intake refuses "号码1" as a name).
 NAMES = {1: "赵演示", 2: "钱演示", 3: "孙演示"}
-
-
-def _credentials(apis: FakeAPIs, redis: int, reply_timeout: float | None) -> str:
-    shared = {"redis_host": "127.0.0.1", "redis_port": str(redis)}
-    timeout = {"reply_timeout": reply_timeout} if reply_timeout else {}
-    channels = {
-        "rest": None,
-        "bot.channels.wechat.WeChatInput": {
-            "token": TOKEN,
-            "appid": APPID,
-            "appsecret": "e2e-secret",
-            "aes_key": AES_KEY,
-            "api_base": apis.wechat.base_url,
-            **shared,
-            **timeout,
-        },
-        "bot.channels.signed_webhook.SignedWebhookInput": {"secret": WEBHOOK_SECRET, **shared},
-        "bot.channels.weibo.WeiboInput": {
-            "app_secret": WEIBO_SECRET,
-            "access_token": "2.00e2e",
-            "api_base": apis.weibo.base_url,
-            **shared,
-            **timeout,
-        },
-    }
-    return yaml.safe_dump(channels, allow_unicode=True)
-
-
-@pytest.fixture(scope="module")
-def cluster(
-    trained_model: Any,
-    tmp_path_factory: Any,
-    pg_db_url: str,  # noqa: F811
-    redis_port: int,  # noqa: F811
-) -> Iterator[tuple[Stack, list[int], FakeAPIs]]:
-    lock = f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 1\n"
-    stack = make_stack(tmp_path_factory.mktemp("channels"), trained_model, pg_db_url, lock)
-    apis = FakeAPIs()
-    second = free_port()
-    credentials = stack.workdir / "credentials.yml"
-    try:
-        stack.start_actions()
-        # Rasa reads the credentials once, at start: A passive, B through the APIs
-        credentials.write_text(_credentials(apis, redis_port, None), "utf-8")
-        stack.start_rasa("rasa", stack.rasa_port)
-        credentials.write_text(_credentials(apis, redis_port, 0.05), "utf-8")
-        stack.start_rasa("rasa2", second)
-        yield stack, [stack.rasa_port, second], apis
-    finally:
-        stack.stop_all()
-        apis.stop()
 
 
 def _number_of(reply: str, wanted: str) -> int:
@@ -245,7 +188,7 @@ def _kept_text(apis: FakeAPIs, platform: str) -> list[str]:
 @pytest.mark.parametrize("platform", ["wechat", "weibo"])
 def test_a_refused_late_reply_comes_with_the_next_message_on_the_other_server(
     cluster: tuple[Stack, list[int], FakeAPIs],
-    redis_port: int,  # noqa: F811
+    redis_port: int,
     platform: str,
 ) -> None:
     stack, ports, apis = cluster

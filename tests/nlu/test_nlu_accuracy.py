@@ -9,8 +9,8 @@ pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture(scope="module")
-def report(trained_model):
-    return evaluate(trained_model)
+def report(model_agent):
+    return evaluate(model_agent)
 
 
 def test_held_out_set_is_big_enough(report):

@@ -20,8 +20,8 @@ MIN_MACRO_F1 = {"test": 0.95, "noisy": 0.85}
 
 
 @pytest.fixture(scope="module")
-def results(trained_model) -> dict[str, Comparison]:
-    found = compare(trained_model)
+def results(model_agent) -> dict[str, Comparison]:
+    found = compare(model_agent)
     print(table(found))
     return {r.name: r for r in found}
 
