@@ -56,7 +56,7 @@ STREAM_TIMEOUT_S = 10.0
 FILTERS = (
     "status=受理中&severity=2",
     f"product={PRODUCTS[0]}&overdue=1",
-    "status=待受理&severity=1&product=MQ",
+    "status=待受理&severity=1&product=WebSphere MQ",
     "severity=3&overdue=1",
 )
 

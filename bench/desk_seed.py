@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, insert
 from bot.store import models as m
 from bot.store.cases import CASE_ID_DIGITS, CASE_ID_PREFIX
 
-PRODUCTS = ("DB2", "WebSphere Application Server", "MQ", "Cognos Analytics", "SPSS Statistics")
+PRODUCTS = ("DB2", "WebSphere Application Server", "WebSphere MQ", "Informix", "DataStage")
 CHANNELS = ("rest", "wechat", "weibo", "signed_webhook")
 SPAN = timedelta(days=30)  # cases and conversations spread over the reports' default period
 RESPONSE = timedelta(hours=2)  # the guide's response rule

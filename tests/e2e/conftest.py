@@ -6,10 +6,17 @@ import pytest
 from harness.servers import Stack, make_stack
 
 
-def running_stack(workdir: Path, model: Path, *rasa_args: str) -> Iterator[Stack]:
-    """The real action server and Rasa server on a fresh, seeded SQLite database."""
+def running_stack(
+    workdir: Path, model: Path, *rasa_args: str, credentials: str | None = None
+) -> Iterator[Stack]:
+    """The real action server and Rasa server on a fresh, seeded SQLite database.
+
+    ``credentials``: the Rasa server's credentials.yml (default: REST only).
+    """
     s = make_stack(workdir, model)
     s.rasa_args = rasa_args
+    if credentials is not None:
+        (workdir / "credentials.yml").write_text(credentials, "utf-8")
     try:
         s.start_actions()
         s.start_rasa()

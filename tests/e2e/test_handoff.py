@@ -1,33 +1,97 @@
-"""Live handoff end to end over REST: real Rasa (with its HTTP API), action server, database.
+"""Live handoff end to end: real Rasa (with its HTTP API), action server, database.
 
 Customer asks for a person → queued, bot muted → agent replies (REST: with the
 customer's next message) → customer writes, the bot stays silent, the agent sees it →
 agent closes (Rasa resumed through its API) → survey → answer 4 → report shows it.
+
+The same Rasa server also serves the WeChat channel (against a fake WeChat API), and
+``python -m bot desk`` runs next to it: the WeChat test goes through the desk's own
+pages and endpoints (signed-in session, CSRF) and the customer-service message API.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
+import yaml
 
 from bot.config import Settings
 from bot.desk.config import DeskSettings
 from bot.desk.services import DeskServices
 from bot.store import Database
-from harness.servers import ROOT, Stack
+from harness.servers import ROOT, Stack, free_port, wait_http
+from tests.desk.conftest import Desk
 from tests.e2e.conftest import running_stack
+from tests.e2e.test_text_channels import AES_KEY, APPID, TOKEN, FakeAPIs, WeChatUser, _post
 
 pytestmark = pytest.mark.timeout(1800)
 
+WECHAT_SECRET = "handoff-e2e-secret"
+OPENID = "oPPA_handoff_e2e_0001"
+DESK_SECRET = "handoff-e2e-desk-secret-" + "x" * 16
+
 
 @pytest.fixture(scope="module")
-def api_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    yield from running_stack(tmp_path_factory.mktemp("handoff"), trained_model, "--enable-api")
+def wechat_api() -> Iterator[FakeAPIs]:
+    apis = FakeAPIs()
+    yield apis
+    apis.stop()
+
+
+@pytest.fixture(scope="module")
+def api_stack(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, wechat_api: FakeAPIs
+) -> Iterator[Stack]:
+    wechat = {
+        "token": TOKEN,
+        "appid": APPID,
+        "appsecret": WECHAT_SECRET,
+        "aes_key": AES_KEY,
+        "api_base": wechat_api.wechat.base_url,
+    }
+    credentials = yaml.safe_dump({"rest": None, "bot.channels.wechat.WeChatInput": wechat})
+    yield from running_stack(
+        tmp_path_factory.mktemp("handoff"), trained_model, "--enable-api", credentials=credentials
+    )
+
+
+@pytest.fixture(scope="module")
+def desk_url(api_stack: Stack, wechat_api: FakeAPIs) -> Iterator[str]:
+    """``python -m bot desk`` on the stack's database, reaching WeChat and Rasa over HTTP."""
+    port = free_port()
+    env = {
+        **api_stack.env,
+        "PPA_DESK_PORT": str(port),
+        "PPA_DESK_SECRET": DESK_SECRET,
+        "PPA_DESK_POLL_SECONDS": "0.2",
+        "RASA_URL": f"http://127.0.0.1:{api_stack.rasa_port}",
+        "WECHAT_APPID": APPID,
+        "WECHAT_APPSECRET": WECHAT_SECRET,
+        "WECHAT_API_BASE": wechat_api.wechat.base_url,
+    }
+    with open(api_stack.workdir / "desk.log", "ab") as log:  # Popen keeps its own copy
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "desk"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    api_stack.procs["desk"] = proc
+    try:
+        wait_http(f"http://127.0.0.1:{port}/login", 60, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        api_stack.stop("desk")
 
 
 def texts(replies: list[dict]) -> str:
@@ -98,4 +162,96 @@ async def test_cancel_in_queue_returns_to_the_bot(api_stack: Stack) -> None:
         assert "800-810-1818" in texts(api_stack.say("cust2", "DB2 热线"))
         assert await services.handoff_repo.get_open("cust2") is None
     finally:
+        await db.dispose()
+
+
+def pushed(apis: FakeAPIs, openid: str) -> list[str]:
+    """Customer-service messages the fake WeChat API accepted for ``openid``."""
+    return [
+        s["body"]["text"]["content"]
+        for s in apis.wechat.delivered()
+        if s["body"]["touser"] == openid
+    ]
+
+
+async def wait_pushed(apis: FakeAPIs, openid: str, count: int, timeout: float = 30) -> list[str]:
+    """Wait (on the fake API's own loop, woken by each call) for ``count`` messages."""
+    done = apis.wechat._wait_until(lambda: len(pushed(apis, openid)) >= count, timeout)
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(done, apis.loop))
+    return pushed(apis, openid)
+
+
+async def first_event_with(http: aiohttp.ClientSession, path: str, text: str) -> str:
+    """Read the desk's server-sent events at ``path`` until one carries ``text``."""
+    async with http.get(path) as stream:
+        assert stream.status == 200
+        async for line in stream.content:
+            decoded = line.decode("utf-8")
+            if decoded.startswith("data: ") and text in decoded:
+                return decoded
+    raise AssertionError(f"stream {path} ended without {text!r}")
+
+
+async def test_handoff_over_wechat_through_the_desk(
+    api_stack: Stack, wechat_api: FakeAPIs, desk_url: str
+) -> None:
+    db = Database(api_stack.db_url)
+    services = desk(api_stack, db)
+    site = Desk(desk_url, services)
+    await site.add_staff("wendy", "agent")
+    http, csrf = await site.client("wendy")
+    user = WeChatUser(api_stack.rasa_port, wechat_api, OPENID, safe=False)
+    msg_ids = iter(range(int(time.time()) * 1000, int(time.time()) * 1000 + 100))
+
+    def say_muted(text: str) -> str:
+        """A message the bot must not answer: the passive reply must be WeChat's 'success'."""
+        query, body = user.request(text, str(next(msg_ids)))
+        return _post(user.url, query, body)
+
+    try:
+        async with http.post("/availability", data={"on": "1", "csrf": csrf}) as r:
+            assert r.status == 200  # redirected back to the inbox
+        queued = await asyncio.to_thread(user.say, "转人工")
+        assert "第 1 位" in queued and "取消" in queued
+        before = len(pushed(wechat_api, OPENID))  # the queued text when it was pushed
+
+        # The inbox page lists the waiting WeChat conversation with a link to it.
+        async with http.get("/") as page:
+            inbox = await page.text()
+        found = re.search(rf'{OPENID[:12]}.*?href="/handoffs/(\d+)"', inbox, re.S)
+        assert found is not None and "wechat" in inbox, inbox
+        handoff = f"/handoffs/{found.group(1)}"
+
+        reply = "您好，我是工程师 wendy，请发一下报错"
+        async with http.post(f"{handoff}/reply", data={"text": reply, "csrf": csrf}) as r:
+            assert r.status == 200
+        sent = await wait_pushed(wechat_api, OPENID, before + 2)
+        assert any("wendy" in t for t in sent[before:]) and sent[-1] == reply
+
+        # The customer writes: the agent's live stream shows it, the bot stays silent.
+        watch = asyncio.create_task(first_event_with(http, f"{handoff}/events", "SQL1042C"))
+        await asyncio.sleep(0.5)  # the stream is open
+        started = time.monotonic()
+        assert await asyncio.to_thread(say_muted, "启动报 SQL1042C") == "success"
+        assert "SQL1042C" in await asyncio.wait_for(watch, 30)
+        print(f"customer message on the agent's stream after {time.monotonic() - started:.2f} s")
+        async with http.get(handoff) as page:
+            assert "启动报 SQL1042C" in await page.text()
+
+        async with http.post(f"{handoff}/close", data={"csrf": csrf}) as r:
+            assert r.status == 200
+        sent = await wait_pushed(wechat_api, OPENID, before + 3)
+        assert "1–5" in sent[-1]  # the survey, through the customer-service API
+        # Nothing from the bot while muted: the agent's two messages and the survey only.
+        assert len(sent) == before + 3, sent[before:]
+        assert "4 分" in await asyncio.to_thread(user.say, "4 很专业")
+
+        report = json.loads(cli(api_stack, "report", "--days", "1", "--json"))
+        assert report["csat_responses"] >= 1 and report["csat_distribution"]["4"] >= 1
+        listed = json.loads(cli(api_stack, "handoffs", "list", "--status", "closed", "--json"))
+        [mine] = [h for h in listed if h["sender_id"] == OPENID]
+        assert mine["channel"] == "wechat" and mine["agent"] == "wendy"
+    finally:
+        await http.close()
+        await services.close()
         await db.dispose()
