@@ -222,6 +222,7 @@ async def measure(url: str, db_url: str, seeded: Seeded, requests: int) -> dict[
 def run_desk_bench(work: Path, plan: Plan, requests: int, db_url: str | None = None) -> dict:
     """Seed, start the desk, measure; the report's ``desk`` section."""
     db_url = db_url or f"sqlite:///{work / 'desk-bench.db'}"
+    load_before = os.getloadavg()[0]
     print(f"desk: seeding {plan.cases} cases and {plan.events} tracker events …", flush=True)
     seeded, seed_s = prepare(db_url, plan)
     print(f"  seeded in {seed_s:.1f} s: {seeded.rows}", flush=True)
@@ -232,6 +233,8 @@ def run_desk_bench(work: Path, plan: Plan, requests: int, db_url: str | None = N
         "plan": asdict(plan),
         "rows": seeded.rows,
         "seed_s": round(seed_s, 1),
+        # The machine may be shared: a contended run shows itself here.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         **result,
     }
 

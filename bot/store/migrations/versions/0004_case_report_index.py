@@ -1,8 +1,9 @@
-"""A covering index for the desk's reports: cases by day, severity and product.
+"""Indexes for the desk's pages on 10 000s of cases (measured by ``python -m bench.desk``).
 
-The reports page groups every case of the period (10 000s) by severity, product and
-day; with this index the database reads the index alone, not every case row
-(measured by ``python -m bench.desk``, README "Benchmarks").
+* reports: every case of the period grouped by severity, product and day — a covering
+  index, so the database reads the index alone, not every case row;
+* case queue: most urgent first (severity, due time) — read in index order, no sort;
+* conversation page: the customer's cases by ``sender_id`` — no scan of every case.
 
 Revision ID: 0004
 Revises: 0003
@@ -20,14 +21,20 @@ down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-INDEX = "ix_ppa_cases_report"
+INDEXES = {
+    "ix_ppa_cases_report": ["created_at", "severity", "product"],
+    "ix_ppa_cases_queue": ["severity", "response_due_at", "id"],
+    "ix_ppa_cases_sender_id": ["sender_id"],
+}
 
 
 def upgrade() -> None:
-    """Create the index."""
-    op.create_index(INDEX, "ppa_cases", ["created_at", "severity", "product"])
+    """Create the indexes."""
+    for name, columns in INDEXES.items():
+        op.create_index(name, "ppa_cases", columns)
 
 
 def downgrade() -> None:
-    """Drop the index."""
-    op.drop_index(INDEX, table_name="ppa_cases")
+    """Drop the indexes."""
+    for name in INDEXES:
+        op.drop_index(name, table_name="ppa_cases")
