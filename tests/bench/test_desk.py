@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -18,10 +19,11 @@ from bench.desk_seed import (
     handoff_rows,
     handoff_statuses,
 )
-from bench.report import render_desk
+from bench.report import finish_report, render, render_desk
 from bench.targets import evaluate_desk_targets
 from bot.store.models import SEVERITIES
 from bot.validators import normalise_case_id
+from tests.bench.helpers import report
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
 
@@ -106,3 +108,15 @@ def test_render_desk_has_a_row_per_page_and_stream() -> None:
     lines = render_desk(_desk(120.0, 0, 600.0)).splitlines()
     assert len(lines) == 2 + 4
     assert lines[-2].startswith("stream: message → agent") and lines[-2].endswith("600")
+
+
+def test_make_bench_report_carries_the_desk() -> None:
+    out = report()
+    assert out["desk"] is None and "desk inbox p95 (ms)" not in render(out)
+    out["desk"] = _desk(120.0, 0, 1500.0)
+    finish_report(out, time.perf_counter())
+    status = {t["target"]: t["status"] for t in out["targets"]}
+    assert status["desk inbox p95 (ms)"] == "PASS"
+    assert status["desk message → agent, max (ms)"] == "MISS"
+    assert status["sequential p95 (ms)"] == "PASS"  # the bots' targets are still there
+    assert "stream: message → agent" in render(out)
