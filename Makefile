@@ -40,7 +40,7 @@ evaluate: setup train    ## NLU reports and confusion matrices under results/
 	$(PY) -m bot.nlu.evaluate
 	$(PY) -m bot.nlu.baseline
 
-bench: setup train       ## latency / throughput / memory vs Rasa's moodbot (BENCH_ARGS="--profile production", "--with-train")
+bench: setup train       ## latency / throughput / memory vs Rasa's moodbot, then the desk (BENCH_ARGS="--profile production", "--with-train", "--desk-only")
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: venv

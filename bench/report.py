@@ -16,7 +16,7 @@ from tabulate import tabulate
 
 from bench.load import INTAKE_TURNS
 from bench.sampling import cpu_seconds, machine_info, other_cpu
-from bench.targets import evaluate_targets
+from bench.targets import evaluate_desk_targets, evaluate_targets
 from bot.stats import latency_summary
 
 
@@ -70,6 +70,7 @@ def new_report(quick: bool, profile: str = "embedded") -> dict[str, Any]:
         "train_s": None,
         "phases": {},
         "ratios": {},
+        "desk": None,
         "targets": [],
     }
 
@@ -83,7 +84,7 @@ def finish_report(
     if cpu_start is not None:
         report["other_cpu"] = other_cpu(cpu_start, cpu_seconds(), report["duration_s"])
     report["ratios"] = compute_ratios(report)
-    report["targets"] = evaluate_targets(report)
+    report["targets"] = evaluate_targets(report) + evaluate_desk_targets(report.get("desk"))
     return report
 
 
@@ -229,6 +230,8 @@ def render(report: dict[str, Any]) -> str:
         ],
     )
     parts = [head, "", figures, "", targets]
+    if report.get("desk"):
+        parts += ["", render_desk(report["desk"])]
     cases = report.get("cases")
     if cases:
         parts += [
@@ -238,3 +241,16 @@ def render(report: dict[str, Any]) -> str:
             f"{cases['rows_total']} rows incl. warm-up)",
         ]
     return "\n".join(parts)
+
+
+def render_desk(desk: dict[str, Any]) -> str:
+    """The desk section as a table: p50 / p95 / max per page and per stream."""
+    rows = [
+        [name, f"{f['p50']:.0f}", f"{f['p95']:.0f}", f"{f['max']:.0f}"]
+        for name, f in {
+            **desk["pages"],
+            "stream: message → agent": desk["message_to_agent"],
+            "stream: request → inbox": desk["request_to_inbox"],
+        }.items()
+    ]
+    return format_table(["desk (ms)", "p50", "p95", "max"], rows)

@@ -4,7 +4,8 @@
 measures NLU parse latency on the held-out set, full-turn latency over the REST
 webhook (real Rasa server(s) + action server + database; case intakes in sequence,
 10 and 50 at once, and 50 at a customer's pace), resident memory, and optionally
-``rasa train --force`` wall time; then the same load against the moodbot.
+``rasa train --force`` wall time; then the same load against the moodbot; then
+the service desk's pages and live streams on 10 000 cases (``bench.desk``).
 It prints a table and writes ``results/bench.json`` and ``results/bench_latency.png``.
 
 This module is the orchestration (options, phases, results/); our servers start in
@@ -33,6 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.desk import DESK_QUICK_REQUESTS, DESK_REQUESTS, run_desk_bench
+from bench.desk import main as desk_main
+from bench.desk_seed import Plan
 from bench.load import (
     INTAKE_TURNS,
     QUICK_SCENARIOS,
@@ -289,12 +293,19 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="100 NLU texts; 1 and 10 conversations only"
     )
     parser.add_argument(
+        "--desk-only",
+        action="store_true",
+        help="only the service desk on 10 000 cases (no Rasa; same as python -m bench.desk)",
+    )
+    parser.add_argument(
         "--profile",
         choices=("embedded", "production"),
         default=os.environ.get("BENCH_PROFILE", "embedded"),
         help="embedded: 1 Rasa server + SQLite; production: 2 Rasa servers + PostgreSQL + Redis",
     )
     args = parser.parse_args(argv)
+    if args.desk_only:
+        return desk_main([])
     if not MODEL.exists():
         print(f"no model at {MODEL}: run `make train` first", file=sys.stderr)
         return 2
@@ -318,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         texts = held_out_texts(QUICK_NLU_EXAMPLES if args.quick else None)
         scenarios = QUICK_SCENARIOS if args.quick else SCENARIOS
         run_all(Bench(report, scenarios, texts, work, model, mood_model, args.profile))
+        # After the bots' servers stopped: the desk's figures are its own.
+        with phase(report, "desk"):
+            report["desk"] = run_desk_bench(
+                work, Plan(), DESK_QUICK_REQUESTS if args.quick else DESK_REQUESTS
+            )
     finish_report(report, started, cpu_start)
     write_outputs(report)
     print()

@@ -169,3 +169,45 @@ async def test_audit_log_and_report(db: Database) -> None:
     assert report.handoffs == 1 and report.csat_responses == 1 and report.csat_average == 4
     assert report.csat_distribution["4"] == 1
     assert report.conversations == 0 and report.fallback_rate is None  # no Rasa table yet
+
+
+async def test_report_groups_cases_by_day_severity_and_product(db: Database) -> None:
+    # Five cases on three UTC days (two at 23:30 UTC: the day is the UTC date), one too
+    # old; the grouping is the database's, so SQLite and PostgreSQL must both count it.
+    now = datetime.now(timezone.utc).replace(hour=23, minute=30, second=0, microsecond=0)
+    opened = [
+        (now - timedelta(days=2), 1, "MQ"),
+        (now - timedelta(days=1), 2, "DB2"),
+        (now - timedelta(days=1, hours=1), 2, "DB2"),
+        (now, 3, "Cognos Analytics"),
+        (now, 2, "MQ"),
+        (now - timedelta(days=40), 1, "DB2"),
+    ]
+    for n, (at, severity, product) in enumerate(opened):
+        repo = CaseRepository(db, clock=lambda at=at: at)
+        await repo.open(
+            NewCase(
+                idempotency_key=f"r{n}",
+                severity=severity,
+                product=product,
+                contact_name="张演示",
+                company="演示科技有限公司(DEMO)",
+                phone="13800000001",
+                customer_number=None,
+                contract_number=None,
+                channel="rest",
+                sender_id=f"s{n}",
+                details={},
+                response_due_at=at + timedelta(hours=2),
+            )
+        )
+    report = await ReportRepository(db).report(now - timedelta(days=3))
+    assert report.cases_opened == 5
+    assert report.cases_by_severity == {"1": 1, "2": 3, "3": 1}
+    assert list(report.cases_by_product.items()) == [
+        ("DB2", 2),
+        ("MQ", 2),
+        ("Cognos Analytics", 1),
+    ]
+    days = [(now - timedelta(days=d)).date().isoformat() for d in (2, 1, 0)]
+    assert report.cases_per_day == dict(zip(days, (1, 2, 2), strict=True))

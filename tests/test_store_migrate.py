@@ -42,7 +42,7 @@ PPA_TABLES = (
     }
     | DESK_TABLES
     | {"ppa_nlu_misses"}
-)  # 0004, messages for NLU review
+)  # 0005, messages for NLU review
 
 
 def _tables(url: str) -> set[str]:
@@ -82,9 +82,9 @@ def test_identity_attempts_revision_downgrades_cleanly(blank_db_url: str) -> Non
     assert _tables(blank_db_url) == initial | {VERSION_TABLE}
 
 
-def test_nlu_misses_revision_downgrades_to_the_desk(blank_db_url: str) -> None:
+def test_nlu_misses_revision_downgrades_to_the_report_indexes(blank_db_url: str) -> None:
     upgrade(blank_db_url)
-    downgrade(blank_db_url, "0003")
+    downgrade(blank_db_url, "0004")
     assert _tables(blank_db_url) == PPA_TABLES - {"ppa_nlu_misses"} | {VERSION_TABLE}
     upgrade(blank_db_url)
     assert "ppa_nlu_misses" in _tables(blank_db_url)

@@ -19,7 +19,7 @@ from bot.store import models as m
 from bot.store.cases import CaseRecord
 from bot.store.database import Database
 from bot.store.outbox import enqueue
-from bot.store.records import Clock, utc_now
+from bot.store.records import Clock, from_row, utc_now
 
 NEW_DESK_STATUS = "待受理"
 UPDATED_EVENT = "case.updated"
@@ -38,7 +38,7 @@ class CaseDeskState:
 
 @dataclass(frozen=True)
 class CaseNoteRecord:
-    """One staff entry on a case."""
+    """One staff entry on a case (``staff``: the author's name)."""
 
     kind: str
     staff: str | None
@@ -115,22 +115,12 @@ class CaseDeskRepository:
         async with self._db.transaction() as session:
             rows = (await session.execute(stmt)).all()
         return [
-            CaseRow(
-                case_id=case.case_id,
-                status=case.status,
+            from_row(
+                CaseRow,
+                case,
                 desk_status=desk or NEW_DESK_STATUS,
-                severity=case.severity,
-                product=case.product,
-                company=case.company,
-                contact_name=case.contact_name,
-                phone=case.phone,
-                email=case.email,
                 assignee=assignee,
                 stage=stage or DEFAULT_STAGE,
-                created_at=case.created_at,
-                response_due_at=case.response_due_at,
-                channel=case.channel,
-                sender_id=case.sender_id,
             )
             for case, desk, stage, assignee in rows
         ]
@@ -207,7 +197,7 @@ class CaseDeskRepository:
         )
         async with self._db.transaction() as session:
             rows = (await session.execute(stmt)).all()
-        return [CaseNoteRecord(n.kind, name, n.text, n.created_at) for n, name in rows]
+        return [from_row(CaseNoteRecord, n, staff=name) for n, name in rows]
 
     @staticmethod
     async def _state(session: AsyncSession, case_id: str) -> CaseDeskState:
@@ -221,4 +211,4 @@ class CaseDeskRepository:
         if row is None:
             return CaseDeskState(case_id, NEW_DESK_STATUS, None, DEFAULT_STAGE)
         desk, assignee = row
-        return CaseDeskState(case_id, desk.desk_status, assignee, desk.stage)
+        return from_row(CaseDeskState, desk, assignee=assignee)

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import models as m
 from bot.store.database import Database
-from bot.store.records import Clock, json_form, utc_now
+from bot.store.records import Clock, JsonRecord, from_row, json_form, utc_now
 
 
 @dataclass(frozen=True)
-class HandoffRecord:
-    """One handoff as the desk and the CLI show it."""
+class HandoffRecord(JsonRecord):
+    """One handoff as the desk and the CLI show it (``agent``: the agent's name)."""
 
     id: int
     conversation_id: str
@@ -48,24 +48,7 @@ class HandoffRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (the fields ``handoffs list --json`` promises, and more)."""
-        return {
-            "id": self.id,
-            "conversation_id": self.conversation_id,
-            "sender_id": self.sender_id,
-            "channel": self.channel,
-            "status": self.status,
-            "outcome": self.outcome,
-            "agent": self.agent,
-            "case_id": self.case_id,
-            "product": self.product,
-            "severity": self.severity,
-            "callback_phone": self.callback_phone,
-            "context": dict(self.context),
-            "last_customer_message": self.last_customer_message,
-            "requested_at": self.requested_at.isoformat(),
-            "taken_at": json_form(self.taken_at),
-            "closed_at": json_form(self.closed_at),
-        }
+        return {**super().to_dict(), "sender_id": self.sender_id}
 
 
 @dataclass(frozen=True)
@@ -82,8 +65,8 @@ class NewHandoff:
 
 
 @dataclass(frozen=True)
-class HandoffMessageRecord:
-    """One message of the human part of a conversation."""
+class HandoffMessageRecord(JsonRecord):
+    """One message of the human part of a conversation (``agent``: the agent's name)."""
 
     id: int
     handoff_id: int | None
@@ -93,40 +76,13 @@ class HandoffMessageRecord:
     delivery: str
     created_at: datetime
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "id": self.id,
-            "author": self.author,
-            "agent": self.agent,
-            "text": self.text,
-            "delivery": self.delivery,
-            "created_at": self.created_at.isoformat(),
-        }
-
 
 def _select_handoffs() -> Any:
     return select(m.Handoff, m.Staff.name).outerjoin(m.Staff, m.Handoff.agent_id == m.Staff.id)
 
 
 def _handoff(row: m.Handoff, agent: str | None) -> HandoffRecord:
-    return HandoffRecord(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        channel=row.channel,
-        status=row.status,
-        outcome=row.outcome,
-        agent=agent,
-        case_id=row.case_id,
-        product=row.product,
-        severity=row.severity,
-        callback_phone=row.callback_phone,
-        context=dict(row.context or {}),
-        last_customer_message=row.last_customer_message,
-        requested_at=row.requested_at,
-        taken_at=row.taken_at,
-        closed_at=row.closed_at,
-    )
+    return from_row(HandoffRecord, row, agent=agent)
 
 
 class HandoffRepository:
@@ -366,14 +322,6 @@ class HandoffRepository:
             .order_by(m.HandoffMessage.id)
         )
         return [
-            HandoffMessageRecord(
-                id=row.id,
-                handoff_id=row.handoff_id,
-                author=row.author,
-                agent=name,
-                text=row.text,
-                delivery=row.delivery,
-                created_at=row.created_at,
-            )
+            from_row(HandoffMessageRecord, row, agent=name)
             for row, name in (await session.execute(stmt)).all()
         ]

@@ -137,6 +137,11 @@ class Case(Base):  # type: ignore[misc]
     __table_args__ = (
         CheckConstraint(_in("status", CASE_STATUSES), name="status"),
         CheckConstraint(f"severity BETWEEN {SEVERITIES[0]} AND {SEVERITIES[-1]}", name="severity"),
+        # Migration 0004: the reports' grouping reads this index alone; the desk's queue
+        # order needs no sort; a conversation's cases are found without a scan.
+        Index("ix_ppa_cases_report", "created_at", "severity", "product"),
+        Index("ix_ppa_cases_queue", "severity", "response_due_at", "id"),
+        Index("ix_ppa_cases_sender_id", "sender_id"),
     )
 
 

@@ -13,7 +13,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    inspect,
+    literal_column,
+    select,
+)
 
 from bot.store import models as m
 from bot.store.database import Database
@@ -79,14 +91,8 @@ class ReportRepository:
     async def report(self, since: datetime) -> Report:
         """The figures from ``since`` until now."""
         out = Report(since=since.isoformat())
-        async with self._db.transaction() as session:
-            cases = (
-                await session.execute(
-                    select(m.Case.severity, m.Case.product, m.Case.created_at).where(
-                        m.Case.created_at >= since
-                    )
-                )
-            ).all()
+        async with self._db.read() as session:
+            await self._case_figures(session, since, out)
             handoffs = (
                 await session.execute(
                     select(
@@ -113,10 +119,6 @@ class ReportRepository:
             )
             if has_events:
                 await self._rasa_figures(session, since, out)
-        out.cases_opened = len(cases)
-        out.cases_by_severity = dict(Counter(str(sev) for sev, _, _ in cases))
-        out.cases_by_product = dict(Counter(product for _, product, _ in cases).most_common())
-        out.cases_per_day = dict(sorted(Counter(c.date().isoformat() for _, _, c in cases).items()))
         out.handoffs = sum(1 for h in handoffs if h.status != "callback")
         out.callbacks = sum(1 for h in handoffs if h.status == "callback")
         out.handoff_conversations = len({h.conversation_id for h in handoffs})
@@ -132,6 +134,34 @@ class ReportRepository:
         groups = await NluMissRepository(self._db).groups(since=since, limit=TOP_MISSES)
         out.top_misunderstood = [g.to_dict() for g in groups]
         return out
+
+    def _utc_day(self, column: Any) -> Any:
+        """SQL for the UTC date (``YYYY-MM-DD``) of a :class:`~bot.store.models.UTCDateTime`."""
+        if self._db.backend == "postgresql":
+            # Literals, not bound parameters: GROUP BY must repeat the very same expression.
+            utc, fmt = literal_column("'UTC'"), literal_column("'YYYY-MM-DD'")
+            return func.to_char(func.timezone(utc, column), fmt)
+        return func.date(column)  # SQLite keeps naive UTC text
+
+    async def _case_figures(self, session: Any, since: datetime, out: Report) -> None:
+        """Cases by severity, product and day: one grouped scan, not 10 000s of rows."""
+        day = self._utc_day(m.Case.created_at)
+        stmt = (
+            select(m.Case.severity, m.Case.product, day, func.count(m.Case.id))
+            .where(m.Case.created_at >= since)
+            .group_by(m.Case.severity, m.Case.product, day)
+        )
+        severity: Counter[str] = Counter()
+        product: Counter[str] = Counter()
+        per_day: Counter[str] = Counter()
+        for sev, name, date, n in (await session.execute(stmt)).all():
+            severity[str(sev)] += n
+            product[name] += n
+            per_day[str(date)] += n
+        out.cases_opened = sum(severity.values())
+        out.cases_by_severity = dict(sorted(severity.items()))
+        out.cases_by_product = dict(sorted(product.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.cases_per_day = dict(sorted(per_day.items()))
 
     @staticmethod
     async def _rasa_figures(session: Any, since: datetime, out: Report) -> None:

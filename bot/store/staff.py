@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store import models as m
 from bot.store.database import Database
-from bot.store.records import Clock, utc_now
+from bot.store.records import Clock, JsonRecord, from_row, utc_now
 
 
 class StaffExists(ValueError):
@@ -20,7 +20,7 @@ class StaffExists(ValueError):
 
 
 @dataclass(frozen=True)
-class StaffRecord:
+class StaffRecord(JsonRecord):
     """A desk account (the password hash is kept out of ``to_dict``)."""
 
     id: int
@@ -37,18 +37,14 @@ class StaffRecord:
         return self.role == "supervisor"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form without the password hash."""
-        return {
-            "name": self.name,
-            "role": self.role,
-            "active": self.active,
-            "available": self.available,
-            "created_at": self.created_at.isoformat(),
-        }
+        """JSON-able form without the password hash (and the internal id)."""
+        data = super().to_dict()
+        del data["id"], data["password_hash"]
+        return data
 
 
 @dataclass(frozen=True)
-class AuditRecord:
+class AuditRecord(JsonRecord):
     """One audit log line."""
 
     staff_name: str
@@ -56,26 +52,9 @@ class AuditRecord:
     target: str
     created_at: datetime
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "staff_name": self.staff_name,
-            "action": self.action,
-            "target": self.target,
-            "created_at": self.created_at.isoformat(),
-        }
-
 
 def _staff(row: m.Staff) -> StaffRecord:
-    return StaffRecord(
-        id=row.id,
-        name=row.name,
-        role=row.role,
-        active=row.active,
-        available=row.available,
-        created_at=row.created_at,
-        password_hash=row.password_hash,
-    )
+    return from_row(StaffRecord, row)
 
 
 class StaffRepository:
@@ -195,4 +174,4 @@ class AuditRepository:
         stmt = select(m.AuditEntry).order_by(m.AuditEntry.id.desc()).limit(limit)
         async with self._db.transaction() as session:
             rows = (await session.execute(stmt)).scalars()
-            return [AuditRecord(r.staff_name, r.action, r.target, r.created_at) for r in rows]
+            return [from_row(AuditRecord, r) for r in rows]

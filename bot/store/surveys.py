@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from bot.store import models as m
 from bot.store.database import Database
 from bot.store.handoffs import HandoffRecord
-from bot.store.records import Clock, utc_now
+from bot.store.records import Clock, from_row, utc_now
 
 
 @dataclass(frozen=True)
@@ -29,16 +29,7 @@ class SurveyRecord:
 
 
 def _survey(row: m.CsatResponse) -> SurveyRecord:
-    return SurveyRecord(
-        id=row.id,
-        handoff_id=row.handoff_id,
-        conversation_id=row.conversation_id,
-        state=row.state,
-        score=row.score,
-        comment=row.comment,
-        asked_at=row.asked_at,
-        expires_at=row.expires_at,
-    )
+    return from_row(SurveyRecord, row)
 
 
 class SurveyRepository:

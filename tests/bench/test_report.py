@@ -57,6 +57,7 @@ def test_report_json_shape() -> None:
         "train_s",
         "phases",
         "ratios",
+        "desk",
         "targets",
     }
     assert set(out) == expected

@@ -19,18 +19,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from harness.servers import Stack, make_stack
 from tests.channels.redis_server import redis_server
-from tests.e2e.cluster import FakeAPIs, running_cluster
+from tests.e2e.channel_users import AES_KEY, APPID, TOKEN, FakeAPIs
+from tests.e2e.cluster import running_cluster
+
+WECHAT_SECRET = "handoff-e2e-secret"
 
 
-def running_stack(workdir: Path, model: Path, *rasa_args: str) -> Iterator[Stack]:
-    """The real action server and Rasa server on a fresh, seeded SQLite database."""
+def running_stack(
+    workdir: Path, model: Path, *rasa_args: str, credentials: str | None = None
+) -> Iterator[Stack]:
+    """The real action server and Rasa server on a fresh, seeded SQLite database.
+
+    ``credentials``: the Rasa server's credentials.yml (default: REST only).
+    """
     s = make_stack(workdir, model)
     s.rasa_args = rasa_args
+    if credentials is not None:
+        (workdir / "credentials.yml").write_text(credentials, "utf-8")
     try:
         s.start()
         yield s
@@ -39,9 +50,32 @@ def running_stack(workdir: Path, model: Path, *rasa_args: str) -> Iterator[Stack
 
 
 @pytest.fixture(scope="package")
-def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The shared stack: do not stop, restart or reconfigure its servers."""
-    yield from running_stack(tmp_path_factory.mktemp("stack"), trained_model, "--enable-api")
+def wechat_api() -> Iterator[FakeAPIs]:
+    """The fake WeChat (and Weibo) API the shared stack's WeChat channel talks to."""
+    apis = FakeAPIs()
+    yield apis
+    apis.stop()
+
+
+@pytest.fixture(scope="package")
+def stack(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, wechat_api: FakeAPIs
+) -> Iterator[Stack]:
+    """The shared stack: do not stop, restart or reconfigure its servers.
+
+    Its Rasa server serves REST and WeChat (plain mode, against ``wechat_api``).
+    """
+    wechat = {
+        "token": TOKEN,
+        "appid": APPID,
+        "appsecret": WECHAT_SECRET,
+        "aes_key": AES_KEY,
+        "api_base": wechat_api.wechat.base_url,
+    }
+    credentials = yaml.safe_dump({"rest": None, "bot.channels.wechat.WeChatInput": wechat})
+    yield from running_stack(
+        tmp_path_factory.mktemp("stack"), trained_model, "--enable-api", credentials=credentials
+    )
 
 
 @pytest.fixture(scope="package")
