@@ -261,6 +261,7 @@ async def cmd_privacy_purge(db: Database, args: argparse.Namespace, out: Output)
         f"{report.events.conversations} 个会话 conversations older than {when}"
     )
     out.print(f"{verb} {report.identity_attempts} 条验证失败记录 failed identity proofs")
+    out.print(f"{verb} {report.nlu_misses} 条未理解消息 misunderstood messages (nlu review)")
     out.print("案例及其记录未改动 cases and their history are kept")
     return EXIT_OK
 

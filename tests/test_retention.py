@@ -18,6 +18,7 @@ from bot.store import Database
 from bot.store.attempts import IdentityAttemptRepository
 from bot.store.cases import CaseRepository
 from bot.store.database import to_sync_url
+from bot.store.nlu_misses import MissGroup, NluMissRepository
 from bot.store.records import utc_now
 from tests.store_data import new_case
 
@@ -81,6 +82,18 @@ async def _open_case_and_attempts(db_url: str) -> None:
         attempts = IdentityAttemptRepository(db)
         await attempts.record_failure([("case", "PMR-1")], utc_now() - timedelta(days=200))
         await attempts.record_failure([("case", "PMR-1")], utc_now())
+        misses = NluMissRepository(db)
+        for age in (200, 1):
+            at = utc_now() - timedelta(days=age)
+            await misses.record("old", f"第{age}天 没看懂", "fallback", "greet", 0.3, at)
+    finally:
+        await db.dispose()
+
+
+async def _miss_groups(db_url: str) -> list[MissGroup]:
+    db = Database(db_url)
+    try:
+        return await NluMissRepository(db).groups()
     finally:
         await db.dispose()
 
@@ -100,10 +113,13 @@ def test_purge_deletes_old_events_only_and_keeps_cases(db_url: str, rasa_store) 
     dry = _purge(db_url, "--older-than", "180", "--dry-run")
     assert "would delete 8 条对话事件" in dry and "of 2 个会话" in dry
     assert "would delete 1 条验证失败记录" in dry
+    assert "would delete 1 条未理解消息" in dry
     assert _stored(db_url) == before
 
     done = _purge(db_url)  # PPA_RETENTION_DAYS' default, 180
     assert "deleted 8 条对话事件" in done and "(180 天 days)" in done
+    assert "deleted 1 条未理解消息" in done
+    assert [g.text for g in asyncio.run(_miss_groups(db_url))] == ["第1天 没看懂"]
     after = _stored(db_url)
     assert "old" not in after
     assert after["mixed"] == [t for t in before["mixed"] if t >= RECENT]

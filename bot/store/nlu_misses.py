@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from bot.store import models as m
 from bot.store.database import Database
@@ -147,3 +147,16 @@ class NluMissRepository:
             for label, text in (await session.execute(stmt)).all():
                 out.setdefault(label, []).append(text)
         return out
+
+    async def count_before(self, before: datetime) -> int:
+        """How many recorded messages are older than ``before``."""
+        stmt = select(func.count()).where(m.NluMiss.created_at < before)
+        async with self._db.transaction() as session:
+            return int((await session.execute(stmt)).scalar_one())
+
+    async def purge(self, before: datetime) -> int:
+        """Delete recorded messages older than ``before``, labelled or not; how many went."""
+        stmt = delete(m.NluMiss).where(m.NluMiss.created_at < before)
+        async with self._db.transaction() as session:
+            result = await session.execute(stmt)
+            return int(result.rowcount or 0)
