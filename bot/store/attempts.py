@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from bot.store import models as m
+from bot.store.aging import count_older, delete_older
 from bot.store.database import Database
 
 Subject = tuple[str, str]  # (scope, value); scope is one of models.IDENTITY_SCOPES
@@ -78,13 +79,8 @@ class IdentityAttemptRepository:
 
     async def count_before(self, before: datetime) -> int:
         """How many failures are older than ``before``."""
-        stmt = select(func.count()).where(m.IdentityAttempt.failed_at < before)
-        async with self._db.transaction() as session:
-            return int((await session.execute(stmt)).scalar_one())
+        return await count_older(self._db, m.IdentityAttempt.failed_at, before)
 
     async def purge(self, before: datetime) -> int:
         """Delete failures older than ``before``; how many went."""
-        stmt = delete(m.IdentityAttempt).where(m.IdentityAttempt.failed_at < before)
-        async with self._db.transaction() as session:
-            result = await session.execute(stmt)
-            return int(result.rowcount or 0)
+        return await delete_older(self._db, m.IdentityAttempt.failed_at, before)

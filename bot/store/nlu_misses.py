@@ -10,9 +10,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from bot.store import models as m
+from bot.store.aging import count_older, delete_older
 from bot.store.database import Database
 
 
@@ -150,13 +151,8 @@ class NluMissRepository:
 
     async def count_before(self, before: datetime) -> int:
         """How many recorded messages are older than ``before``."""
-        stmt = select(func.count()).where(m.NluMiss.created_at < before)
-        async with self._db.transaction() as session:
-            return int((await session.execute(stmt)).scalar_one())
+        return await count_older(self._db, m.NluMiss.created_at, before)
 
     async def purge(self, before: datetime) -> int:
         """Delete recorded messages older than ``before``, labelled or not; how many went."""
-        stmt = delete(m.NluMiss).where(m.NluMiss.created_at < before)
-        async with self._db.transaction() as session:
-            result = await session.execute(stmt)
-            return int(result.rowcount or 0)
+        return await delete_older(self._db, m.NluMiss.created_at, before)
