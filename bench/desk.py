@@ -204,11 +204,25 @@ def prepare(db_url: str, plan: Plan) -> tuple[Seeded, float]:
     return seeded, time.perf_counter() - started
 
 
+async def time_export(http: aiohttp.ClientSession) -> dict[str, Any]:
+    """One CSV export of every conversation (the seeded period): time, rows, size."""
+    started = time.perf_counter()
+    async with http.get("/reports/transcripts.csv?days=366") as response:
+        body = await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"transcripts export: HTTP {response.status}")
+    seconds = time.perf_counter() - started
+    out = {"s": round(seconds, 2), "rows": body.count(b"\n") - 1, "mb": round(len(body) / 1e6, 1)}
+    print(f"  transcripts CSV: {out['rows']} lines, {out['mb']} MB in {seconds:.2f} s", flush=True)
+    return out
+
+
 async def measure(url: str, db_url: str, seeded: Seeded, requests: int) -> dict[str, Any]:
-    """Pages (as the supervisor: every page), then the two streams (as the agent)."""
+    """Pages and the CSV export (as the supervisor), then the two streams (as the agent)."""
     http = await sign_in(url, SUPERVISOR)
     try:
         pages = await time_pages(http, page_paths(seeded, requests))
+        export = await time_export(http)
     finally:
         await http.close()
     http = await sign_in(url, AGENT)
@@ -216,7 +230,7 @@ async def measure(url: str, db_url: str, seeded: Seeded, requests: int) -> dict[
         streams = await time_streams(http, db_url, seeded)
     finally:
         await http.close()
-    return {"pages": pages, **streams}
+    return {"pages": pages, "transcripts_export": export, **streams}
 
 
 def run_desk_bench(work: Path, plan: Plan, requests: int, db_url: str | None = None) -> dict:

@@ -253,4 +253,11 @@ def render_desk(desk: dict[str, Any]) -> str:
             "stream: request → inbox": desk["request_to_inbox"],
         }.items()
     ]
-    return format_table(["desk (ms)", "p50", "p95", "max"], rows)
+    table = format_table(["desk (ms)", "p50", "p95", "max"], rows)
+    export = desk.get("transcripts_export")
+    if not export:  # a report written before the export was measured
+        return table
+    return (
+        f"{table}\ntranscripts CSV export: {export['rows']} lines, {export['mb']} MB"
+        f" in {export['s']:.2f} s"
+    )

@@ -77,6 +77,10 @@ async def test_handoff_reply_close_and_report(db_url: str) -> None:
     ):
         assert key in report
     assert report["handoffs"] == 1
+    # Per-day series: today and yesterday (``--days 1``), zeros where nothing happened.
+    assert len(report["conversations_per_day"]) == 2
+    assert set(report["cases_per_day_by_severity"]) == set(report["conversations_per_day"])
+    assert set(report["cases_per_day_by_product"]) == set(report["cases_per_day"])
 
 
 async def test_cases_set_status(db_url: str) -> None:

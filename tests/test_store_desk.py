@@ -18,8 +18,9 @@ from bot.store.staff import AuditRepository, StaffExists, StaffRepository
 from bot.store.surveys import SurveyRepository
 
 
-async def new_case(db: Database, key: str = "k1", **fields: Any) -> str:
-    """An overdue severity-1 DB2 case of a demo customer (``fields`` override)."""
+async def new_case(db: Database, key: str = "k1", at: datetime | None = None, **fields: Any) -> str:
+    """An overdue severity-1 DB2 case of a demo customer (``fields`` override), opened now
+    or ``at``."""
     values: dict[str, Any] = {
         "idempotency_key": key,
         "severity": 1,
@@ -35,7 +36,8 @@ async def new_case(db: Database, key: str = "k1", **fields: Any) -> str:
         "response_due_at": datetime.now(timezone.utc) - timedelta(minutes=5),
         **fields,
     }
-    record, _ = await CaseRepository(db).open(NewCase(**values))
+    clock = (lambda: at) if at is not None else None
+    record, _ = await CaseRepository(db, clock=clock).open(NewCase(**values))
     return record.case_id
 
 
@@ -209,5 +211,62 @@ async def test_report_groups_cases_by_day_severity_and_product(db: Database) -> 
         ("MQ", 2),
         ("Cognos Analytics", 1),
     ]
-    days = [(now - timedelta(days=d)).date().isoformat() for d in (2, 1, 0)]
-    assert report.cases_per_day == dict(zip(days, (1, 2, 2), strict=True))
+    days = [(now - timedelta(days=d)).date().isoformat() for d in (3, 2, 1, 0)]
+    # Every day of the period, the empty first one too: a chart shows the gaps.
+    assert report.cases_per_day == dict(zip(days, (0, 1, 2, 2), strict=True))
+    assert report.cases_per_day_by_severity == {
+        days[0]: {"1": 0, "2": 0, "3": 0},
+        days[1]: {"1": 1, "2": 0, "3": 0},
+        days[2]: {"1": 0, "2": 2, "3": 0},
+        days[3]: {"1": 0, "2": 1, "3": 1},
+    }
+    assert report.cases_per_day_by_product[days[3]] == {
+        "DB2": 0,
+        "MQ": 1,
+        "Cognos Analytics": 1,
+    }
+    assert report.conversations_per_day == dict.fromkeys(days, 0)  # no Rasa table yet
+
+
+async def test_report_sums_products_past_the_top_five_per_day(db: Database) -> None:
+    now = datetime.now(timezone.utc)
+    products = ["DB2", "DB2", "MQ", "MQ", "Informix", "AIX", "Maximo", "Notes", "FileNet"]
+    for n, product in enumerate(products):
+        await new_case(db, f"p{n}", product=product, severity=3)
+    report = await ReportRepository(db).report(now - timedelta(hours=1))
+    today = now.date().isoformat()
+    # Top five by count, then by name; the other two products are one series.
+    assert report.cases_per_day_by_product[today] == {
+        "DB2": 2,
+        "MQ": 2,
+        "AIX": 1,
+        "FileNet": 1,
+        "Informix": 1,
+        "其他": 2,
+    }
+
+
+async def test_report_counts_conversations_per_utc_day(db: Database) -> None:
+    from tests.desk.test_transcript_export import add_events
+
+    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    yesterday = midnight - timedelta(days=1)
+    # a: both days (23:59:30 and 00:00:30 UTC); b: twice yesterday; c: today; d: too old.
+    await add_events(
+        db,
+        [
+            ("a", "user", yesterday + timedelta(hours=23, minutes=59, seconds=30)),
+            ("a", "bot", yesterday + timedelta(hours=23, minutes=59, seconds=31)),
+            ("a", "user", midnight + timedelta(seconds=30)),
+            ("b", "user", yesterday + timedelta(hours=1)),
+            ("b", "user", yesterday + timedelta(hours=2)),
+            ("c", "user", midnight + timedelta(minutes=1)),
+            ("d", "user", midnight - timedelta(days=5)),
+        ],
+    )
+    report = await ReportRepository(db).report(yesterday, until=midnight + timedelta(minutes=2))
+    assert report.conversations == 3 and report.user_messages == 5
+    assert report.conversations_per_day == {
+        yesterday.date().isoformat(): 2,
+        midnight.date().isoformat(): 2,
+    }

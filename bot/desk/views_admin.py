@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.desk.app import Route, render_page, services
-from bot.desk.charts import bar_svg
+from bot.desk.charts import SEVERITY_COLORS, bar_svg, stacked_bar_svg
+from bot.store import transcripts
 from bot.store.records import utc_now
 
 DEFAULT_DAYS = 30
+CSV_CHUNK = 64 * 1024  # bytes buffered before a streamed CSV is written out
 MAX_DAYS = 366
 
 
@@ -25,8 +29,16 @@ async def reports(request: web.Request) -> web.Response:
     """Conversations, containment, handoffs, cases, CSAT, fallback rate; ECharts charts."""
     days = _days(request)
     report = await services(request).reports.report(utc_now() - timedelta(days=days))
+
+    def by_day(per_day: dict[str, Any]) -> dict[str, Any]:
+        return {day[5:]: n for day, n in per_day.items()}  # MM-DD along the axis
+
     charts = {
-        "cases_per_day": await bar_svg(dict(report.cases_per_day)),
+        "conversations_per_day": await bar_svg(by_day(report.conversations_per_day)),
+        "cases_per_day_by_severity": await stacked_bar_svg(
+            by_day(report.cases_per_day_by_severity), "S{}", SEVERITY_COLORS
+        ),
+        "cases_per_day_by_product": await stacked_bar_svg(by_day(report.cases_per_day_by_product)),
         "cases_by_severity": await bar_svg(
             {f"S{k}": v for k, v in report.cases_by_severity.items()}
         ),
@@ -58,6 +70,47 @@ async def cases_csv(request: web.Request) -> web.StreamResponse:
     )
 
 
+TRANSCRIPT_FIELDS = ("conversation_id", "channel", "time", "author", "agent", "text")
+AUTHORS = {"customer": "客户", "bot": "机器人", "agent": "工程师"}
+
+
+async def transcripts_csv(request: web.Request) -> web.StreamResponse:
+    """Every conversation of the last ``days`` as CSV, streamed (supervisors; audit-logged)."""
+    svc = services(request)
+    days = _days(request)
+    tz = ZoneInfo(svc.settings.timezone)
+    await svc.audit.record(request["staff"].name, "export_transcripts", f"{days} days")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="transcripts-{days}d.csv"',
+        }
+    )
+    await response.prepare(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write("\ufeff")  # Excel reads UTF-8 only with the mark
+    writer.writerow(TRANSCRIPT_FIELDS)
+    async for line in transcripts.export(svc.db, utc_now() - timedelta(days=days)):
+        writer.writerow(
+            [
+                line.conversation_id,
+                line.channel,
+                line.at.astimezone(tz).isoformat(timespec="seconds"),
+                AUTHORS[line.author],
+                line.agent or "",
+                line.text,
+            ]
+        )
+        if out.tell() > CSV_CHUNK:
+            await response.write(out.getvalue().encode("utf-8"))
+            out.seek(0)
+            out.truncate()
+    await response.write(out.getvalue().encode("utf-8"))
+    await response.write_eof()
+    return response
+
+
 async def audit(request: web.Request) -> web.Response:
     """Who viewed or changed what, newest first."""
     return render_page(request, "audit.html", entries=await services(request).audit.recent())
@@ -82,6 +135,7 @@ async def contract(request: web.Request) -> web.Response:
 ROUTES = [
     Route("GET", "/reports", reports, "supervisor"),
     Route("GET", "/reports/cases.csv", cases_csv, "supervisor"),
+    Route("GET", "/reports/transcripts.csv", transcripts_csv, "supervisor"),
     Route("GET", "/audit", audit, "supervisor"),
     Route("GET", "/staff", staff, "supervisor"),
     Route("GET", "/contracts/{number}", contract, "supervisor"),

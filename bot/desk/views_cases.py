@@ -68,7 +68,7 @@ async def case_page(request: web.Request) -> web.Response:
         case=case,
         state=await svc.case_desk_repo.state(case.case_id),
         notes=await svc.case_desk_repo.notes(case.case_id),
-        lines=await transcript(svc.db, case.sender_id),
+        lines=await transcript(svc.db, case.sender_id, with_agents=True),
         statuses=DESK_CASE_STATUSES,
         overdue=case.response_due_at < utc_now(),
         due_in=case.response_due_at - utc_now(),
@@ -80,7 +80,7 @@ async def case_transcript(request: web.Request) -> web.Response:
     """The case's whole conversation as a UTF-8 text file (audit-logged)."""
     svc = services(request)
     case = await _case_or_404(request)
-    lines = await transcript(svc.db, case.sender_id)
+    lines = await transcript(svc.db, case.sender_id, with_agents=True)
     await svc.audit.record(request["staff"].name, "export_transcript", case.case_id)
     text = request.app[JINJA].get_template("transcript.txt").render(case=case, lines=lines)
     return web.Response(

@@ -70,6 +70,7 @@ class HandoffMessageRecord(JsonRecord):
 
     id: int
     handoff_id: int | None
+    conversation_id: str
     author: str
     agent: str | None
     text: str
@@ -273,6 +274,18 @@ class HandoffRepository:
             return await self._messages(
                 session, m.HandoffMessage.handoff_id == handoff_id, m.HandoffMessage.id > after_id
             )
+
+    async def agent_messages(
+        self, conversation_id: str | None = None, since: datetime | None = None
+    ) -> builtins.list[HandoffMessageRecord]:
+        """What agents wrote, oldest first: to one conversation, or to all since a moment."""
+        where = [m.HandoffMessage.author == "agent"]
+        if conversation_id is not None:
+            where.append(m.HandoffMessage.conversation_id == conversation_id)
+        if since is not None:
+            where.append(m.HandoffMessage.created_at >= since)
+        async with self._db.read() as session:
+            return await self._messages(session, *where)
 
     async def take_pending(self, conversation_id: str) -> builtins.list[HandoffMessageRecord]:
         """Agent messages waiting for the customer's next turn (REST); marks them sent."""

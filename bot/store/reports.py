@@ -8,9 +8,9 @@ The most frequent misunderstood messages are ``python -m bot nlu review``'s list
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,9 @@ from bot.store.nlu_misses import NluMissRepository
 
 FALLBACK_INTENT = "nlu_fallback"
 TOP_MISSES = 20
+# Per-day product series: the most frequent products, the rest summed as one.
+TOP_PRODUCTS_PER_DAY = 5
+OTHER_PRODUCTS = "其他"
 
 # Rasa's own table, described here only to read it (Rasa creates and owns it).
 _rasa = MetaData()
@@ -65,6 +68,11 @@ class Report:
     cases_by_severity: dict[str, int] = field(default_factory=dict)
     cases_by_product: dict[str, int] = field(default_factory=dict)
     cases_per_day: dict[str, int] = field(default_factory=dict)
+    # Every UTC day of the period (zeros included), split by severity / top products.
+    cases_per_day_by_severity: dict[str, dict[str, int]] = field(default_factory=dict)
+    cases_per_day_by_product: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Conversations (senders with at least one message) on each UTC day.
+    conversations_per_day: dict[str, int] = field(default_factory=dict)
     csat_responses: int = 0
     csat_average: float | None = None
     csat_distribution: dict[str, int] = field(default_factory=dict)
@@ -81,6 +89,20 @@ def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def utc_days(since: datetime, until: datetime) -> list[str]:
+    """Every UTC date from ``since`` to ``until`` inclusive, as ``YYYY-MM-DD``."""
+    first = since.astimezone(timezone.utc).date()
+    last = until.astimezone(timezone.utc).date()
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def _per_day(
+    days: list[str], counts: dict[tuple[str, str], int], keys: list[str]
+) -> dict[str, dict[str, int]]:
+    """``{day: {key: n}}`` for every day and key, zeros included (charts need the gaps)."""
+    return {d: {k: counts.get((d, k), 0) for k in keys} for d in days}
+
+
 class ReportRepository:
     """Counts over cases, handoffs, surveys and Rasa's events since a moment."""
 
@@ -88,11 +110,12 @@ class ReportRepository:
         """Read from ``db``."""
         self._db = db
 
-    async def report(self, since: datetime) -> Report:
-        """The figures from ``since`` until now."""
+    async def report(self, since: datetime, until: datetime | None = None) -> Report:
+        """The figures from ``since`` until now (``until`` only bounds the day axis)."""
         out = Report(since=since.isoformat())
+        days = utc_days(since, until or datetime.now(timezone.utc))
         async with self._db.read() as session:
-            await self._case_figures(session, since, out)
+            await self._case_figures(session, since, days, out)
             handoffs = (
                 await session.execute(
                     select(
@@ -117,6 +140,7 @@ class ReportRepository:
             has_events = await session.run_sync(
                 lambda s: inspect(s.connection()).has_table("events")
             )
+            out.conversations_per_day = dict.fromkeys(days, 0)
             if has_events:
                 await self._rasa_figures(session, since, out)
         out.handoffs = sum(1 for h in handoffs if h.status != "callback")
@@ -143,7 +167,15 @@ class ReportRepository:
             return func.to_char(func.timezone(utc, column), fmt)
         return func.date(column)  # SQLite keeps naive UTC text
 
-    async def _case_figures(self, session: Any, since: datetime, out: Report) -> None:
+    def _utc_day_of_epoch(self, column: Any) -> Any:
+        """SQL for the UTC date of a Unix timestamp (Rasa's ``events.timestamp``)."""
+        if self._db.backend == "postgresql":
+            return self._utc_day(func.to_timestamp(column))
+        return func.date(column, literal_column("'unixepoch'"))
+
+    async def _case_figures(
+        self, session: Any, since: datetime, days: list[str], out: Report
+    ) -> None:
         """Cases by severity, product and day: one grouped scan, not 10 000s of rows."""
         day = self._utc_day(m.Case.created_at)
         stmt = (
@@ -154,17 +186,30 @@ class ReportRepository:
         severity: Counter[str] = Counter()
         product: Counter[str] = Counter()
         per_day: Counter[str] = Counter()
-        for sev, name, date, n in (await session.execute(stmt)).all():
-            severity[str(sev)] += n
+        rows = [
+            (str(sev), name, str(date), n) for sev, name, date, n in await session.execute(stmt)
+        ]
+        for sev, name, date, n in rows:
+            severity[sev] += n
             product[name] += n
-            per_day[str(date)] += n
+            per_day[date] += n
         out.cases_opened = sum(severity.values())
         out.cases_by_severity = dict(sorted(severity.items()))
         out.cases_by_product = dict(sorted(product.items(), key=lambda kv: (-kv[1], kv[0])))
-        out.cases_per_day = dict(sorted(per_day.items()))
+        # A case stamped after "now" (clock skew between replicas) still gets its day.
+        days = sorted(set(days) | set(per_day))
+        out.cases_per_day = {d: per_day[d] for d in days}
+        top = list(out.cases_by_product)[:TOP_PRODUCTS_PER_DAY]
+        by_sev: defaultdict[tuple[str, str], int] = defaultdict(int)
+        by_product: defaultdict[tuple[str, str], int] = defaultdict(int)
+        for sev, name, date, n in rows:
+            by_sev[(date, sev)] += n
+            by_product[(date, name if name in top else OTHER_PRODUCTS)] += n
+        others = [OTHER_PRODUCTS] if len(product) > len(top) else []
+        out.cases_per_day_by_severity = _per_day(days, by_sev, list(out.cases_by_severity))
+        out.cases_per_day_by_product = _per_day(days, by_product, top + others)
 
-    @staticmethod
-    async def _rasa_figures(session: Any, since: datetime, out: Report) -> None:
+    async def _rasa_figures(self, session: Any, since: datetime, out: Report) -> None:
         user = (EVENTS.c.type_name == "user") & (EVENTS.c.timestamp >= since.timestamp())
         row = (
             await session.execute(
@@ -172,5 +217,10 @@ class ReportRepository:
             )
         ).one()
         out.user_messages, out.conversations = int(row[0]), int(row[1])
+        day = self._utc_day_of_epoch(EVENTS.c.timestamp)
+        daily = select(day, func.count(func.distinct(EVENTS.c.sender_id))).where(user)
+        for date, n in await session.execute(daily.group_by(day)):
+            out.conversations_per_day[str(date)] = int(n)
+        out.conversations_per_day = dict(sorted(out.conversations_per_day.items()))
         misses = select(func.count()).where(user, EVENTS.c.intent_name == FALLBACK_INTENT)
         out.fallback_messages = int((await session.execute(misses)).scalar_one())

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from bot.store.handoffs import NewHandoff
+from bot.store import Database
+from bot.store.handoffs import HandoffRepository, NewHandoff
+from bot.store.surveys import SurveyRepository
 from harness.model import ROOT
 from tests.desk.conftest import PASSWORD, Desk
 from tests.test_store_desk import new_case
@@ -113,12 +115,41 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
             told = [m.text for m in await svc.handoff_repo.take_pending("rest-customer-1")]
             assert any("已解决" in t and "已提供修复补丁" in t for t in told)  # next REST turn
 
-            # A supervisor's reports: server-rendered SVG charts of what just happened.
+            # A supervisor's reports over a week of cases and conversations: SVG charts.
+            await seed_week(svc.db)
             await page.click("header >> text=退出")
             await sign_in(page, desk, "sue")
             await page.click("header >> text=报表")
             await expect(page.locator(".tiles")).to_contain_text("转人工")
-            assert await page.locator("figure svg").count() >= 2
+            await page.select_option("select[name=days]", "7")
+            await page.click("text=查看")
+            await expect(page.locator("h1 small")).to_have_text("最近 7 天")
+            assert await page.locator("figure svg").count() == 6  # every chart has data
             await shot(page, "desk-reports.png")
         finally:
             await browser.close()
+
+
+async def seed_week(db: Database) -> None:
+    """Cases and conversations on each of the last seven days, of several severities
+    and products, and a few surveys answered: a desk after a week (deterministic)."""
+    from tests.desk.test_transcript_export import add_events
+
+    products = ["DB2", "WebSphere MQ", "Cognos", "AIX", "Maximo", "DataStage", "Informix"]
+    now = datetime.now(timezone.utc)
+    events = []
+    for day in range(7):
+        at = now - timedelta(days=day, hours=1)
+        for n in range(2 + (day * 3) % 5):
+            product = products[(day + n * 2) % len(products)]
+            severity = 1 + (day + n) % 3
+            await new_case(db, f"week-{day}-{n}", at=at, severity=severity, product=product)
+        events += [(f"wx-week-{day}-{n}", "user", at) for n in range(5 + (day * 7) % 9)]
+    await add_events(db, events)
+    handoffs, surveys = HandoffRepository(db), SurveyRepository(db)
+    for n, score in enumerate([5, 4, 4, 3, 5, 2, 4]):
+        handoff, _ = await handoffs.open(NewHandoff(f"wx-week-0-{n}", "wechat"))
+        closed = await handoffs.close(handoff.id, "agent")
+        assert closed is not None
+        survey = await surveys.ask(closed, now + timedelta(minutes=30))
+        await surveys.finish(survey.id, score)
