@@ -158,7 +158,13 @@ async def handoff_page(request: web.Request) -> web.Response:
         request,
         "handoff.html",
         h=handoff,
-        lines=await transcript(svc.db, handoff.conversation_id),
+        # The conversation until this handoff (earlier agents' lines included); from
+        # then on the handoff's own messages, which hold the muted customer's lines too.
+        lines=[
+            line
+            for line in await transcript(svc.db, handoff.conversation_id, with_agents=True)
+            if line.at < handoff.requested_at
+        ],
         messages=await svc.handoff_repo.messages(handoff.id),
         cases=await svc.case_desk_repo.for_sender(handoff.conversation_id),
     )

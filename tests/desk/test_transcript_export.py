@@ -167,3 +167,21 @@ async def test_export_pages_through_the_tracker(db: Database, monkeypatch) -> No
     ]
     expected = sorted(((s, t) for s, _, _, t in events), key=lambda st: (st[0], int(st[1][1:])))
     assert lines == expected
+
+
+async def test_handoff_page_shows_each_customer_line_once(desk: Desk) -> None:
+    db = desk.services.db
+    # The bot's part, then the muted part: Rasa logs the customer's line in the tracker
+    # and the handoff gate copies it to the handoff's messages.
+    await add_turns(desk, "wx-once", [("user", "转人工"), ("bot", "正在为您转接")])
+    repo = HandoffRepository(db, clock=lambda: T0 + timedelta(seconds=2))
+    handoff, _ = await repo.open(NewHandoff("wx-once", "wechat"))
+    await add_events(db, [("wx-once", "user", T0 + timedelta(seconds=5), "还在吗")])
+    await repo.add_message(handoff.id, "customer", "还在吗")
+    await desk.add_staff("alice", "agent")
+    http, _ = await desk.client("alice")
+    async with http, http.get(f"/handoffs/{handoff.id}") as response:
+        page = await response.text()
+    messages = page[page.index('<ol id="messages"') : page.index("</ol>")]
+    assert messages.count("转人工") == 1 and messages.count("正在为您转接") == 1
+    assert messages.count("还在吗") == 1
