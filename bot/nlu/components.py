@@ -7,6 +7,8 @@ that ``SpacyNLP`` needs to load ``build/spacy_zh``; it changes nothing else in R
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -187,7 +189,7 @@ class DomainGate(_InferenceComponent):
     The classifiers always pick a known intent, so everyday chit-chat used to get
     the answer to "what is PPA". An FAQ answer stands only when the ResponseSelector
     is confident *and* the message has domain evidence (``bot/nlu/evidence.py``); a
-    flow intent below ``flow_threshold`` needs the same evidence. Otherwise the
+    flow intent below ``flow_threshold`` (any, when it is None) needs the same evidence. Otherwise the
     intent becomes ``out_of_scope`` with the same confidence, ranked first.
     """
 
@@ -203,7 +205,9 @@ class DomainGate(_InferenceComponent):
 
         self._evidence = default_evidence()
         self._faq_threshold = float(config["faq_threshold"])
-        self._flow_threshold = float(config["flow_threshold"])
+        # None: a flow always needs evidence, however sure the classifier is.
+        flow_threshold = config["flow_threshold"]
+        self._flow_threshold = math.inf if flow_threshold is None else float(flow_threshold)
         self._flows = frozenset(config["flow_intents"])
 
     def _topic_and_confidence(self, message: Message, intent: dict[str, Any]) -> tuple[str, float]:

@@ -8,9 +8,8 @@ from bot.nlu.evidence import DomainEvidence, _Matcher, default_evidence
 FLOWS = ["find_hotline", "report_outage", "check_contract"]
 
 
-def _gate() -> DomainGate:
-    config = {**DomainGate.get_default_config(), "flow_intents": FLOWS}
-    return DomainGate(config)
+def _gate(**config) -> DomainGate:
+    return DomainGate({**DomainGate.get_default_config(), "flow_intents": FLOWS, **config})
 
 
 def _message(text, intent, confidence, faq_key=None, faq_confidence=0.0, entities=()):
@@ -76,6 +75,32 @@ def test_confident_flow_stands_and_other_intents_are_untouched():
     _gate().process([confident, greeting])
     assert _intent(confident) == "check_contract"
     assert _intent(greeting) == "greet"
+
+
+def test_with_no_flow_threshold_even_a_sure_flow_needs_evidence():
+    # What config.yml sets: off-topic messages can be classified as sure as real ones.
+    film = _message("昨晚那部电影结局好惨", "report_outage", 1.0)
+    outage = _message("生产库宕机了", "report_outage", 1.0)
+    entities = [{"entity": "product", "value": "DB2", "start": 0, "end": 3}]
+    named = _message("db2那个怎么弄", "find_hotline", 1.0, entities=entities)
+    _gate(flow_threshold=None).process([film, outage, named])
+    assert [_intent(m) for m in (film, outage, named)] == [
+        "out_of_scope",
+        "report_outage",
+        "find_hotline",
+    ]
+
+
+def test_training_examples_of_flows_nearly_all_carry_evidence():
+    # The gate must not undo what the model learnt: the training data itself is the
+    # sample of how customers start a flow (entities aside, which the gate also takes).
+    from bot.nlu.baseline import training_examples
+    from bot.textnorm import normalise
+
+    evidence = default_evidence()
+    flows = [(t, i) for t, i in training_examples() if i in FLOWS]
+    missing = [t for t, i in flows if not evidence.supports(normalise(t).text, i)]
+    assert len(flows) > 300 and len(missing) / len(flows) < 0.03, missing
 
 
 def test_latin_words_match_whole_words_only():
