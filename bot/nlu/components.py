@@ -8,7 +8,6 @@ that ``SpacyNLP`` needs to load ``build/spacy_zh``; it changes nothing else in R
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
