@@ -44,8 +44,9 @@ PARTS: tuple[tuple[str, str, str, str], ...] = (
         "RemoteAction",
         "_validate_action_result",
     ),
-    ("tracker store: retrieve", "rasa.core.tracker_store", "SQLTrackerStore", "retrieve"),
-    ("tracker store: save", "rasa.core.tracker_store", "SQLTrackerStore", "save"),
+    # module and class "" stand for the tracker store in use (see store_parts)
+    ("tracker store: retrieve", "", "", "retrieve"),
+    ("tracker store: save", "", "", "save"),
     ("whole turn (handle_message)", "rasa.core.processor", "MessageProcessor", "handle_message"),
 )
 
@@ -89,13 +90,16 @@ def _timed(label: str, func: Any, timings: Timings) -> Any:
 
 
 @contextlib.contextmanager
-def instrumented(timings: Timings) -> Iterator[None]:
-    """Wrap every part in PARTS with a timer; restore the originals afterwards."""
+def instrumented(timings: Timings, store_class: type) -> Iterator[None]:
+    """Wrap every part in PARTS with a timer; restore the originals afterwards.
+
+    The tracker store's parts are timed on ``store_class``, the configured store.
+    """
     import importlib
 
     originals = []
     for label, module, cls_name, method in PARTS:
-        cls = getattr(importlib.import_module(module), cls_name)
+        cls = getattr(importlib.import_module(module), cls_name) if module else store_class
         original = cls.__dict__[method]
         originals.append((cls, method, original))
         setattr(cls, method, _timed(label, original, timings))
@@ -118,6 +122,11 @@ async def run_intakes(agent: Any, rounds: int, timings: Timings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rasa-tracker-store",
+        action="store_true",
+        help="Rasa's SQLTrackerStore instead of the one endpoints.yml configures",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.WARNING)
@@ -135,16 +144,15 @@ def main(argv: list[str] | None = None) -> int:
 
     timings = Timings()
     with tempfile.TemporaryDirectory(prefix="ppa-profile-") as name:
-        stack = make_stack(Path(name), MODEL)
+        kind = "  type: SQL\n" if args.rasa_tracker_store else None
+        stack = make_stack(Path(name), MODEL, tracker_kind=kind)
         stack.start_actions()
         try:
             endpoints = AvailableEndpoints.read_endpoints(str(Path(name) / "endpoints.yml"))
-            agent = Agent.load(
-                str(MODEL),
-                action_endpoint=endpoints.action,
-                tracker_store=TrackerStore.create(endpoints.tracker_store),
-            )
-            with instrumented(timings):
+            store = TrackerStore.create(endpoints.tracker_store)
+            agent = Agent.load(str(MODEL), action_endpoint=endpoints.action, tracker_store=store)
+            store_name = type(store).__name__
+            with instrumented(timings, type(store)):
                 turns = asyncio.run(run_intakes(agent, args.rounds, timings))
         finally:
             stack.stop_all()
@@ -156,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for label, *_ in PARTS
     ]
-    print(f"mean over {turns} turns ({args.rounds} intakes after one warm-up)")
+    print(f"mean over {turns} turns ({args.rounds} intakes after one warm-up), {store_name}")
     print(format_table(["part", "ms a turn", "calls a turn"], rows))
     return 0
 
