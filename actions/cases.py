@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -40,22 +41,35 @@ class ActionCaseIntent(Action):
         return events
 
 
+# The case lookups of the running ``validate_case_form`` call, by case id. rasa-sdk
+# asks ``required_slots`` twice a run (to validate, then for the next slot) and each
+# answer was a store query (case, then the identity lock): one lookup a run is
+# enough, nothing that changes the answer happens in between. A context variable,
+# not an attribute: one action instance serves concurrent requests, each in its task.
+_lookups: ContextVar[dict[str, Access] | None] = ContextVar("case_form_lookups", default=None)
+
+
 class ValidateCaseForm(FormValidationAction):
     """Case id, and the registered phone only when the caller did not open the case."""
 
     def name(self) -> str:
         return "validate_case_form"
 
+    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
+        token = _lookups.set({})
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        finally:
+            _lookups.reset(token)
+
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         case_id = tracker.get_slot("case_id")
         if case_id:
             try:
-                found = await services().cases.lookup(
-                    case_id, channel_of(tracker), tracker.sender_id
-                )
+                access = await _access(case_id, tracker)
             except StoreUnavailable:
                 return ["case_id"]
-            if found.access is not Access.NEED_PROOF:
+            if access is not Access.NEED_PROOF:
                 return ["case_id"]
         return domain_slots
 
@@ -74,6 +88,17 @@ class ValidateCaseForm(FormValidationAction):
             phone = (entity_values(tracker, "phone") or [text])[0]
             events.append(SlotSet("case_proof", phone))
         return events
+
+
+async def _access(case_id: str, tracker: Tracker) -> Access:
+    """Who may see ``case_id`` without proof: looked up once per form run."""
+    memo = _lookups.get()
+    if memo is not None and case_id in memo:
+        return memo[case_id]
+    found = await services().cases.lookup(case_id, channel_of(tracker), tracker.sender_id)
+    if memo is not None:
+        memo[case_id] = found.access
+    return found.access
 
 
 class ActionCaseSubmit(Action):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from sqlalchemy.engine import make_url
 
 from harness.model import ROOT
@@ -181,25 +182,43 @@ class Stack:
             return json.loads(resp.read())
 
 
+def tracker_store_kind(endpoints: Path) -> str:
+    """The ``type`` and ``cache_size`` lines of ``endpoints``' tracker store, as YAML.
+
+    The stacks use the tracker store the project configures (``endpoints.yml`` for
+    SQLite, ``deploy/endpoints.prod.yml`` for PostgreSQL), only on their own database.
+    """
+    block = yaml.safe_load(endpoints.read_text("utf-8"))["tracker_store"]
+    return "".join(f"  {key}: {block[key]}\n" for key in ("type", "cache_size") if key in block)
+
+
 def make_stack(
-    workdir: Path, model: Path, db_url: str | None = None, lock_store: str | None = None
+    workdir: Path,
+    model: Path,
+    db_url: str | None = None,
+    lock_store: str | None = None,
+    tracker_kind: str | None = None,
 ) -> Stack:
     """Servers on a fresh, migrated and seeded database.
 
     Default: one SQLite file for the support store and the tracker store. With
     ``db_url`` (PostgreSQL) both live there, and ``lock_store`` is the endpoints.yml
-    block for the lock store (Redis in the production profile).
+    block for the lock store (Redis in the production profile). ``tracker_kind``:
+    the tracker store's ``type`` (and options) as YAML lines, instead of the
+    project's (see :func:`tracker_store_kind`), e.g. to measure Rasa's own store.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
     if db_url is None:
         db_path = workdir / "ppa.db"
         db_url = f"sqlite:///{db_path}"
-        tracker = f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db_path}"\n'
+        kind = tracker_kind or tracker_store_kind(ROOT / "endpoints.yml")
+        tracker = f'tracker_store:\n{kind}  dialect: "sqlite"\n  db: "{db_path}"\n'
     else:
         u = make_url(db_url)
+        kind = tracker_kind or tracker_store_kind(ROOT / "deploy" / "endpoints.prod.yml")
         tracker = (
-            "tracker_store:\n  type: SQL\n  dialect: postgresql\n"
+            f"tracker_store:\n{kind}  dialect: postgresql\n"
             f"  url: {u.host}\n  port: {u.port}\n  db: {u.database}\n"
             f"  username: {u.username}\n"
         )

@@ -1,6 +1,6 @@
 """WeChat and Weibo on the production profile: two Rasa servers, PostgreSQL, Redis.
 
-Server A answers passively (4.5 s budget); server B has a 0.05 s budget, so its
+Server A answers passively (4.5 s budget); server B has a 1 ms budget, so its
 replies go through the (fake) platform APIs. Both share the channel state in Redis.
 The cluster (tests/e2e/cluster.py) is conftest's ``cluster``, shared with test_two_servers.
 
