@@ -10,6 +10,12 @@ C50_P95_MAX_MS = 1000.0
 C50_MIN_MSGS_S = 25.0
 C50_SCENARIOS = ("concurrent_50", "paced_50")
 RASA_RSS_MAX_MB = 1536.0
+# Issue #14: 50 at once within 1.2 × the moodbot's p95 and inside WeChat's window with
+# margin; memory ceilings for the Rasa server and the action server.
+C50_P95_VS_MOODBOT = 1.2
+C50_P95_WECHAT_MS = 4500.0
+RASA_RSS_TURN_COST_MB = 1300.0
+ACTIONS_RSS_MAX_MB = 150.0
 DESK_PAGE_P95_MAX_MS = 300.0
 DESK_MESSAGE_MAX_MS = 1000.0
 
@@ -84,6 +90,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 c50["throughput_msgs_s"] >= C50_MIN_MSGS_S if c50 else None,
             )
         )
+    out.extend(_turn_cost_targets(report, ours, mood))
     errors = sum(s["errors"] for s in ours.values()) if ours else None
     out.append(_target("errors (all scenarios)", errors, "= 0", errors == 0 if ours else None))
     peak = rasa_peak_mb(report["memory_mb"].get("ours", {}))
@@ -102,6 +109,52 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             cases["exactly_one"] if cases else None,
             f"= {cases['intakes']}" if cases else "= intakes",
             cases["exactly_one"] == cases["intakes"] if cases else None,
+        )
+    )
+    return out
+
+
+def _turn_cost_targets(
+    report: dict[str, Any], ours: dict[str, Any], mood: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Issue #14's latency and memory targets (ratios to the moodbot of the same run)."""
+    c50, mc50 = ours.get("concurrent_50"), mood.get("concurrent_50")
+    out = []
+    if c50 and mc50:
+        limit = C50_P95_VS_MOODBOT * mc50["p95"]
+        out.append(
+            _target(
+                "concurrent_50 p95 vs moodbot (ms)",
+                c50["p95"],
+                f"≤ {limit:.0f}",
+                c50["p95"] <= limit,
+            )
+        )
+    out.append(
+        _target(
+            "concurrent_50 p95, WeChat window (ms)",
+            c50["p95"] if c50 else None,
+            f"< {C50_P95_WECHAT_MS:.0f}",
+            c50["p95"] < C50_P95_WECHAT_MS if c50 else None,
+        )
+    )
+    peak = rasa_peak_mb(report["memory_mb"].get("ours", {}))
+    out.append(
+        _target(
+            "Rasa server RSS, peak, #14 (MB)",
+            peak,
+            f"≤ {RASA_RSS_TURN_COST_MB:.0f}",
+            peak <= RASA_RSS_TURN_COST_MB if peak is not None else None,
+        )
+    )
+    actions = report["memory_mb"].get("ours", {}).get("actions")
+    actions_peak = max(actions["peak_load_rss"], actions["warm_rss"]) if actions else None
+    out.append(
+        _target(
+            "action server RSS, peak (MB)",
+            actions_peak,
+            f"≤ {ACTIONS_RSS_MAX_MB:.0f}",
+            actions_peak <= ACTIONS_RSS_MAX_MB if actions_peak is not None else None,
         )
     )
     return out

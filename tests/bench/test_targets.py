@@ -47,3 +47,21 @@ def test_paced_50_targets_are_reported() -> None:
     assert status["paced_50 p95 (ms)"] == "PASS"
     assert status["paced_50 throughput (msg/s)"] == "PASS"
     assert status["concurrent_50 p95 (ms)"] == "MISS"
+
+
+def test_turn_cost_targets_of_issue_14() -> None:
+    out = report()
+    status = {t["target"]: t["status"] for t in out["targets"]}
+    assert status["concurrent_50 p95 vs moodbot (ms)"] == "MISS"  # 1500 > 1.2 × 800
+    assert status["concurrent_50 p95, WeChat window (ms)"] == "PASS"  # 1500 < 4500
+    assert status["Rasa server RSS, peak, #14 (MB)"] == "PASS"  # 1000 ≤ 1300
+    assert status["action server RSS, peak (MB)"] == "MISS"  # 1000 > 150
+    out["load"]["ours"]["concurrent_50"] = scenario(50, 900.0, 20.0)
+    out["memory_mb"]["ours"]["actions"] = {
+        "warm_rss": 60.0,
+        "peak_load_rss": 70.0,
+        "after_rss": 65.0,
+    }
+    status = {t["target"]: t["status"] for t in evaluate_targets(out)}
+    assert status["concurrent_50 p95 vs moodbot (ms)"] == "PASS"  # 900 ≤ 960
+    assert status["action server RSS, peak (MB)"] == "PASS"
