@@ -66,6 +66,7 @@ def new_report(quick: bool, profile: str = "embedded") -> dict[str, Any]:
         "load": {},
         "memory_mb": {},
         "cases": None,
+        "wechat": None,
         "moodbot_init_s": None,
         "train_s": None,
         "phases": {},
@@ -170,6 +171,7 @@ def result_rows(report: dict[str, Any]) -> list[list[str]]:
                 "",
             ]
         )
+    rows += wechat_rows(report.get("wechat"))
     rows += memory_rows(report)
     train = report.get("train_s")
     if train:
@@ -182,6 +184,22 @@ def result_rows(report: dict[str, Any]) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def wechat_rows(wechat: dict[str, Any] | None) -> list[list[str]]:
+    """The WeChat scenario (ours only: the moodbot has no WeChat channel)."""
+    if not wechat:
+        return []
+    return [
+        [f"{wechat['name']} passive reply p50/p95/p99 ms", _triple(wechat, 0), "—", ""],
+        [
+            f"{wechat['name']} passive / late / pushed / lost / duplicated",
+            f"{wechat['passive']} / {wechat['slow_passive']} / {wechat['pushed']}"
+            f" / {wechat['lost']} / {wechat['duplicated']}",
+            "—",
+            "",
+        ],
+    ]
 
 
 def memory_rows(report: dict[str, Any]) -> list[list[str]]:

@@ -42,6 +42,7 @@ from bench.load import (
     QUICK_SCENARIOS,
     SCENARIO_TIMEOUT_S,
     SCENARIOS,
+    THINK_S,
     LoadResult,
     Scenario,
     parse_latencies,
@@ -57,6 +58,8 @@ from bench.sampling import (
     tree_rss_mb,
 )
 from bench.servers import BackgroundStart, our_stack
+from bench.wechat import Pace, check_tracker, run_wechat_load
+from harness.fake_platforms import FakeAPIs, FakeWeChatAPI
 from harness.model import MODEL, ROOT
 from harness.servers import Stack
 
@@ -64,6 +67,9 @@ RESULTS = ROOT / "results"
 HELD_OUT = ROOT / "tests" / "nlu_test.yml"
 QUICK_NLU_EXAMPLES = 100
 SERVER_START_TIMEOUT_S = 420.0
+# 50 customers at a person's pace over WeChat (issue #14); 5 in a quick run.
+WECHAT_CONVERSATIONS = 50
+WECHAT_QUICK_CONVERSATIONS = 5
 MAX_SAMPLES = int(4 * SCENARIO_TIMEOUT_S * len(SCENARIOS) / SAMPLE_INTERVAL_S)
 
 
@@ -155,6 +161,7 @@ class Bench:
     model: Path
     mood_model: Path
     profile: str = "embedded"
+    quick: bool = False
 
 
 def bench_nlu(bench: Bench, servers: dict[str, tuple[str, float]]) -> None:
@@ -169,15 +176,37 @@ def bench_nlu(bench: Bench, servers: dict[str, tuple[str, float]]) -> None:
         bench.report["nlu"][name] = nlu_summary(model.name, start_s, latencies)
 
 
-def bench_ours(bench: Bench, stack: Stack, ports: dict[str, int]) -> None:
-    """Our running stack (action server + Rasa servers, fresh database) under every scenario."""
+def bench_ours(bench: Bench, stack: Stack, ports: dict[str, int], wechat: FakeWeChatAPI) -> None:
+    """Our running stack (action server + Rasa servers, fresh database) under every scenario.
+
+    Then the same paced customers over the WeChat channel (``bench.wechat``).
+    """
     pids = {name: stack.procs[name].pid for name in (*ports, "actions")}
     urls = [f"http://127.0.0.1:{port}/webhooks/rest/webhook" for port in ports.values()]
     results, memory = asyncio.run(measure_bot(urls, INTAKE_TURNS, bench.scenarios, "ppa", pids))
     bench.report["load"]["ours"] = {name: r.summary() for name, r in results.items()}
     bench.report["memory_mb"]["ours"] = memory
     senders = [s for r in results.values() for s in r.senders]
+    conversations = WECHAT_QUICK_CONVERSATIONS if bench.quick else WECHAT_CONVERSATIONS
+    hooks = [f"http://127.0.0.1:{port}/webhooks/wechat/webhook" for port in ports.values()]
+    on_wechat = asyncio.run(
+        run_wechat_load(
+            hooks, INTAKE_TURNS, conversations, Pace(THINK_S), wechat, "wx", SCENARIO_TIMEOUT_S
+        )
+    )
+    check_tracker(on_wechat, stack.db_url, INTAKE_TURNS)
+    bench.report["wechat"] = on_wechat.summary()
+    print(f"  {on_wechat.name}: {_wechat_line(bench.report['wechat'])}", flush=True)
+    senders += on_wechat.senders
     bench.report["cases"] = check_cases(case_counts(stack.db_url), senders)
+
+
+def _wechat_line(s: dict[str, Any]) -> str:
+    return (
+        f"{s['messages']} msgs, {s['passive']} passive in time (p95 {s['p95']:.0f} ms), "
+        f"{s['slow_passive']} late, {s['pushed']} pushed, {s['lost']} lost, "
+        f"{s['duplicated']} duplicated, {s['tracker_mismatches']} tracker mismatches"
+    )
 
 
 def bench_moodbot(bench: Bench, server: Any) -> None:
@@ -195,10 +224,18 @@ def bench_moodbot(bench: Bench, server: Any) -> None:
 
 def run_all(bench: Bench) -> None:
     """Start our servers and the moodbot's at once, then NLU, ours, moodbot."""
+    print(f"starting our servers ({bench.profile}) and the moodbot's …", flush=True)
+    apis = FakeAPIs()  # the WeChat API our servers push late replies to
+    try:
+        _run_servers(bench, apis.wechat)
+    finally:
+        apis.stop()
+
+
+def _run_servers(bench: Bench, wechat: FakeWeChatAPI) -> None:
     from bench.moodbot import launch_moodbot
 
-    print(f"starting our servers ({bench.profile}) and the moodbot's …", flush=True)
-    with our_stack(bench.profile, bench.work, bench.model) as (stack, ports):
+    with our_stack(bench.profile, bench.work, bench.model, wechat.base_url) as (stack, ports):
         stack.rasa_args = ("--enable-api",)  # /model/parse for the NLU figures (loopback)
         starter = BackgroundStart(stack, ports)
         mood = None
@@ -220,7 +257,7 @@ def run_all(bench: Bench) -> None:
                 )
             print("ours: case intakes over the REST webhook …", flush=True)
             with phase(bench.report, "ours_load"):
-                bench_ours(bench, stack, ports)
+                bench_ours(bench, stack, ports, wechat)
             starter.stop()
             print("moodbot: the same load …", flush=True)
             with phase(bench.report, "moodbot_load"):
@@ -328,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench_train(report, work)
         texts = held_out_texts(QUICK_NLU_EXAMPLES if args.quick else None)
         scenarios = QUICK_SCENARIOS if args.quick else SCENARIOS
-        run_all(Bench(report, scenarios, texts, work, model, mood_model, args.profile))
+        run_all(Bench(report, scenarios, texts, work, model, mood_model, args.profile, args.quick))
         # After the bots' servers stopped: the desk's figures are its own.
         with phase(report, "desk"):
             report["desk"] = run_desk_bench(

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.wechat import credentials_yaml
 from harness.pg_server import PgCluster
 from harness.servers import Stack, free_port, make_stack
 
@@ -77,15 +78,19 @@ class BackgroundStart:
 
 
 @contextlib.contextmanager
-def our_stack(profile: str, work: Path, model: Path) -> Iterator[tuple[Stack, dict[str, int]]]:
+def our_stack(
+    profile: str, work: Path, model: Path, wechat_api: str
+) -> Iterator[tuple[Stack, dict[str, int]]]:
     """Our stack, not yet started, and the Rasa servers to start (name → port).
 
     ``embedded``: one Rasa server on one SQLite file (what ``make run`` starts).
     ``production``: two Rasa servers on one PostgreSQL (tracker and support store)
-    and one Redis lock store, as in deploy/ (both started here, thrown away after).
+    and one Redis lock store and channel state, as in deploy/ (both started here,
+    thrown away after). Both serve REST and WeChat (safe mode, API at ``wechat_api``).
     """
     if profile == "embedded":
         stack = make_stack(work / "ours", model)
+        (stack.workdir / "credentials.yml").write_text(credentials_yaml(wechat_api, None))
         yield stack, {"rasa": stack.rasa_port}
         return
     pg = PgCluster().start()
@@ -93,6 +98,7 @@ def our_stack(profile: str, work: Path, model: Path) -> Iterator[tuple[Stack, di
     try:
         lock = f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis[1]}\n  db: 1\n"
         stack = make_stack(work / "ours", model, pg.url, lock)
+        (stack.workdir / "credentials.yml").write_text(credentials_yaml(wechat_api, redis[1]))
         yield stack, {"rasa": stack.rasa_port, "rasa2": free_port()}
     finally:
         redis[0].terminate()

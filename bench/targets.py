@@ -16,6 +16,8 @@ C50_P95_VS_MOODBOT = 1.2
 C50_P95_WECHAT_MS = 4500.0
 RASA_RSS_TURN_COST_MB = 1300.0
 ACTIONS_RSS_MAX_MB = 150.0
+# Issue #14 over the WeChat channel: replies passive within the 4.5 s budget.
+WECHAT_MIN_PASSIVE_SHARE = 0.99
 DESK_PAGE_P95_MAX_MS = 300.0
 DESK_MESSAGE_MAX_MS = 1000.0
 
@@ -91,6 +93,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
     out.extend(_turn_cost_targets(report, ours, mood))
+    out.extend(_wechat_targets(report.get("wechat")))
     errors = sum(s["errors"] for s in ours.values()) if ours else None
     out.append(_target("errors (all scenarios)", errors, "= 0", errors == 0 if ours else None))
     peak = rasa_peak_mb(report["memory_mb"].get("ours", {}))
@@ -157,6 +160,28 @@ def _turn_cost_targets(
             actions_peak <= ACTIONS_RSS_MAX_MB if actions_peak is not None else None,
         )
     )
+    return out
+
+
+def _wechat_targets(wechat: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """50 paced WeChat customers: ≥ 99 % passive in time, nothing lost or doubled."""
+    name = wechat["name"] if wechat else "wechat_paced_50"
+    share = wechat["passive_share"] if wechat else None
+    out = [
+        _target(
+            f"{name} replies passive within 4.5 s (share)",
+            share,
+            f"≥ {WECHAT_MIN_PASSIVE_SHARE}",
+            share >= WECHAT_MIN_PASSIVE_SHARE if share is not None else None,
+        )
+    ]
+    for key, label in (
+        ("lost", "replies lost"),
+        ("duplicated", "replies duplicated"),
+        ("tracker_mismatches", "conversations not stored exactly once"),
+    ):
+        value = wechat[key] if wechat else None
+        out.append(_target(f"{name} {label}", value, "= 0", value == 0 if wechat else None))
     return out
 
 

@@ -53,6 +53,7 @@ def test_report_json_shape() -> None:
         "load",
         "memory_mb",
         "cases",
+        "wechat",
         "moodbot_init_s",
         "train_s",
         "phases",

@@ -8,20 +8,23 @@ aiohttp, and the WeChat / Weibo APIs are small aiohttp servers that record calls
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import socket
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from aiohttp import web
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
-from bot.channels.signature import sha1_signature
+from harness.fake_platforms import (  # noqa: F401  (re-exported for the channel tests)
+    FakeAPIServer,
+    FakeWeChatAPI,
+    FakeWeiboAPI,
+    signed_query,
+    wechat_push,
+    wechat_text,
+)
 
 # Vector A: Tencent's WXBizMsgCrypt sample (OA, compatible mode).
 A_TOKEN = "spamtest"
@@ -120,165 +123,3 @@ async def serve_channel(channel: InputChannel, bot: FakeBot) -> AsyncIterator[st
         server.close()
         await server.wait_closed()
         await server.after_stop()
-
-
-class FakeAPIServer:
-    """An aiohttp server on 127.0.0.1 recording what the channels send."""
-
-    def __init__(self) -> None:
-        self.app = web.Application()
-        self._runner: web.AppRunner | None = None
-        self._changed = asyncio.Event()
-        self.base_url = ""
-
-    def _recorded(self) -> None:
-        self._changed.set()
-
-    async def _wait_until(self, done: Callable[[], bool], timeout: float) -> None:
-        """Wait until ``done()`` (re-checked after each recorded call) or the timeout."""
-        deadline = time.monotonic() + timeout
-        while not done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            self._changed.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-
-    async def start(self) -> str:
-        """Start listening; returns the base URL."""
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-
-class FakeWeChatAPI(FakeAPIServer):
-    """Token endpoint and customer-service send endpoint of the WeChat API.
-
-    ``send_errors`` lists errcodes the next sends answer with (e.g. ``[40001]``);
-    ``token_delay`` keeps token fetches in flight long enough to overlap.
-    """
-
-    def __init__(self, expires_in: int = 7200, token_delay: float = 0.05) -> None:
-        super().__init__()
-        self.expires_in = expires_in
-        self.token_delay = token_delay
-        self.send_delay = 0.0
-        self.token_requests: list[dict[str, str]] = []
-        self.sends: list[dict[str, Any]] = []
-        self.raw_bodies: list[bytes] = []
-        self.send_errors: list[int] = []
-        self.token_error: int | None = None
-        self.app.router.add_get("/cgi-bin/token", self._token)
-        self.app.router.add_post("/cgi-bin/message/custom/send", self._send)
-
-    @property
-    def token_fetches(self) -> int:
-        """How many access_tokens were requested."""
-        return len(self.token_requests)
-
-    def delivered(self) -> list[dict[str, Any]]:
-        """The sends that were accepted (errcode 0)."""
-        return [s for s in self.sends if s["errcode"] == 0]
-
-    async def _token(self, request: web.Request) -> web.Response:
-        self.token_requests.append(dict(request.query))
-        await asyncio.sleep(self.token_delay)
-        if self.token_error is not None:
-            return web.json_response({"errcode": self.token_error, "errmsg": "invalid appid"})
-        number = len(self.token_requests)
-        return web.json_response({"access_token": f"TOKEN{number}", "expires_in": self.expires_in})
-
-    async def _send(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        self.raw_bodies.append(raw)
-        if self.send_delay:
-            await asyncio.sleep(self.send_delay)
-        errcode = self.send_errors.pop(0) if self.send_errors else 0
-        self.sends.append(
-            {
-                "access_token": request.query.get("access_token"),
-                "body": await request.json(),
-                "errcode": errcode,
-            }
-        )
-        self._recorded()
-        return web.json_response({"errcode": errcode, "errmsg": "ok" if not errcode else "err"})
-
-    async def wait_for_deliveries(self, count: int, timeout: float = 3.0) -> list[dict[str, Any]]:
-        """Wait until ``count`` sends were accepted; returns them."""
-        await self._wait_until(lambda: len(self.delivered()) >= count, timeout)
-        return self.delivered()
-
-
-class FakeWeiboAPI(FakeAPIServer):
-    """The fan-service reply endpoint (``/2/messages/reply.json``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sends: list[dict[str, str]] = []
-        # HTTP statuses the next replies answer with (e.g. [403]), with an error_code
-        self.errors: list[int] = []
-        self.refused: list[dict[str, str]] = []
-        self.app.router.add_post("/2/messages/reply.json", self._reply)
-
-    async def _reply(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        if self.errors:
-            status = self.errors.pop(0)
-            self.refused.append({k: str(v) for k, v in form.items()})
-            self._recorded()
-            return web.json_response({"error_code": 21327, "error": "refused"}, status=status)
-        self.sends.append({k: str(v) for k, v in form.items()})
-        self._recorded()
-        return web.json_response({"id": len(self.sends), "text": "ok"})
-
-    async def wait_for_sends(self, count: int, timeout: float = 3.0) -> list[dict[str, str]]:
-        """Wait until ``count`` replies arrived; returns them."""
-        await self._wait_until(lambda: len(self.sends) >= count, timeout)
-        return self.sends
-
-
-def signed_query(
-    secret: str, timestamp: str | None = None, nonce: str = "271828", **extra: str
-) -> dict[str, str]:
-    """Query parameters signed the WeChat / Weibo way (sorted SHA-1)."""
-    timestamp = timestamp or str(int(time.time()))
-    return {
-        "signature": sha1_signature(secret, timestamp, nonce),
-        "timestamp": timestamp,
-        "nonce": nonce,
-        **extra,
-    }
-
-
-def wechat_text(openid: str, content: str, msg_id: str, account: str = "gh_test") -> bytes:
-    """A plain-mode WeChat text push."""
-    return (
-        f"<xml><ToUserName><![CDATA[{account}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime>"
-        "<MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{content}]]></Content>"
-        f"<MsgId>{msg_id}</MsgId></xml>"
-    ).encode()
-
-
-def wechat_push(openid: str, msg_type: str, account: str = "gh_test", **fields: str) -> bytes:
-    """A plain-mode WeChat push of any type with extra fields (Event, EventKey, …)."""
-    extra = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
-    return (
-        f"<xml><ToUserName><![CDATA[{account}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime>"
-        f"<MsgType><![CDATA[{msg_type}]]></MsgType>{extra}</xml>"
-    ).encode()

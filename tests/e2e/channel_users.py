@@ -11,11 +11,9 @@ late part is never read as the reply to the next message.
 from __future__ import annotations
 
 import abc
-import asyncio
 import itertools
 import json
 import re
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -28,7 +26,7 @@ from bot.channels.messages import render_bot_message
 from bot.channels.signature import sha1_signature
 from bot.channels.wechat_crypto import WeChatCrypto
 from bot.channels.wechat_xml import parse_message
-from tests.channels import FakeWeChatAPI, FakeWeiboAPI, signed_query, wechat_text
+from harness.fake_platforms import FakeAPIs, signed_query, wechat_text
 
 TOKEN, APPID, AES_KEY = (
     "e2etoken",
@@ -39,24 +37,6 @@ WEIBO_SECRET, ACCOUNT = "weibo-e2e-secret", 1902538057
 IDS = itertools.count(int(time.time()) * 100)
 # A turn whose last bot line never shows up (e.g. it said nothing) ends after this.
 SETTLE = 2.0
-
-
-class FakeAPIs:
-    """The fake WeChat and Weibo APIs, served from a thread with its own event loop."""
-
-    def __init__(self) -> None:
-        self.wechat, self.weibo = FakeWeChatAPI(), FakeWeiboAPI()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        for api in (self.wechat, self.weibo):
-            asyncio.run_coroutine_threadsafe(api.start(), self.loop).result(10)
-
-    def stop(self) -> None:
-        for api in (self.wechat, self.weibo):
-            asyncio.run_coroutine_threadsafe(api.stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def post(url: str, query: dict[str, str], body: bytes) -> str:
