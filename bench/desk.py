@@ -115,11 +115,19 @@ async def time_pages(http: aiohttp.ClientSession, paths: dict[str, list[str]]) -
     return out
 
 
-async def until_event(http: aiohttp.ClientSession, path: str, marker: str) -> float:
-    """Read the stream at ``path``; the ``perf_counter`` when an event carries ``marker``."""
+async def until_event(
+    http: aiohttp.ClientSession, path: str, marker: str, opened: asyncio.Event
+) -> float:
+    """Read the stream at ``path``; the ``perf_counter`` when an event carries ``marker``.
+
+    ``opened`` is set at the stream's first event (the page's current state).
+    """
     async with http.get(path) as stream:
         async for line in stream.content:
-            if line.startswith(b"data: ") and marker in line.decode("utf-8"):
+            if not line.startswith(b"data: "):
+                continue
+            opened.set()
+            if marker in line.decode("utf-8"):
                 return time.perf_counter()
     raise RuntimeError(f"{path} ended before {marker!r}")
 
@@ -128,8 +136,10 @@ async def stream_latency(
     http: aiohttp.ClientSession, path: str, marker: str, send: Callable[[], Awaitable[Any]]
 ) -> float:
     """Milliseconds from ``send()`` until the stream at ``path`` shows ``marker``."""
-    watch = asyncio.create_task(until_event(http, path, marker))
-    await asyncio.sleep(0.3)  # the stream is open and has sent its first state
+    opened = asyncio.Event()
+    watch = asyncio.create_task(until_event(http, path, marker, opened))
+    # Send only once the stream is open and has sent its first state.
+    await asyncio.wait_for(opened.wait(), STREAM_TIMEOUT_S)
     started = time.perf_counter()
     await send()
     seen = await asyncio.wait_for(watch, STREAM_TIMEOUT_S)

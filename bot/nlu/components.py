@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
 from bot.nlu.vocabulary import default_vocabulary
 from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
+from bot.validators import parse_email, parse_phone
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
 RULE_TYPES = {"phone", "email", "case_id", "version", "error_code", "severity", "region"}
@@ -104,8 +105,12 @@ class EntityResolver(_InferenceComponent):
     Both extractors often find the same value; slots must get it once. Where they
     overlap, exact shapes (phone, e-mail, case id …) trust the rules and the rest
     trusts DIET, which sees the context ("在 AIX 上" is an OS, "AIX 热线" a product).
-    A value after a keyword such as 客户号 keeps the rule's label.
+    A value after a keyword such as 客户号 keeps the rule's label. A learned phone or
+    e-mail that is not shaped like one ("500" in "首页一直500") is dropped: the
+    value is the proof, and the rules already found every well-formed one.
     """
+
+    SHAPES = {"phone": parse_phone, "email": parse_email}
 
     @staticmethod
     def _rank(ent: dict[str, Any]) -> int:
@@ -120,10 +125,17 @@ class EntityResolver(_InferenceComponent):
             return 1
         return 2
 
+    def _well_shaped(self, ent: dict[str, Any]) -> bool:
+        shape = self.SHAPES.get(ent["entity"])
+        if shape is None or ent.get("extractor") == RULE_EXTRACTOR:
+            return True
+        return shape(str(ent.get("value") or "")) is not None
+
     def resolve(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """One entity per text span, best source first, in text order."""
+        """One well-shaped entity per text span, best source first, in text order."""
         chosen: list[dict[str, Any]] = []
-        for ent in sorted(entities, key=lambda e: (self._rank(e), e["start"])):
+        candidates = [e for e in entities if self._well_shaped(e)]
+        for ent in sorted(candidates, key=lambda e: (self._rank(e), e["start"])):
             if any(ent["start"] < c["end"] and c["start"] < ent["end"] for c in chosen):
                 continue
             chosen.append(ent)
