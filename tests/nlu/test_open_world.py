@@ -12,10 +12,11 @@ from bot.nlu.baseline import Comparison, compare, table
 # Training the model (first run) and parsing ~1 600 messages take minutes.
 pytestmark = pytest.mark.timeout(1800)
 
-# A little under what README's table reports (model of 2026-12-05: 95.7 % handled,
-# 0.5 % flow starts, macro-F1 0.959 / 0.872).
-MIN_OFF_TOPIC_HANDLED = 0.945
-MAX_OFF_TOPIC_FLOW_STARTS = 0.015
+# A little under what README's table reports (model of 2026-12-05, DIET 25 epochs /
+# 64 wide: 96.9 % handled, 0.2 % flow starts — the issue's own ceiling of 1 % —,
+# macro-F1 0.959 / 0.868).
+MIN_OFF_TOPIC_HANDLED = 0.955
+MAX_OFF_TOPIC_FLOW_STARTS = 0.01
 MIN_MACRO_F1 = {"test": 0.95, "noisy": 0.86}
 
 
