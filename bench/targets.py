@@ -37,24 +37,23 @@ def _target(name: str, measured: float | None, limit: str, ok: bool | None) -> d
     return {"target": name, "measured": measured, "limit": limit, "status": status}
 
 
+def _p95_vs_moodbot(
+    scenario: str, ours: dict[str, Any], mood: dict[str, Any], factor: float
+) -> dict[str, Any]:
+    """Our p95 in ``scenario`` within ``factor`` × the moodbot's of the same run."""
+    name = f"{scenario} p95 vs moodbot (ms)"
+    mine, theirs = ours.get(scenario), mood.get(scenario)
+    if not (mine and theirs):
+        return _target(name, None, f"≤ {factor} × moodbot", None)
+    limit = factor * theirs["p95"]
+    return _target(name, mine["p95"], f"≤ {limit:.1f}", mine["p95"] <= limit)
+
+
 def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The report's targets, each PASS / MISS (n/a when not measured)."""
     ours, mood = report["load"].get("ours", {}), report["load"].get("moodbot", {})
-    seq, mseq = ours.get("sequential"), mood.get("sequential")
-    out = []
-    if seq and mseq:
-        limit = SEQ_P95_VS_MOODBOT * mseq["p95"]
-        out.append(
-            _target(
-                "sequential p95 vs moodbot (ms)", seq["p95"], f"≤ {limit:.1f}", seq["p95"] <= limit
-            )
-        )
-    else:
-        out.append(
-            _target(
-                "sequential p95 vs moodbot (ms)", None, f"≤ {SEQ_P95_VS_MOODBOT} × moodbot", None
-            )
-        )
+    seq = ours.get("sequential")
+    out = [_p95_vs_moodbot("sequential", ours, mood, SEQ_P95_VS_MOODBOT)]
     out.append(
         _target(
             "sequential p95 (ms)",
@@ -121,18 +120,8 @@ def _turn_cost_targets(
     report: dict[str, Any], ours: dict[str, Any], mood: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Issue #14's latency and memory targets (ratios to the moodbot of the same run)."""
-    c50, mc50 = ours.get("concurrent_50"), mood.get("concurrent_50")
-    out = []
-    if c50 and mc50:
-        limit = C50_P95_VS_MOODBOT * mc50["p95"]
-        out.append(
-            _target(
-                "concurrent_50 p95 vs moodbot (ms)",
-                c50["p95"],
-                f"≤ {limit:.0f}",
-                c50["p95"] <= limit,
-            )
-        )
+    c50 = ours.get("concurrent_50")
+    out = [_p95_vs_moodbot("concurrent_50", ours, mood, C50_P95_VS_MOODBOT)]
     out.append(
         _target(
             "concurrent_50 p95, WeChat window (ms)",

@@ -26,6 +26,8 @@ def test_targets_not_measured_are_na() -> None:
     status = {t["target"]: t["status"] for t in evaluate_targets(out)}
     assert status["concurrent_50 p95 (ms)"] == "n/a"
     assert status["sequential p95 vs moodbot (ms)"] == "n/a"
+    assert status["concurrent_50 p95 vs moodbot (ms)"] == "n/a"
+    assert status["wechat_paced_50 replies lost"] == "n/a"
     assert status["sequential p95 (ms)"] == "PASS"
 
 
