@@ -89,16 +89,15 @@ def our_stack(
     thrown away after). Both serve REST and WeChat (safe mode, API at ``wechat_api``).
     """
     if profile == "embedded":
-        stack = make_stack(work / "ours", model)
-        (stack.workdir / "credentials.yml").write_text(credentials_yaml(wechat_api, None))
+        stack = make_stack(work / "ours", model, credentials=credentials_yaml(wechat_api, None))
         yield stack, {"rasa": stack.rasa_port}
         return
     pg = PgCluster().start()
     redis = start_redis(work / "redis.log")
     try:
         lock = f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis[1]}\n  db: 1\n"
-        stack = make_stack(work / "ours", model, pg.url, lock)
-        (stack.workdir / "credentials.yml").write_text(credentials_yaml(wechat_api, redis[1]))
+        credentials = credentials_yaml(wechat_api, redis[1])
+        stack = make_stack(work / "ours", model, pg.url, lock, credentials=credentials)
         yield stack, {"rasa": stack.rasa_port, "rasa2": free_port()}
     finally:
         redis[0].terminate()

@@ -29,11 +29,9 @@ import aiohttp
 import yaml
 
 from bench.load import server_for
-from bot.channels.signature import sha1_signature
 from bot.channels.wechat_crypto import WeChatCrypto
-from bot.channels.wechat_xml import parse_message
 from bot.stats import latency_summary
-from harness.fake_platforms import FakeWeChatAPI, signed_query, wechat_text
+from harness.fake_platforms import FakeWeChatAPI, wechat_passive_text, wechat_request
 
 # Fake credentials: the fake API accepts any; nothing here reaches Tencent.
 TOKEN, APPID, APPSECRET = "benchtoken", "wxbench000000000001", "bench-secret"
@@ -149,24 +147,6 @@ class WeChatCustomer:
         """Texts the fake API accepted for this customer, in order."""
         return self.inbox.texts(self.openid)
 
-    def request(self, content: str, msg_id: str) -> tuple[dict[str, str], bytes]:
-        """The signed query and encrypted body of one push (a retry resends both)."""
-        encrypt = self.crypto.encrypt(wechat_text(self.openid, content, msg_id))
-        query = signed_query(TOKEN, encrypt_type="aes")
-        query["msg_signature"] = sha1_signature(TOKEN, query["timestamp"], query["nonce"], encrypt)
-        body = (
-            "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-        )
-        return query, body.encode()
-
-    def passive_text(self, body: str) -> str | None:
-        """The passive reply's text; None for ``success``."""
-        if body.strip() == "success":
-            return None
-        outer = parse_message(body.encode())
-        return parse_message(self.crypto.decrypt(outer["Encrypt"]).encode()).get("Content")
-
 
 async def _post(
     session: aiohttp.ClientSession, url: str, query: dict[str, str], body: bytes
@@ -185,7 +165,9 @@ async def push_with_retries(
     result: WeChatLoadResult,
 ) -> tuple[str | None, float] | None:
     """Send one message as WeChat does: (passive text, seconds), or None for no answer."""
-    query, body = customer.request(content, str(next(_MSG_IDS)))
+    query, body = wechat_request(
+        TOKEN, customer.crypto, customer.openid, content, str(next(_MSG_IDS))
+    )
     start = time.perf_counter()
     for attempt in range(WECHAT_TRIES):
         url = server_for(urls, index, turn + attempt)
@@ -200,7 +182,7 @@ async def push_with_retries(
         if status != 200:
             result.errors.append(f"HTTP {status}")
             continue
-        return customer.passive_text(text), time.perf_counter() - start
+        return wechat_passive_text(text, customer.crypto), time.perf_counter() - start
     return None  # WeChat gives up on the push; only the API can still bring the reply
 
 

@@ -18,6 +18,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.signature import sha1_signature
+from bot.channels.wechat_crypto import WeChatCrypto
+from bot.channels.wechat_xml import parse_message
+
+# The body WeChat's side reads as "received, the reply comes later or not at all".
+WECHAT_NO_REPLY = "success"
 
 
 class FakeAPIServer:
@@ -188,6 +193,36 @@ def wechat_text(openid: str, content: str, msg_id: str, account: str = "gh_test"
         f"<Content><![CDATA[{content}]]></Content>"
         f"<MsgId>{msg_id}</MsgId></xml>"
     ).encode()
+
+
+def wechat_request(
+    token: str, crypto: WeChatCrypto | None, openid: str, content: str, msg_id: str
+) -> tuple[dict[str, str], bytes]:
+    """The signed query and body of a text push, plain or (with ``crypto``) safe mode.
+
+    WeChat retries a push by sending the same query and body again.
+    """
+    inner = wechat_text(openid, content, msg_id)
+    if crypto is None:
+        return signed_query(token), inner
+    encrypt = crypto.encrypt(inner)
+    query = signed_query(token, encrypt_type="aes")
+    query["msg_signature"] = sha1_signature(token, query["timestamp"], query["nonce"], encrypt)
+    body = (
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+        f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    )
+    return query, body.encode()
+
+
+def wechat_passive_text(body: str, crypto: WeChatCrypto | None) -> str | None:
+    """The text of a passive answer to a push; None for ``success`` (no passive reply)."""
+    if body == WECHAT_NO_REPLY:
+        return None
+    fields = parse_message(body.encode())
+    if crypto is not None:
+        fields = parse_message(crypto.decrypt(fields["Encrypt"]).encode())
+    return fields["Content"]
 
 
 def wechat_push(openid: str, msg_type: str, account: str = "gh_test", **fields: str) -> bytes:

@@ -21,6 +21,8 @@ from harness.model import ROOT
 # Seconds a server may take from launch to answering: Rasa loads its model in about a
 # minute alone, but servers launched together on a busy 2-core box took over 240 s.
 START_TIMEOUT_S = 600
+# The Rasa servers' default credentials.yml: the REST channel only.
+REST_ONLY = "rest:\n"
 
 
 def intake_turns(name: str, phone: str) -> list[str]:
@@ -198,6 +200,7 @@ def make_stack(
     db_url: str | None = None,
     lock_store: str | None = None,
     tracker_kind: str | None = None,
+    credentials: str = REST_ONLY,
 ) -> Stack:
     """Servers on a fresh, migrated and seeded database.
 
@@ -206,6 +209,7 @@ def make_stack(
     block for the lock store (Redis in the production profile). ``tracker_kind``:
     the tracker store's ``type`` (and options) as YAML lines, instead of the
     project's (see :func:`tracker_store_kind`), e.g. to measure Rasa's own store.
+    ``credentials``: the Rasa servers' credentials.yml (default: REST only).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
@@ -228,7 +232,7 @@ def make_stack(
         + (lock_store or "lock_store:\n  type: in_memory\n"),
         "utf-8",
     )
-    (workdir / "credentials.yml").write_text("rest:\n", "utf-8")
+    (workdir / "credentials.yml").write_text(credentials, "utf-8")
     env = {**os.environ, "PPA_DB_URL": db_url, "RASA_TELEMETRY_ENABLED": "false"}
     for cmd in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run([sys.executable, "-m", "bot", *cmd], cwd=ROOT, env=env, check=True)

@@ -23,10 +23,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from bot.channels.messages import render_bot_message
-from bot.channels.signature import sha1_signature
 from bot.channels.wechat_crypto import WeChatCrypto
-from bot.channels.wechat_xml import parse_message
-from harness.fake_platforms import FakeAPIs, signed_query, wechat_text
+from harness.fake_platforms import FakeAPIs, signed_query, wechat_passive_text, wechat_request
 
 TOKEN, APPID, AES_KEY = (
     "e2etoken",
@@ -152,23 +150,11 @@ class WeChatUser(TextUser):
 
     def request(self, content: str, msg_id: str) -> tuple[dict[str, str], bytes]:
         """The signed query and body of a text push (a retry sends the same again)."""
-        inner = wechat_text(self.openid, content, msg_id)
-        if self.crypto is None:
-            return signed_query(TOKEN), inner
-        encrypt = self.crypto.encrypt(inner)
-        query = signed_query(TOKEN, encrypt_type="aes")
-        query["msg_signature"] = sha1_signature(TOKEN, query["timestamp"], query["nonce"], encrypt)
-        body = f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-        return query, body.encode()
+        return wechat_request(TOKEN, self.crypto, self.openid, content, msg_id)
 
     def passive(self, body: str) -> str | None:
         """The text of a passive answer; None for ``success``."""
-        if body == "success":
-            return None
-        fields = parse_message(body.encode())
-        if self.crypto is not None:
-            fields = parse_message(self.crypto.decrypt(fields["Encrypt"]).encode())
-        return fields["Content"]
+        return wechat_passive_text(body, self.crypto)
 
     def send(self, content: str) -> str | None:
         """Push ``content`` with a new MsgId."""

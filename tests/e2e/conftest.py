@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from harness.servers import Stack, make_stack
+from harness.servers import REST_ONLY, Stack, make_stack
 from tests.channels.redis_server import redis_server
 from tests.e2e.channel_users import AES_KEY, APPID, TOKEN, FakeAPIs
 from tests.e2e.cluster import running_cluster
@@ -32,16 +32,14 @@ WECHAT_SECRET = "handoff-e2e-secret"
 
 
 def running_stack(
-    workdir: Path, model: Path, *rasa_args: str, credentials: str | None = None
+    workdir: Path, model: Path, *rasa_args: str, credentials: str = REST_ONLY
 ) -> Iterator[Stack]:
     """The real action server and Rasa server on a fresh, seeded SQLite database.
 
     ``credentials``: the Rasa server's credentials.yml (default: REST only).
     """
-    s = make_stack(workdir, model)
+    s = make_stack(workdir, model, credentials=credentials)
     s.rasa_args = rasa_args
-    if credentials is not None:
-        (workdir / "credentials.yml").write_text(credentials, "utf-8")
     try:
         s.start()
         yield s
