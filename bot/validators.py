@@ -66,6 +66,25 @@ def parse_email(text: str | None) -> str | None:
     return candidate
 
 
+_ACCOUNT_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{3,39}")
+_ACCOUNT_ID_MIN_DIGITS = 4
+
+
+def parse_account_id(text: str | None) -> str | None:
+    """A customer or contract number's stored form, or ``None`` if ``text`` cannot be one.
+
+    The desk's numbers vary ("8800001", "PPA-2025-0001", "C12345678", "HX-PPA-2023-015")
+    but are all letters, digits and hyphens with at least four digits; "88" (byebye)
+    and "x86" (an architecture) are not.
+    """
+    candidate = normalise_contract_number(text)
+    if not _ACCOUNT_ID.fullmatch(candidate):
+        return None
+    if sum(c.isdigit() for c in candidate) < _ACCOUNT_ID_MIN_DIGITS:
+        return None
+    return candidate
+
+
 def mask_phone(phone: str | None) -> str:
     """A phone fit for logs: first three and last four digits kept ("139****5678")."""
     if not phone:

@@ -11,6 +11,7 @@ from bot.validators import (
     normalise_case_id,
     normalise_contract_number,
     normalise_customer_number,
+    parse_account_id,
     parse_email,
     parse_phone,
 )
@@ -194,6 +195,27 @@ def test_normalise_case_id_accepts(text: str, expected: str) -> None:
 )
 def test_normalise_case_id_rejects(text: str | None) -> None:
     assert normalise_case_id(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("8862518", "8862518"),
+        (" ppa-2024-0456 ", "PPA-2024-0456"),
+        ("ＰＰＡ２０２３０５１８", "PPA20230518"),
+        ("HX-PPA-2023-015", "HX-PPA-2023-015"),
+        ("C12345678", "C12345678"),
+    ],
+)
+def test_parse_account_id_accepts(text: str, expected: str) -> None:
+    assert parse_account_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", [None, "", "88", "x86", "PPA", "合同1234", "12-3", "A" * 30 + "1234" * 4]
+)
+def test_parse_account_id_rejects(text: str | None) -> None:
+    assert parse_account_id(text) is None
 
 
 def test_contract_and_customer_numbers_normalise() -> None:

@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
 from bot.nlu.vocabulary import default_vocabulary
 from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
-from bot.validators import parse_email, parse_phone
+from bot.validators import parse_account_id, parse_email, parse_phone
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
 RULE_TYPES = {"phone", "email", "case_id", "version", "error_code", "severity", "region"}
@@ -105,12 +105,18 @@ class EntityResolver(_InferenceComponent):
     Both extractors often find the same value; slots must get it once. Where they
     overlap, exact shapes (phone, e-mail, case id …) trust the rules and the rest
     trusts DIET, which sees the context ("在 AIX 上" is an OS, "AIX 热线" a product).
-    A value after a keyword such as 客户号 keeps the rule's label. A learned phone or
-    e-mail that is not shaped like one ("500" in "首页一直500") is dropped: the
-    value is the proof, and the rules already found every well-formed one.
+    A value after a keyword such as 客户号 keeps the rule's label. A learned phone,
+    e-mail, customer or contract number that is not shaped like one ("500" in
+    "首页一直500", "x86" in "x86服务器", "88" for byebye) is dropped: the value is the
+    proof, and the rules already found every well-formed phone and e-mail.
     """
 
-    SHAPES = {"phone": parse_phone, "email": parse_email}
+    SHAPES = {
+        "phone": parse_phone,
+        "email": parse_email,
+        "customer_number": parse_account_id,
+        "contract_number": parse_account_id,
+    }
 
     @staticmethod
     def _rank(ent: dict[str, Any]) -> int:

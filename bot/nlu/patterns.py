@@ -11,7 +11,8 @@ STRUCTURED: dict[str, str] = {
     "email": r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+",
     "case_id": r"(?<![a-z0-9])pmr[\s-]?\d{6}[\s-]?\d{4}(?!\d)",
     "phone_landline": (
-        r"(?<![\d-])0\d{2,3}[\s-]?\d{7,8}(?:\s*(?:转|-|ext\.?|分机)\s*\d{1,6})?(?![\d-])"
+        # The subscriber number may be split as customers read it out ("2633 8192").
+        r"(?<![\d-])0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4}(?:\s*(?:转|-|ext\.?|分机)\s*\d{1,6})?(?![\d-])"
     ),
     "phone_mobile": r"(?<![\d-])(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![\d-])",
     "error_code": (

@@ -136,10 +136,11 @@ def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> list[dict[str, An
         patterns.append(
             {"label": LABELS[shape], "pattern": [{"LOWER": {"REGEX": f"^(?:{regex})$"}}]}
         )
-    # Letters-and-digits identifiers are contract numbers (customer numbers are
-    # digits only); the keyword component still overrides by context.
+    # Letters-and-digits identifiers with at least four digits are contract numbers
+    # (customer numbers are digits only; "x86" or "db2" are not numbers); the keyword
+    # component still overrides by context.
     other_shapes = "|".join(STRUCTURED.values())
-    identifier = f"^(?!(?:{other_shapes})$)(?=.*[a-z])(?:{IDENTIFIER})$"
+    identifier = f"^(?!(?:{other_shapes})$)(?=.*[a-z])(?=(?:\\D*\\d){{4}})(?:{IDENTIFIER})$"
     patterns.append({"label": "contract_number", "pattern": [{"LOWER": {"REGEX": identifier}}]})
     patterns.append(
         {"label": "customer_number", "pattern": [{"LOWER": {"REGEX": f"^{CUSTOMER_NUMBER}$"}}]}

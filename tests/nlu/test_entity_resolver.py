@@ -31,3 +31,13 @@ def test_rules_win_on_exact_shapes_and_are_not_rechecked():
     rule = _ent("phone", "13800000001", 0, 11, RULE_EXTRACTOR)
     learned = _ent("customer_number", "13800000001", 0, 11)
     assert _resolve(learned, rule) == [("phone", "13800000001")]
+
+
+def test_a_learned_customer_or_contract_number_needs_the_shape_of_one():
+    # "88" is byebye, "x86" an architecture: neither has four digits.
+    assert _resolve(_ent("customer_number", "88", 0, 2)) == []
+    assert _resolve(_ent("contract_number", "x86", 4, 7)) == []
+    assert _resolve(_ent("contract_number", "PPA20230518", 0, 11)) == [
+        ("contract_number", "PPA20230518")
+    ]
+    assert _resolve(_ent("customer_number", "8862518", 3, 10)) == [("customer_number", "8862518")]

@@ -33,6 +33,9 @@ def ents(text):
         ),
         ("電話021-61234567轉8023", [("phone", "021-61234567转8023")]),
         ("手机 139 1234 5678", [("phone", "139 1234 5678")]),
+        # a landline read out in groups, with an extension
+        ("座机0755-2633 8192-806", [("phone", "0755-2633 8192-806")]),
+        ("推荐一款x86服务器", []),
         ("邮箱 Zhang.Wei@Example.com", [("email", "zhang.wei@example.com")]),
         (
             "客户号8800001，合同号：PPA-2025-0001",
