@@ -12,12 +12,12 @@ from bot.nlu.baseline import Comparison, compare, table
 # Training the model (first run) and parsing ~1 600 messages take minutes.
 pytestmark = pytest.mark.timeout(1800)
 
-# A little under what README's table reports (model of 2026-12-05, DIET 25 epochs /
-# 64 wide: 96.9 % handled, 0.2 % flow starts — the issue's own ceiling of 1 % —,
-# macro-F1 0.959 / 0.868).
+# A little under what README's table reports (model of 2026-12-05 with the confusion
+# examples: 97.0 % handled, 0.2 % flow starts — the issue's own ceiling of 1 % —,
+# macro-F1 0.957 / 0.882).
 MIN_OFF_TOPIC_HANDLED = 0.955
 MAX_OFF_TOPIC_FLOW_STARTS = 0.01
-MIN_MACRO_F1 = {"test": 0.95, "noisy": 0.86}
+MIN_MACRO_F1 = {"test": 0.95, "noisy": 0.87}
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """bot.rasa.lean_load: a model loaded without a training step predicts exactly the same.
 
 The trained model is loaded twice in this process — with Rasa's own ``RasaModel.load``
-(``model_agent``) and with :func:`bot.rasa.lean_load.lean_load` — and compared
+and with :func:`bot.rasa.lean_load.lean_load`, whatever another test installed — and compared
 weight by weight (DIET and the ResponseSelector) and parse by parse on the held-out set.
 """
 
@@ -40,11 +40,21 @@ def _weights(model: RasaModel) -> dict[str, np.ndarray]:
     return {variable.name: variable.numpy() for variable in model.weights}
 
 
+def _load(model: Path, load: object) -> Agent:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RasaModel, "load", classmethod(load))
+        return Agent.load(str(model))
+
+
+@pytest.fixture(scope="module")
+def model_agent(trained_model: Path) -> Agent:
+    """Loaded by Rasa's own code, even if the plug-in is installed in this process."""
+    return _load(trained_model, lean_load._rasa_load)
+
+
 @pytest.fixture(scope="module")
 def lean_agent(trained_model: Path) -> Agent:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(RasaModel, "load", classmethod(lean_load.lean_load))
-        return Agent.load(str(trained_model))
+    return _load(trained_model, lean_load.lean_load)
 
 
 def test_model_agent_was_loaded_by_rasa_itself(model_agent: Agent) -> None:
