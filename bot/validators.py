@@ -67,7 +67,8 @@ def parse_email(text: str | None) -> str | None:
 
 
 _ACCOUNT_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{3,39}")
-_ACCOUNT_ID_MIN_DIGITS = 4
+# Shared with the spaCy rules (bot.nlu.spacy_pipeline), so both draw the same line.
+ACCOUNT_ID_MIN_DIGITS = 4
 
 
 def parse_account_id(text: str | None) -> str | None:
@@ -80,7 +81,7 @@ def parse_account_id(text: str | None) -> str | None:
     candidate = normalise_contract_number(text)
     if not _ACCOUNT_ID.fullmatch(candidate):
         return None
-    if sum(c.isdigit() for c in candidate) < _ACCOUNT_ID_MIN_DIGITS:
+    if sum(c.isdigit() for c in candidate) < ACCOUNT_ID_MIN_DIGITS:
         return None
     return candidate
 

@@ -20,6 +20,7 @@ from spacy.vocab import Vocab
 from bot.nlu.patterns import CUSTOMER_NUMBER, IDENTIFIER, LABELS, STRUCTURED
 from bot.nlu.segment import Segmenter
 from bot.nlu.vocabulary import Vocabulary, compact, default_vocabulary
+from bot.validators import ACCOUNT_ID_MIN_DIGITS
 
 SEGMENTER_DIR = "ppa_segmenter"
 
@@ -136,11 +137,12 @@ def ruler_patterns(vocab: Vocabulary, segmenter: Segmenter) -> list[dict[str, An
         patterns.append(
             {"label": LABELS[shape], "pattern": [{"LOWER": {"REGEX": f"^(?:{regex})$"}}]}
         )
-    # Letters-and-digits identifiers with at least four digits are contract numbers
+    # Letters-and-digits identifiers with enough digits are contract numbers
     # (customer numbers are digits only; "x86" or "db2" are not numbers); the keyword
     # component still overrides by context.
     other_shapes = "|".join(STRUCTURED.values())
-    identifier = f"^(?!(?:{other_shapes})$)(?=.*[a-z])(?=(?:\\D*\\d){{4}})(?:{IDENTIFIER})$"
+    digits = f"(?=(?:\\D*\\d){{{ACCOUNT_ID_MIN_DIGITS}}})"
+    identifier = f"^(?!(?:{other_shapes})$)(?=.*[a-z]){digits}(?:{IDENTIFIER})$"
     patterns.append({"label": "contract_number", "pattern": [{"LOWER": {"REGEX": identifier}}]})
     patterns.append(
         {"label": "customer_number", "pattern": [{"LOWER": {"REGEX": f"^{CUSTOMER_NUMBER}$"}}]}

@@ -4,8 +4,8 @@ Rasa 3.6 builds a loaded DIET, ResponseSelector or TED model by *training it on 
 example* (``RasaModel.load``: compile with Adam, ``fit`` one batch, then
 ``load_weights``). That creates the optimizer's two slot variables per weight and
 traces the whole training graph, which a server that only predicts never uses: on
-this bot that is ≈ 100 MB of the Rasa server's resident memory for nothing
-(README, benchmark section).
+this bot ≈ 470–540 MB of the Rasa server's resident memory (README, benchmark
+section).
 
 :func:`install` replaces ``RasaModel.load`` for prediction loads only: the model
 restores its weights first and creates them in its first prediction on the example

@@ -12,8 +12,8 @@ how the processor handles a message, and one how a trained model is loaded:
 - ``bot.rasa.handoff_gate``: while a person has the conversation the bot stays quiet,
   the customer's messages reach the desk's transcript, and 取消 / CSAT answers /
   undelivered agent messages are handled around Rasa's ``handle_message``;
-- ``bot.rasa.lean_load``: DIET, the ResponseSelector and TED are loaded for
-  prediction without Rasa's one-example training step (≈ 470 MB less memory, the
+- ``bot.rasa.lean_load``: DIET and the ResponseSelector (TED too, were it configured)
+  are loaded for prediction without Rasa's one-example training step (≈ 470 MB less memory, the
   same weights and predictions).
 
 Why a launcher rather than a Rasa plug-in or an import side effect: Rasa 3.6's pluggy

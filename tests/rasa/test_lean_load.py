@@ -47,7 +47,7 @@ def _load(model: Path, load: object) -> Agent:
 
 
 @pytest.fixture(scope="module")
-def model_agent(trained_model: Path) -> Agent:
+def rasa_agent(trained_model: Path) -> Agent:
     """Loaded by Rasa's own code, even if the plug-in is installed in this process."""
     return _load(trained_model, lean_load._rasa_load)
 
@@ -57,10 +57,10 @@ def lean_agent(trained_model: Path) -> Agent:
     return _load(trained_model, lean_load.lean_load)
 
 
-def test_model_agent_was_loaded_by_rasa_itself(model_agent: Agent) -> None:
+def test_rasa_agent_was_loaded_by_rasa_itself(rasa_agent: Agent) -> None:
     # The comparison below means something only if the reference took Rasa's path,
     # which creates the optimizer's state; the lean load must not.
-    for name, model in _tf_models(model_agent).items():
+    for name, model in _tf_models(rasa_agent).items():
         assert model.optimizer is not None and model.optimizer.variables(), name
 
 
@@ -75,8 +75,8 @@ def test_lean_load_skips_the_training_step(lean_agent: Agent) -> None:
         assert model.optimizer is None, name
 
 
-def test_every_weight_is_restored_as_trained(model_agent: Agent, lean_agent: Agent) -> None:
-    reference, lean = _tf_models(model_agent), _tf_models(lean_agent)
+def test_every_weight_is_restored_as_trained(rasa_agent: Agent, lean_agent: Agent) -> None:
+    reference, lean = _tf_models(rasa_agent), _tf_models(lean_agent)
     assert reference.keys() == lean.keys()
     for name in reference:
         expected, loaded = _weights(reference[name]), _weights(lean[name])
@@ -96,11 +96,11 @@ def _parse(agent: Agent, texts: list[str]) -> list[dict[str, Any]]:
     return asyncio.run(run())
 
 
-def test_predictions_are_the_same(model_agent: Agent, lean_agent: Agent) -> None:
+def test_predictions_are_the_same(rasa_agent: Agent, lean_agent: Agent) -> None:
     texts = [example.get("text") for example in load_data(str(HELD_OUT)).intent_examples]
     assert len(texts) >= 300
     for text, expected, got in zip(
-        texts, _parse(model_agent, texts), _parse(lean_agent, texts), strict=True
+        texts, _parse(rasa_agent, texts), _parse(lean_agent, texts), strict=True
     ):
         assert got["intent"]["name"] == expected["intent"]["name"], text
         assert got["intent"]["confidence"] == pytest.approx(
