@@ -106,6 +106,23 @@ async def test_messages_pending_delivery_and_version(db: Database) -> None:
     assert [m.text for m in await repo.messages(handoff.id, after_id=pending[0].id - 1)] == ["在的"]
 
 
+async def test_turn_state_is_the_latest_handoff_and_whether_messages_wait(db: Database) -> None:
+    repo = HandoffRepository(db)
+    assert await repo.turn_state("c1") == (None, False)
+    await repo.add_pending("c1", "您的案例已更新", None)  # outside any handoff
+    assert await repo.turn_state("c1") == (None, True)
+    assert await repo.turn_state("c2") == (None, False)  # another conversation's is not ours
+    await repo.take_pending("c1")
+    assert await repo.turn_state("c1") == (None, False)
+    first, _ = await repo.open(NewHandoff("c1", "rest"))
+    await repo.close(first.id, "resolved")
+    second, _ = await repo.open(NewHandoff("c1", "rest"))
+    await repo.add_message(second.id, "agent", "在的", delivery="pending")
+    latest, waiting = await repo.turn_state("c1")
+    assert latest == await repo.latest("c1") and latest is not None
+    assert latest.id == second.id and waiting
+
+
 async def test_survey_answer_and_expiry(db: Database) -> None:
     repo = HandoffRepository(db)
     handoff, _ = await repo.open(NewHandoff("c1", "rest"))

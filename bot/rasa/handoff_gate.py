@@ -96,9 +96,9 @@ def install() -> None:
     async def handle_message(self: MessageProcessor, message: UserMessage) -> Any:
         try:
             service = _service()
-            latest = await service.handoffs.latest(message.sender_id)
+            latest, waiting = await service.handoffs.turn_state(message.sender_id)
             # Staff messages that could not be pushed (REST, API down) go first.
-            flushed = await _flush_pending(message, service)
+            flushed = waiting and await _flush_pending(message, service)
         except StoreUnavailable:
             logger.warning(
                 "handoff state unavailable; the bot answers %s", mask_id(message.sender_id)

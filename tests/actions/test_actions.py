@@ -224,7 +224,9 @@ async def test_cancel_clears_the_form_but_keeps_the_last_case(services):
 
     domain = {"slots": {"phone": {}, "product": {}, "last_case_id": {}}}
     d = CollectingDispatcher()
-    t = tracker(slots={"phone": "1"}, active_loop="outage_form")
+    t = tracker(
+        slots={"phone": "1", "product": "DB2", "last_case_id": "C1"}, active_loop="outage_form"
+    )
     events = await ActionCancelForm().run(d, t, domain)
     names = {e.get("name") for e in events if e["event"] == "slot"}
     assert {"phone", "product"} <= names and "last_case_id" not in names

@@ -71,9 +71,14 @@ async def test_cancel_is_confirmed_then_clears_every_slot(services):
     _, slots = await validate("确认取消", "cancel", pending)
     assert slots == {"intake_next": "cancel", "requested_slot": None}
     d = CollectingDispatcher()
-    events = await ActionOpenCase().run(d, tracker("确认取消", slots={**pending, **slots}), DOMAIN)
+    state = {**pending, **slots}
+    events = await ActionOpenCase().run(d, tracker("确认取消", slots=state), DOMAIN)
     assert "utter_cancelled" in texts(d)
-    assert slot_events(events) == dict.fromkeys(READ_SLOTS)
+    after = {**state, **slot_events(events)}
+    assert all(after.get(s) is None for s in READ_SLOTS)  # nothing reaches the next report
+    # and only what held a value is sent: each event costs the turn time
+    assert slot_events(events) == {s: None for s in READ_SLOTS if state.get(s) is not None}
+    assert len(slot_events(events)) >= len(SUMMARY)
 
 
 async def test_continue_at_the_cancel_question_goes_back(services):
