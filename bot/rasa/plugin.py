@@ -14,7 +14,9 @@ how the processor handles a message, and one how a trained model is loaded:
   undelivered agent messages are handled around Rasa's ``handle_message``;
 - ``bot.rasa.lean_load``: DIET and the ResponseSelector (TED too, were it configured)
   are loaded for prediction without Rasa's one-example training step (≈ 470 MB less memory, the
-  same weights and predictions).
+  same weights and predictions);
+- ``bot.rasa.applied_events``: a tracker's applied events are carried forward over
+  newly appended events instead of recomputed from the first event, three times a turn.
 
 Why a launcher rather than a Rasa plug-in or an import side effect: Rasa 3.6's pluggy
 plugin manager (``rasa/plugin.py``) discovers only the enterprise ``rasa_plus``
@@ -30,7 +32,14 @@ server the way ``make run`` does and proves the adjustments are active in it.
 
 from __future__ import annotations
 
-from bot.rasa import action_schema, handoff_gate, lean_load, multi_request, resilience
+from bot.rasa import (
+    action_schema,
+    applied_events,
+    handoff_gate,
+    lean_load,
+    multi_request,
+    resilience,
+)
 
 
 def install() -> None:
@@ -41,6 +50,7 @@ def install() -> None:
     multi_request.install()
     handoff_gate.install()
     lean_load.install()
+    applied_events.install()
 
 
 def installed() -> bool:
@@ -51,4 +61,5 @@ def installed() -> bool:
         and multi_request.installed()
         and handoff_gate.installed()
         and lean_load.installed()
+        and applied_events.installed()
     )
