@@ -16,6 +16,7 @@ steps. Each call returns a new list, as Rasa's does. :func:`install` is idempote
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 _MARK = "_ppa_incremental"
-_MEMO = "_ppa_applied_memo"
+MEMO_ATTRIBUTE = _MEMO = "_ppa_applied_memo"
 # Rasa's own method (this module is the only one that replaces it): the tests' reference.
 RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
 
@@ -105,6 +106,22 @@ def applied_events(self: DialogueStateTracker) -> list[Event]:
         memo = _Memo(events, len(events), events[-1] if events else None, loops, applied)
     self.__dict__[_MEMO] = memo
     return list(memo.applied)
+
+
+def share(source: DialogueStateTracker, target: DialogueStateTracker) -> None:
+    """Give ``target`` the memo of ``source`` when both hold the same event objects.
+
+    For a copy (same events, new deque) and for the store's cached tracker after it
+    took a turn's new events: the next call on ``target`` then only reads what is
+    appended after. The memo's own checks still run on every use.
+    """
+    memo = source.__dict__.get(_MEMO)
+    events = target.events
+    if memo is None or memo.events is not source.events or len(events) < memo.count:
+        return
+    if memo.count and events[memo.count - 1] is not memo.last:
+        return
+    target.__dict__[_MEMO] = dataclasses.replace(memo, events=events)
 
 
 def installed() -> bool:

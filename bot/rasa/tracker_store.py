@@ -11,8 +11,9 @@ database instead:
 - ``retrieve`` asks for the events stored after the last one it has seen (one query
   on the ``sender_id`` index; the anchors — the session's first and the last seen
   event — come back too, so deleted events, e.g. by ``privacy purge``, are noticed),
-  applies only those, and hands out a *copy* (replaying the same event objects,
-  ≈ 0.4 ms) so callers never touch the cached state. Events another replica appended
+  applies only those, and hands out a *copy* (``bot.rasa.tracker_copy``: the state
+  Rasa's ``copy()`` would rebuild by replaying every event, copied directly, with the
+  same event objects) so callers never touch the cached state. Events another replica appended
   are picked up the same way: the Redis lock store serialises a conversation, so
   between two turns the database is the only writer to compare with.
 - ``save`` writes only the events appended to the handed-out copy: the copy shares
@@ -47,6 +48,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.pool import QueuePool
 
 from bot.lru import LruCache
+from bot.rasa import applied_events
+from bot.rasa.tracker_copy import copy_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +126,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         except Exception:
             self._cache.pop(sender_id)
             raise
-        return None if cached is None else cached.tracker.copy()
+        return None if cached is None else copy_tracker(cached.tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's new events; keep the cached tracker in step."""
@@ -148,6 +151,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return
         for event in new:
             cached.tracker.update(event)
+        # The turn's tracker holds the same event objects now: its applied events carry over.
+        applied_events.share(tracker, cached.tracker)
         if ids:
             cached.last_id = ids[-1]
         self._cache.put(sender_id, cached)

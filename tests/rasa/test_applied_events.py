@@ -9,48 +9,18 @@ from typing import Any
 import pytest
 from rasa.shared.core.events import (
     ActionExecuted,
-    ActionExecutionRejected,
-    ActionReverted,
     ActiveLoop,
-    BotUttered,
     Event,
-    Restarted,
-    SessionStarted,
     SlotSet,
-    UserUtteranceReverted,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa import applied_events as patch
 from bot.rasa import plugin
+from tests.rasa.random_events import FORMS, random_event
 
 RASAS = patch.RASA_APPLIED_EVENTS
-FORMS = ("outage_form", "case_form", "contract_form")
-
-
-def _event(rng: random.Random, forms: tuple[str, ...]) -> Event:
-    """One event of the kinds that decide what applies, in a plausible mix."""
-    form = rng.choice(forms)
-    return rng.choice(
-        [
-            lambda: UserUttered("好", {"name": "affirm"}),
-            lambda: UserUttered("报修", {"name": "report_outage"}),
-            lambda: ActionExecuted("action_listen"),
-            lambda: ActionExecuted(form),
-            lambda: ActionExecuted(form),
-            lambda: ActionExecuted("utter_faq"),
-            lambda: ActiveLoop(form),
-            lambda: ActiveLoop(None),
-            lambda: ActionExecutionRejected(form),
-            lambda: SlotSet("requested_slot", "phone"),
-            lambda: BotUttered("您好"),
-            lambda: ActionReverted(),
-            lambda: UserUtteranceReverted(),
-            lambda: Restarted(),
-            lambda: SessionStarted(),
-        ]
-    )()
 
 
 def _tracker(*events: Event) -> DialogueStateTracker:
@@ -77,7 +47,7 @@ def test_same_events_as_rasa_after_every_append(seed: int) -> None:
     tracker = DialogueStateTracker("c1", [])
     for step in range(90):
         for _ in range(rng.choice((1, 1, 1, 2, 5))):  # Rasa appends one or a few at a time
-            tracker.update(_event(rng, early if step < 45 else late))
+            tracker.update(random_event(rng, early if step < 45 else late))
         ours = tracker.applied_events()
         if rng.random() < 0.3:
             ours = tracker.applied_events()  # asked twice with nothing new
