@@ -51,6 +51,21 @@ class _Memo:
     loops: frozenset[str]
     applied: list[Event]
 
+    @classmethod
+    def of(cls, events: deque, loops: frozenset[str], applied: list[Event]) -> _Memo:
+        """The memo of ``applied`` computed over all of ``events``."""
+        return cls(events, len(events), events[-1] if events else None, loops, applied)
+
+    def starts(self, events: deque) -> bool:
+        """Whether ``events`` still begins with the events this memo was computed over.
+
+        Rasa only appends to a tracker's events, so the count and the identity of the
+        last one seen stand for the whole prefix.
+        """
+        if len(events) < self.count:
+            return False
+        return not self.count or events[self.count - 1] is self.last
+
 
 def _loop_names(events: Iterable[Event]) -> set[str]:
     return {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
@@ -87,13 +102,12 @@ def _continued(tracker: DialogueStateTracker, memo: _Memo | None) -> _Memo | Non
     events = tracker.events
     if memo is None or memo.events is not events or events.maxlen is not None:
         return None
-    if len(events) < memo.count or (memo.count and events[memo.count - 1] is not memo.last):
+    if not memo.starts(events):
         return None
     new = list(islice(events, memo.count, None))
     if not _loop_names(new) <= memo.loops:
         return None  # a form seen for the first time changes how earlier events count
-    applied = _apply(tracker, list(memo.applied), new, memo.loops)
-    return _Memo(events, len(events), events[-1] if events else None, memo.loops, applied)
+    return _Memo.of(events, memo.loops, _apply(tracker, list(memo.applied), new, memo.loops))
 
 
 def applied_events(self: DialogueStateTracker) -> list[Event]:
@@ -102,8 +116,7 @@ def applied_events(self: DialogueStateTracker) -> list[Event]:
     if memo is None:
         events = self.events
         loops = frozenset(_loop_names(events))
-        applied = _apply(self, [], events, loops)
-        memo = _Memo(events, len(events), events[-1] if events else None, loops, applied)
+        memo = _Memo.of(events, loops, _apply(self, [], events, loops))
     self.__dict__[_MEMO] = memo
     return list(memo.applied)
 
@@ -116,12 +129,9 @@ def share(source: DialogueStateTracker, target: DialogueStateTracker) -> None:
     appended after. The memo's own checks still run on every use.
     """
     memo = source.__dict__.get(_MEMO)
-    events = target.events
-    if memo is None or memo.events is not source.events or len(events) < memo.count:
+    if memo is None or memo.events is not source.events or not memo.starts(target.events):
         return
-    if memo.count and events[memo.count - 1] is not memo.last:
-        return
-    target.__dict__[_MEMO] = dataclasses.replace(memo, events=events)
+    target.__dict__[_MEMO] = dataclasses.replace(memo, events=target.events)
 
 
 def installed() -> bool:
