@@ -3,7 +3,7 @@
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import DomainGate
-from bot.nlu.evidence import DomainEvidence, _Matcher, default_evidence
+from bot.nlu.evidence import DomainEvidence, Sounds, _Matcher, default_evidence
 
 FLOWS = ["find_hotline", "report_outage", "check_contract"]
 
@@ -115,3 +115,28 @@ def test_project_evidence_knows_products_and_keywords():
     assert evidence.supports("websphere 起不来")
     assert evidence.supports("合同号是多少")
     assert not evidence.supports("为什么冬天手会干裂", "faq/what_is_ppa")
+
+
+def test_a_homophone_typed_by_the_ime_is_evidence():
+    evidence = DomainEvidence(domain=_Matcher(["电话", "合同"]), topics={})
+    assert evidence.supports("半夜能打电化吗")  # 电化 dian4 hua4 = 电话
+    assert evidence.supports("和同还有效吗")  # 和同 he2 tong2 = 合同
+    # Same syllables, other tones: 基数 ji1 shu4 is not 技术 ji4 shu4.
+    assert not DomainEvidence(domain=_Matcher(["技术"]), topics={}).supports("什么是基数")
+    # One character says too little to match by sound: 包 bao1 is also 报 / 保 / 宝.
+    assert not DomainEvidence(domain=_Matcher(["包"]), topics={}).supports("宝宝睡了")
+
+
+def test_pinyin_spelled_out_is_evidence_inside_a_latin_word():
+    evidence = DomainEvidence(domain=_Matcher(["热线"]), topics={"t": _Matcher(["续约"])})
+    assert evidence.supports("kefu rexian多少")
+    assert evidence.supports("怎么xuyue", "t")
+    assert not evidence.supports("怎么xuyue", "other topic")
+    # Short spellings hide in English words: "fuwu" (服务) is not looked for.
+    assert not DomainEvidence(domain=_Matcher(["服务"]), topics={}).supports("fuwu")
+
+
+def test_sounds_of_a_message_keep_chinese_runs_and_latin_words_apart():
+    sounds = Sounds.of("DB2 挂了, 打dianhua")
+    assert sounds.latin_words == ("db", "dianhua")
+    assert sounds.han_runs == (("gua4", "le5"), ("da3",))
