@@ -36,7 +36,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 _MARK = "_ppa_incremental"
-MEMO_ATTRIBUTE = _MEMO = "_ppa_applied_memo"
+MEMO_ATTRIBUTE = "_ppa_applied_memo"
 # Rasa's own method (this module is the only one that replaces it): the tests' reference.
 RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
 
@@ -112,12 +112,12 @@ def _continued(tracker: DialogueStateTracker, memo: _Memo | None) -> _Memo | Non
 
 def applied_events(self: DialogueStateTracker) -> list[Event]:
     """All events that apply, without reverted ones (Rasa's semantics)."""
-    memo = _continued(self, self.__dict__.get(_MEMO))
+    memo = _continued(self, self.__dict__.get(MEMO_ATTRIBUTE))
     if memo is None:
         events = self.events
         loops = frozenset(_loop_names(events))
         memo = _Memo.of(events, loops, _apply(self, [], events, loops))
-    self.__dict__[_MEMO] = memo
+    self.__dict__[MEMO_ATTRIBUTE] = memo
     return list(memo.applied)
 
 
@@ -128,10 +128,10 @@ def share(source: DialogueStateTracker, target: DialogueStateTracker) -> None:
     took a turn's new events: the next call on ``target`` then only reads what is
     appended after. The memo's own checks still run on every use.
     """
-    memo = source.__dict__.get(_MEMO)
+    memo = source.__dict__.get(MEMO_ATTRIBUTE)
     if memo is None or memo.events is not source.events or not memo.starts(target.events):
         return
-    target.__dict__[_MEMO] = dataclasses.replace(memo, events=target.events)
+    target.__dict__[MEMO_ATTRIBUTE] = dataclasses.replace(memo, events=target.events)
 
 
 def installed() -> bool:
