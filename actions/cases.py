@@ -20,6 +20,7 @@ from actions.context import (
 )
 from bot.replies import render
 from bot.services.cases import Access
+from bot.services.wording import is_unknown_answer
 from bot.store import StoreUnavailable
 from bot.validators import normalise_case_id
 
@@ -82,10 +83,22 @@ class ValidateCaseForm(FormValidationAction):
         requested, text = answer
         events = []
         ids = entity_values(tracker, "case_id")
+        phones = entity_values(tracker, "phone")
+        if (
+            requested in ("case_id", "case_proof")
+            and not (ids or phones)
+            and is_unknown_answer(text)
+        ):
+            # "忘了 / 没有": where to find it, not a lookup (a wrong phone counts as a failure);
+            # the empty SlotSet keeps the form from rejecting the turn (it asks again).
+            dispatcher.utter_message(
+                text=render("case_id_help" if requested == "case_id" else "case_proof_help")
+            )
+            return [SlotSet(requested, None)]
         if ids or requested == "case_id":
             events.append(SlotSet("case_id", normalise_case_id(ids[0] if ids else text) or text))
         if requested == "case_proof":
-            phone = (entity_values(tracker, "phone") or [text])[0]
+            phone = (phones or [text])[0]
             events.append(SlotSet("case_proof", phone))
         return events
 

@@ -14,6 +14,7 @@ from actions.context import channel_of, entity_values, form_answer, services
 from bot.replies import render
 from bot.services.hours import utc_now
 from bot.services.identity import conversation_key
+from bot.services.wording import is_unknown_answer
 from bot.store import StoreUnavailable
 
 MAX_FAILURES = 3
@@ -44,6 +45,16 @@ class ValidateContractForm(FormValidationAction):
         proof = entity_values(tracker, "phone") + entity_values(tracker, "email")
         if proof:
             values["cc_proof"] = proof[0]
+        if requested and requested not in values and is_unknown_answer(text):
+            # "没有 / 忘了": say where to find it; checking it would spend a verification try.
+            # Setting the slot (to nothing) keeps the form from rejecting the turn, so the
+            # hint is sent and the question asked again.
+            dispatcher.utter_message(
+                text=render(
+                    "contract_proof_help" if requested == "cc_proof" else "contract_ids_help"
+                )
+            )
+            return [SlotSet(requested, None)]
         if requested and requested not in values and text:
             if requested == "cc_proof":
                 values[requested] = text

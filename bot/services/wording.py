@@ -30,6 +30,17 @@ def clauses(text: str | None) -> list[str]:
     return [c.strip() for c in CLAUSE_SPLIT.split(text or "") if c.strip()]
 
 
+def is_unknown_answer(text: str | None) -> bool:
+    """True for "没有 / 不知道 / 忘了" with no number or address in it.
+
+    The caller cannot give the identity value asked for, and it must not be checked as one.
+    """
+    cleaned = clean(text)
+    if not cleaned or "@" in cleaned or any(ch.isdigit() for ch in cleaned):
+        return False
+    return wording().has_any("unknown_answers", cleaned)
+
+
 def alternation(words: Iterable[str]) -> str:
     """A regex alternation of ``words``, longest first, each escaped."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))

@@ -242,3 +242,42 @@ async def test_fallback_rephrase_then_handoff_and_please_type(services):
     assert "800-810-1818" in texts(d)
     d, events = await run(ActionFallback(), tracker("😀😀"))
     assert texts(d) == render("please_type") and events == []
+
+
+@pytest.mark.parametrize(
+    ("requested", "text", "intent", "hint"),
+    [
+        ("cc_customer_number", "没有", "deny", "软件许可证"),
+        ("cc_contract_number", "不知道合同号是多少", "inform", "软件许可证"),
+        ("cc_proof", "忘了登记的是哪个电话", "inform", "实体联系人"),
+    ],
+)
+async def test_contract_form_says_where_to_find_what_the_caller_lacks(
+    services, requested, text, intent, hint
+):
+    """ "没有 / 忘了" is not checked as a number or a proof (that would spend one of
+    the caller's verification tries): the form says where to find it and asks again."""
+    from actions.contracts import ValidateContractForm
+
+    d = CollectingDispatcher()
+    t = tracker(text, intent, slots={"requested_slot": requested})
+    events = slot_events(await ValidateContractForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {requested: None} and hint in texts(d)
+
+
+@pytest.mark.parametrize(
+    ("requested", "text", "hint"),
+    [("case_id", "案例号忘了", "PMR-"), ("case_proof", "不记得当时留的电话", "转人工")],
+)
+async def test_case_form_says_where_to_find_what_the_caller_lacks(services, requested, text, hint):
+    from actions.cases import ValidateCaseForm
+
+    d = CollectingDispatcher()
+    t = tracker(text, "deny", slots={"requested_slot": requested})
+    events = slot_events(await ValidateCaseForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {requested: None} and hint in texts(d)
+    # A real answer is still read as one.
+    d = CollectingDispatcher()
+    t = tracker("13800000001", slots={"requested_slot": "case_proof", "case_id": "PMR-261126-0427"})
+    events = slot_events(await ValidateCaseForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {"case_proof": "13800000001"} and not d.messages

@@ -187,6 +187,24 @@ def test_contract_check_requires_identity(stack):
     assert "无法核实" in reply and "DB2" not in reply
 
 
+def test_no_number_at_hand_gets_where_to_find_it_and_the_check_goes_on(stack):
+    """A bare "没有" (deny) inside the contract check and the case form is their answer:
+    where to find the value, the same question again, and no verification try spent."""
+    sender = "e2e-contract-none"
+    stack.say(sender, "帮我查一下我们的PPA合同")
+    reply = texts(stack.say(sender, "没有"))
+    assert "软件许可证" in reply and "客户号" in reply
+    stack.say(sender, "8800001")
+    stack.say(sender, "PPA-DEMO-0001")
+    reply = texts(stack.say(sender, "忘了登记的是哪个"))
+    assert "实体联系人" in reply and "无法核实" not in reply
+    assert "有效" in texts(stack.say(sender, "13800000001"))
+    sender = "e2e-case-none"
+    stack.say(sender, "我的案例处理得怎么样了")
+    reply = texts(stack.say(sender, "没有"))
+    assert "PMR-" in reply and "转人工" in reply
+
+
 def test_several_customers_at_once(stack):
     def one(i: int) -> str:
         return texts(stack.say(f"crowd-{i}", "db2 热线"))

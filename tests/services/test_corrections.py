@@ -85,3 +85,23 @@ def test_cancel_needs_the_word_first_or_a_confident_intent():
 def test_resume_words():
     assert is_resume("继续") and is_resume("不取消，接着填")
     assert not is_resume("确认取消")
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ("没有", True),
+        ("不知道客户号", True),
+        ("忘了", True),
+        ("no idea", True),
+        ("8800001", False),  # a value, whatever words come with it
+        ("没有，是13800000001", False),
+        ("zhang.wei@example.com", False),
+        ("", False),
+        ("PPA-DEMO-0001", False),
+    ],
+)
+def test_is_unknown_answer(text, unknown):
+    from bot.services.wording import is_unknown_answer
+
+    assert is_unknown_answer(text) is unknown
