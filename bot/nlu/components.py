@@ -7,6 +7,7 @@ that ``SpacyNLP`` needs to load ``build/spacy_zh``; it changes nothing else in R
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -98,6 +99,28 @@ class TextNormaliser(_InferenceComponent):
         return messages
 
 
+# A learned product shorter than this must be a catalogue name as written: DIET's
+# value for a misspelt long name ("websphre") still resolves by similarity, a two-
+# letter English word does not.
+MIN_UNLISTED_PRODUCT = 4
+
+
+def learned_product(value: str) -> str | None:
+    """``value`` when it can name a product, else None.
+
+    A catalogue term, or long enough to be a misspelling of one.
+    """
+    key = value.strip().lower()
+    if len(key.replace(" ", "")) >= MIN_UNLISTED_PRODUCT or key in _product_terms():
+        return key
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _product_terms() -> frozenset[str]:
+    return frozenset(default_vocabulary().product_terms())
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class EntityResolver(_InferenceComponent):
     """Merges the rule-based (spaCy) and learned (DIET) entities into one clean list.
@@ -108,10 +131,13 @@ class EntityResolver(_InferenceComponent):
     A value after a keyword such as 客户号 keeps the rule's label. A learned phone,
     e-mail, customer or contract number that is not shaped like one ("500" in
     "首页一直500", "x86" in "x86服务器", "88" for byebye) is dropped: the value is the
-    proof, and the rules already found every well-formed phone and e-mail.
+    proof, and the rules already found every well-formed phone and e-mail. So is a
+    learned product of one to three characters that no catalogue name spells ("as"
+    in "as bad as before", a piece of "AS/400").
     """
 
     SHAPES = {
+        "product": learned_product,
         "phone": parse_phone,
         "email": parse_email,
         "customer_number": parse_account_id,
@@ -147,12 +173,34 @@ class EntityResolver(_InferenceComponent):
             chosen.append(ent)
         return sorted(chosen, key=lambda e: e["start"])
 
+    @staticmethod
+    def join_os_versions(entities: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+        """An OS directly followed by a version is one OS ("AIX 7.2", as annotated).
+
+        DIET sometimes tags the two tokens apart, and the intake wants the version too.
+        """
+        joined: list[dict[str, Any]] = []
+        for ent in entities:
+            prev = joined[-1] if joined else None
+            if (
+                prev is not None
+                and prev["entity"] == "os"
+                and ent["entity"] == "version"
+                and not text[prev["end"] : ent["start"]].strip()
+            ):
+                value = text[prev["start"] : ent["end"]]
+                joined[-1] = {**prev, "end": ent["end"], "value": value}
+                continue
+            joined.append(ent)
+        return joined
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Replace each message's entities with the resolved list."""
         for message in messages:
             entities: list[dict[str, Any]] | None = message.get(ENTITIES)
             if entities:
-                message.set(ENTITIES, self.resolve(entities), add_to_output=True)
+                resolved = self.join_os_versions(self.resolve(entities), message.get(TEXT) or "")
+                message.set(ENTITIES, resolved, add_to_output=True)
         return messages
 
 
@@ -205,15 +253,23 @@ class DomainGate(_InferenceComponent):
 
     The classifiers always pick a known intent, so everyday chit-chat used to get
     the answer to "what is PPA". An FAQ answer stands only when the ResponseSelector
-    is confident *and* the message has domain evidence (``bot/nlu/evidence.py``); a
-    flow intent below ``flow_threshold`` (any, when it is None) needs the same evidence. Otherwise the
-    intent becomes ``out_of_scope`` with the same confidence, ranked first.
+    is confident *and* the message has domain evidence (``bot/nlu/evidence.py``), or
+    when the selector is at least ``faq_domain_threshold`` sure and the message names
+    the domain itself; a flow intent below ``flow_threshold`` (any, when it is None)
+    needs evidence too. Neither stands when the message is about another company's
+    product and nothing of ours ("思科交换机的技术热线"). Otherwise the intent becomes
+    ``out_of_scope`` with the same confidence, ranked first.
     """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Thresholds and gated flows; config.yml overrides them."""
-        return {"faq_threshold": 0.7, "flow_threshold": 0.9, "flow_intents": []}
+        return {
+            "faq_threshold": 0.7,
+            "faq_domain_threshold": None,
+            "flow_threshold": 0.9,
+            "flow_intents": [],
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
         """Read the thresholds and load the word lists once."""
@@ -222,6 +278,12 @@ class DomainGate(_InferenceComponent):
 
         self._evidence = default_evidence()
         self._faq_threshold = float(config["faq_threshold"])
+        # A less sure FAQ answer may stand when the message names the domain itself
+        # (PPA, PAO, a product …), not only the topic's everyday words. None: no such tier.
+        domain_threshold = config["faq_domain_threshold"]
+        self._faq_domain_threshold = (
+            self._faq_threshold if domain_threshold is None else float(domain_threshold)
+        )
         # None: a flow always needs evidence, however sure the classifier is.
         flow_threshold = config["flow_threshold"]
         self._flow_threshold = math.inf if flow_threshold is None else float(flow_threshold)
@@ -243,13 +305,17 @@ class DomainGate(_InferenceComponent):
         if name != FAQ_INTENT and name not in self._flows:
             return True
         topic, confidence = self._topic_and_confidence(message, intent)
-        threshold = self._faq_threshold if name == FAQ_INTENT else self._flow_threshold
-        if name != FAQ_INTENT and confidence >= threshold:
-            return True
-        if name == FAQ_INTENT and confidence < threshold:
-            return False
+        text = message.get(TEXT) or ""
         types = [str(e.get("entity")) for e in message.get(ENTITIES) or []]
-        return self._evidence.supports(message.get(TEXT) or "", topic, types)
+        if self._evidence.elsewhere(text, types):
+            return False
+        if name != FAQ_INTENT:
+            return confidence >= self._flow_threshold or self._evidence.supports(text, topic, types)
+        if confidence >= self._faq_threshold:
+            return self._evidence.supports(text, topic, types)
+        if confidence >= self._faq_domain_threshold:
+            return self._evidence.about_domain(text, types)
+        return False
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Turn every message without evidence for its topic into ``out_of_scope``."""

@@ -19,7 +19,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -39,6 +39,8 @@ KEYWORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "faq_keywords.
 DOMAIN_ENTITIES = frozenset(
     {"product", "contract_number", "customer_number", "case_id", "error_code", "severity"}
 )
+# Entities that make a message ours even when it names another company ("DB2 on RHEL").
+OURS_ENTITIES = DOMAIN_ENTITIES | {"os"}
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -115,15 +117,38 @@ class DomainEvidence:
 
     domain: _Matcher
     topics: Mapping[str, _Matcher]
+    # Other companies' products and services, and what is ours even next to them.
+    other_vendors: _Matcher = field(default_factory=lambda: _Matcher(()))
+    ours: _Matcher = field(default_factory=lambda: _Matcher(()))
 
     def supports(
         self, text: str, topic: str | None = None, entity_types: Iterable[str] = ()
     ) -> bool:
         """True when ``text`` is about the domain, or about ``topic`` in particular."""
+        matcher = self.topics.get(topic or "")
+        return self._found(text, [self.domain, *([matcher] if matcher else [])], entity_types)
+
+    def about_domain(self, text: str, entity_types: Iterable[str] = ()) -> bool:
+        """True when ``text`` names the programme, the vendor, support or a product.
+
+        Stronger evidence than a topic's own words ("登录", "升级"), which everyday
+        messages share.
+        """
+        return self._found(text, [self.domain], entity_types)
+
+    def elsewhere(self, text: str, entity_types: Iterable[str] = ()) -> bool:
+        """True when ``text`` names another company's product and nothing of ours.
+
+        Ours: a catalogue product, PPA / PAO / IBM, a domain entity or an OS.
+        """
+        if OURS_ENTITIES.intersection(entity_types) or not self.other_vendors.search(text):
+            return False
+        return not self.ours.search(text)
+
+    @staticmethod
+    def _found(text: str, matchers: list[_Matcher], entity_types: Iterable[str]) -> bool:
         if DOMAIN_ENTITIES.intersection(entity_types):
             return True
-        matcher = self.topics.get(topic or "")
-        matchers = [self.domain, *([matcher] if matcher else [])]
         if any(m.search(text) for m in matchers):
             return True
         # Only now: the sounds cost ≈ 0.4 ms, the written words a regex each.
@@ -139,7 +164,12 @@ def load_evidence(
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     domain_words = [*data.get("domain", []), *vocab.product_terms(), *vocab.keywords]
     topics = {name: _Matcher(words) for name, words in (data.get("topics") or {}).items()}
-    return DomainEvidence(domain=_Matcher(domain_words), topics=topics)
+    return DomainEvidence(
+        domain=_Matcher(domain_words),
+        topics=topics,
+        other_vendors=_Matcher(data.get("other_vendors") or []),
+        ours=_Matcher([*data.get("ours", []), *vocab.product_terms()]),
+    )
 
 
 @functools.lru_cache(maxsize=1)

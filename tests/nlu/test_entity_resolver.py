@@ -41,3 +41,29 @@ def test_a_learned_customer_or_contract_number_needs_the_shape_of_one():
         ("contract_number", "PPA20230518")
     ]
     assert _resolve(_ent("customer_number", "8862518", 3, 10)) == [("customer_number", "8862518")]
+
+
+def test_a_short_learned_product_must_be_a_catalogue_name():
+    # "this is as bad as before": DIET tagged the English word "as" (a piece of AS/400)
+    assert _resolve(_ent("product", "as", 8, 10)) == []
+    assert _resolve(_ent("product", "mq", 0, 2)) == [("product", "mq")]
+    assert _resolve(_ent("product", "db2", 0, 3)) == [("product", "db2")]
+    # A longer value may be a misspelling the product matcher still resolves.
+    assert _resolve(_ent("product", "websphre", 0, 8)) == [("product", "websphre")]
+
+
+def test_an_os_directly_followed_by_a_version_is_one_os():
+    text = "跑在aix 7.2上，db2 11.5.8"
+    ents = [
+        _ent("os", "aix", 2, 5),
+        _ent("version", "7.2", 6, 9),
+        _ent("product", "db2", 11, 14),
+        _ent("version", "11.5.8", 15, 21, RULE_EXTRACTOR),
+    ]
+    joined = EntityResolver.join_os_versions(ents, text)
+    assert [(e["entity"], e["value"]) for e in joined] == [
+        ("os", "aix 7.2"),
+        ("product", "db2"),
+        ("version", "11.5.8"),  # a product's version stays a version
+    ]
+    assert joined[0]["start"] == 2 and joined[0]["end"] == 9

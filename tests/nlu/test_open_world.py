@@ -2,7 +2,7 @@
 
 Gates on aggregate figures of the three held-out files (never on their messages):
 off-topic messages handled as off-topic, off-topic messages that would start a
-flow, and intent macro-F1 on the two in-domain files. The two development sets,
+flow, and intent macro-F1 on the two in-domain files. The three development sets,
 which the gate and the configuration were tuned on, are gated too, so that a change
 that undoes that tuning fails here.
 """
@@ -14,13 +14,13 @@ from bot.nlu.baseline import Comparison, compare, table
 # Training the model (first run) and parsing ~1 600 messages take minutes.
 pytestmark = pytest.mark.timeout(1800)
 
-# A little under what README's table reports (model of 2026-12-05 with the noisy and
-# the persona examples and the gate's pinyin matching: 98.1 % handled, 0.2 % flow
-# starts — the issue's own ceiling is 1 % —, macro-F1 0.966 / 0.901; dev 0.954, dev
-# off-topic 96.2 % handled).
-MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.97, "dev offtopic": 0.955}
+# A little under what README's table reports (model of 2026-12-05 late evening, with
+# the examples of three more writers' helpers and the gate's domain tier and vendor
+# list: 97.4 % handled, 0.0 % flow starts — the issue's own ceiling is 1 % —,
+# macro-F1 0.970 / 0.912; dev 0.963 and 0.861, dev off-topic 95.6 % handled).
+MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.97, "dev offtopic": 0.95}
 MAX_OFF_TOPIC_FLOW_STARTS = 0.01
-MIN_MACRO_F1 = {"test": 0.96, "noisy": 0.89, "dev noisy": 0.945}
+MIN_MACRO_F1 = {"test": 0.965, "noisy": 0.905, "dev noisy": 0.955, "dev mixed": 0.85}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def results(model_agent) -> dict[str, Comparison]:
 def test_sets_are_big_enough(results):
     assert results["offtopic"].examples >= 400
     assert results["noisy"].examples >= 300
-    assert results["dev noisy"].examples >= 300 and results["dev offtopic"].examples >= 300
+    assert all(results[f"dev {name}"].examples >= 300 for name in ("noisy", "offtopic", "mixed"))
 
 
 @pytest.mark.parametrize("name", sorted(MIN_OFF_TOPIC_HANDLED))
