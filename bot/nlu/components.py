@@ -111,9 +111,17 @@ def learned_product(value: str) -> str | None:
     A catalogue term, or long enough to be a misspelling of one.
     """
     key = value.strip().lower()
+    if _other_vendor(key):
+        return None  # "tomcat", "weblogic": a product, but not one of ours
     if len(key.replace(" ", "")) >= MIN_UNLISTED_PRODUCT or key in _product_terms():
         return key
     return None
+
+
+def _other_vendor(key: str) -> bool:
+    from bot.nlu.evidence import default_evidence
+
+    return default_evidence().other_vendors.search(key)
 
 
 @functools.lru_cache(maxsize=1)
@@ -133,7 +141,8 @@ class EntityResolver(_InferenceComponent):
     "首页一直500", "x86" in "x86服务器", "88" for byebye) is dropped: the value is the
     proof, and the rules already found every well-formed phone and e-mail. So is a
     learned product of one to three characters that no catalogue name spells ("as"
-    in "as bad as before", a piece of "AS/400").
+    in "as bad as before", a piece of "AS/400"), and one that is another company's
+    ("tomcat", ``other_vendors`` of ``faq_keywords.yml``).
     """
 
     SHAPES = {

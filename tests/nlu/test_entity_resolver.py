@@ -67,3 +67,10 @@ def test_an_os_directly_followed_by_a_version_is_one_os():
         ("version", "11.5.8"),  # a product's version stays a version
     ]
     assert joined[0]["start"] == 2 and joined[0]["end"] == 9
+
+
+def test_another_companys_product_is_not_a_learned_product():
+    # "应用跑在tomcat上，连接池一直报错": DIET generalises to any product-like name
+    assert _resolve(_ent("product", "tomcat", 4, 10)) == []
+    assert _resolve(_ent("product", "weblogic", 4, 12)) == []
+    assert _resolve(_ent("product", "informix", 0, 8)) == [("product", "informix")]
