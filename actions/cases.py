@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import (
+    ask_again_with,
     channel_of,
     entity_values,
     first,
@@ -89,12 +90,9 @@ class ValidateCaseForm(FormValidationAction):
             and not (ids or phones)
             and is_unknown_answer(text)
         ):
-            # "忘了 / 没有": where to find it, not a lookup (a wrong phone counts as a failure);
-            # the empty SlotSet keeps the form from rejecting the turn (it asks again).
-            dispatcher.utter_message(
-                text=render("case_id_help" if requested == "case_id" else "case_proof_help")
-            )
-            return [SlotSet(requested, None)]
+            # "忘了 / 没有": where to find it, not a lookup (a wrong phone counts as a failure).
+            key = "case_id_help" if requested == "case_id" else "case_proof_help"
+            return ask_again_with(dispatcher, requested, render(key))
         if ids or requested == "case_id":
             events.append(SlotSet("case_id", normalise_case_id(ids[0] if ids else text) or text))
         if requested == "case_proof":

@@ -11,6 +11,8 @@ import functools
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import Settings
 from bot.services.cases import CaseService
@@ -89,3 +91,13 @@ def form_answer(tracker: Tracker) -> tuple[str | None, str] | None:
     if is_interruption(intent, confidence):
         return None
     return tracker.get_slot("requested_slot"), (tracker.latest_message.get("text") or "").strip()
+
+
+def ask_again_with(dispatcher: CollectingDispatcher, slot: str, hint: str) -> list[dict[str, Any]]:
+    """Send ``hint`` and let the form ask for ``slot`` again.
+
+    A validation that sets nothing makes Rasa's form reject the turn (its message is
+    lost and the fallback answers); setting the slot to nothing keeps the form going.
+    """
+    dispatcher.utter_message(text=hint)
+    return [SlotSet(slot, None)]

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import channel_of, entity_values, form_answer, services
+from actions.context import ask_again_with, channel_of, entity_values, form_answer, services
 from bot.replies import render
 from bot.services.hours import utc_now
 from bot.services.identity import conversation_key
@@ -45,20 +45,14 @@ class ValidateContractForm(FormValidationAction):
         proof = entity_values(tracker, "phone") + entity_values(tracker, "email")
         if proof:
             values["cc_proof"] = proof[0]
-        if requested and requested not in values and is_unknown_answer(text):
-            # "没有 / 忘了": say where to find it; checking it would spend a verification try.
-            # Setting the slot (to nothing) keeps the form from rejecting the turn, so the
-            # hint is sent and the question asked again.
-            dispatcher.utter_message(
-                text=render(
-                    "contract_proof_help" if requested == "cc_proof" else "contract_ids_help"
-                )
-            )
-            return [SlotSet(requested, None)]
-        if requested and requested not in values and text:
-            if requested == "cc_proof":
+        if requested and requested not in values:
+            if is_unknown_answer(text):
+                # "没有 / 忘了": where to find it; checking it would spend a verification try.
+                key = "contract_proof_help" if requested == "cc_proof" else "contract_ids_help"
+                return ask_again_with(dispatcher, requested, render(key))
+            if text and requested == "cc_proof":
                 values[requested] = text
-            else:
+            elif text:
                 m = _ID.search(text)
                 if m:
                     values[requested] = m.group()
