@@ -20,7 +20,7 @@ pytestmark = pytest.mark.timeout(1800)
 # macro-F1 0.970 / 0.912; dev 0.963 and 0.861, dev off-topic 95.6 % handled).
 MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.97, "dev offtopic": 0.95}
 MAX_OFF_TOPIC_FLOW_STARTS = 0.01
-MIN_MACRO_F1 = {"test": 0.965, "noisy": 0.905, "dev noisy": 0.955, "dev mixed": 0.85}
+MIN_MACRO_F1 = {"test": 0.965, "noisy": 0.91, "dev noisy": 0.955, "dev mixed": 0.865}
 
 
 @pytest.fixture(scope="module")
