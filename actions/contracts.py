@@ -45,17 +45,15 @@ class ValidateContractForm(FormValidationAction):
         proof = entity_values(tracker, "phone") + entity_values(tracker, "email")
         if proof:
             values["cc_proof"] = proof[0]
-        if requested and requested not in values:
+        if requested and requested not in values and text:
             if is_unknown_answer(text):
                 # "没有 / 忘了": where to find it; checking it would spend a verification try.
                 key = "contract_proof_help" if requested == "cc_proof" else "contract_ids_help"
                 return ask_again_with(dispatcher, requested, render(key))
-            if text and requested == "cc_proof":
+            if requested == "cc_proof":
                 values[requested] = text
-            elif text:
-                m = _ID.search(text)
-                if m:
-                    values[requested] = m.group()
+            elif m := _ID.search(text):
+                values[requested] = m.group()
         return [SlotSet(k, v) for k, v in values.items()]
 
 
