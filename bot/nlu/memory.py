@@ -15,13 +15,14 @@ import json
 import unicodedata
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.persisted import PersistedComponent, labelled_texts
 
 MEMORY_FILE = "memory.json"
 
@@ -42,58 +43,26 @@ def remembered_intents(examples: list[tuple[str, str]]) -> dict[str, str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TrainingMemory(GraphComponent):
+class TrainingMemory(PersistedComponent):
     """Sets the remembered intent, sure, on a message equal to a training example."""
 
+    FILE = MEMORY_FILE
+
     def __init__(
-        self, model_storage: ModelStorage, resource: Resource, memory: dict[str, str]
+        self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource
     ) -> None:
-        """Keep where to persist and what is remembered."""
-        self._model_storage = model_storage
-        self._resource = resource
-        self._memory = memory
+        """An empty memory until trained or restored."""
+        super().__init__(config, model_storage, resource)
+        self._memory: dict[str, str] = {}
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TrainingMemory:
-        """An empty memory, to be trained."""
-        return cls(model_storage, resource, {})
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TrainingMemory:
-        """The memory persisted with the model (empty when there is none)."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                memory = json.loads((directory / MEMORY_FILE).read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError):
-            memory = {}
-        return cls(model_storage, resource, memory)
+    def restore(self, data: bytes) -> None:
+        """The memory persisted with the model."""
+        self._memory = json.loads(data.decode("utf-8"))
 
     def train(self, training_data: TrainingData) -> Resource:
         """Remember every unambiguous training text and persist it with the model."""
-        examples = [
-            (str(example.get(TEXT)), str(example.get(INTENT)))
-            for example in training_data.intent_examples
-            if example.get(TEXT) and example.get(INTENT)
-        ]
-        self._memory = remembered_intents(examples)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / MEMORY_FILE).write_text(
-                json.dumps(self._memory, ensure_ascii=False), encoding="utf-8"
-            )
-        return self._resource
+        self._memory = remembered_intents(labelled_texts(training_data))
+        return self.persist(json.dumps(self._memory, ensure_ascii=False).encode("utf-8"))
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Give a remembered text its intent at confidence 1, the others 0."""

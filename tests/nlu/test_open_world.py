@@ -14,13 +14,12 @@ from bot.nlu.baseline import Comparison, compare, table
 # Training the model (first run) and parsing ~1 600 messages take minutes.
 pytestmark = pytest.mark.timeout(1800)
 
-# A little under what README's table reports (model of 2026-12-06, with the training
-# memory and the examples of two more writers' helpers: 97.9 % handled, 0.4 % flow
-# starts — the issue's own ceiling is 1 % —, macro-F1 0.969 / 0.915; dev 0.963 and
-# 0.876, dev off-topic 96.2 % handled).
-MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.97, "dev offtopic": 0.95}
+# A little under what README's table reports (model of 2026-12-06 with the character
+# n-gram blend: 99.0 % handled, 0.2 % flow starts — the issue's own ceiling is 1 % —,
+# macro-F1 0.968 / 0.917; dev 0.976 and 0.909, dev off-topic 98.7 % handled).
+MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.98, "dev offtopic": 0.97}
 MAX_OFF_TOPIC_FLOW_STARTS = 0.01
-MIN_MACRO_F1 = {"test": 0.965, "noisy": 0.91, "dev noisy": 0.955, "dev mixed": 0.865}
+MIN_MACRO_F1 = {"test": 0.965, "noisy": 0.91, "dev noisy": 0.965, "dev mixed": 0.89}
 
 
 @pytest.fixture(scope="module")

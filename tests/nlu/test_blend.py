@@ -1,0 +1,97 @@
+"""CharNgramBlend: DIET's ranking blended with a character n-gram model's."""
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.blend import CharNgramBlend, blend, train_char_model
+from tests.nlu.rasa_messages import rasa_message
+
+# Two intents whose texts share no characters: the character model is sure of each.
+EXAMPLES = [
+    ("热线电话多少", "find_hotline"),
+    ("客服热线号码", "find_hotline"),
+    ("热线是几号", "find_hotline"),
+    ("合同到期了吗", "check_contract"),
+    ("查一下合同有效期", "check_contract"),
+    ("合同还有效吗", "check_contract"),
+]
+
+
+def test_the_blend_weighs_both_and_ranks_best_first():
+    ranking = [{"name": "inform", "confidence": 0.8}, {"name": "find_hotline", "confidence": 0.2}]
+    blended = blend(ranking, {"find_hotline": 0.9, "inform": 0.1}, weight=0.5)
+    assert [r["name"] for r in blended] == ["find_hotline", "inform"]
+    assert blended[0]["confidence"] == pytest.approx(0.55)
+    assert blended[1]["confidence"] == pytest.approx(0.45)
+
+
+def test_an_intent_missing_from_either_side_counts_as_zero_there():
+    blended = blend([{"name": "greet", "confidence": 1.0}], {"thank": 1.0}, weight=0.3)
+    assert blended == [
+        {"name": "greet", "confidence": pytest.approx(0.7)},
+        {"name": "thank", "confidence": pytest.approx(0.3)},
+    ]
+
+
+def test_weight_zero_keeps_diets_order():
+    ranking = [{"name": "a", "confidence": 0.6}, {"name": "b", "confidence": 0.4}]
+    assert [r["name"] for r in blend(ranking, {"b": 1.0}, weight=0.0)] == ["a", "b"]
+
+
+def test_one_intent_is_nothing_to_learn():
+    assert train_char_model([("你好", "greet"), ("您好", "greet")], c=1.0) is None
+
+
+def test_the_character_model_reads_across_segmentation():
+    model = train_char_model(EXAMPLES, c=100.0)
+    assert model is not None
+    # Unseen texts: only the characters they share with the examples decide.
+    assert list(model.predict(["请问热线", "合同期限"])) == ["find_hotline", "check_contract"]
+
+
+def _trained(tmp_path, config: dict) -> CharNgramBlend:
+    storage, resource = LocalModelStorage(tmp_path), Resource("blend")
+    context = ExecutionContext(GraphSchema({}), "test")
+    full = {**CharNgramBlend.get_default_config(), **config}
+    component = CharNgramBlend.create(full, storage, resource, context)
+    component.train(TrainingData([rasa_message(t, i) for t, i in EXAMPLES]))
+    # What the server uses: the model as persisted with the Rasa model.
+    return CharNgramBlend.load(full, storage, resource, context)
+
+
+def test_an_unsure_diet_is_overruled_by_the_persisted_character_model(tmp_path):
+    diet = [
+        {"name": "find_hotline", "confidence": 0.55},
+        {"name": "check_contract", "confidence": 0.45},
+    ]
+    message = rasa_message("合同有效期到哪天", ranking=diet)
+    _trained(tmp_path, {"weight": 0.5, "c": 100.0}).process([message])
+    assert message.get(INTENT)["name"] == "check_contract"
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert [r["name"] for r in ranking] == ["check_contract", "find_hotline"]
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+
+
+def test_a_sure_diet_stands_when_the_character_model_has_little_weight(tmp_path):
+    diet = [
+        {"name": "find_hotline", "confidence": 0.99},
+        {"name": "check_contract", "confidence": 0.01},
+    ]
+    message = rasa_message("合同有效期到哪天", ranking=diet)
+    _trained(tmp_path, {"weight": 0.2, "c": 100.0}).process([message])
+    assert message.get(INTENT)["name"] == "find_hotline"
+
+
+def test_an_untrained_blend_passes_messages_through(tmp_path):
+    storage, resource = LocalModelStorage(tmp_path), Resource("never_trained")
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = CharNgramBlend.load(CharNgramBlend.get_default_config(), storage, resource, context)
+    diet = [{"name": "greet", "confidence": 0.9}]
+    message = rasa_message("你好", ranking=diet)
+    component.process([message])
+    assert message.get(INTENT) == diet[0]
+    assert message.get(INTENT_RANKING_KEY) == diet
