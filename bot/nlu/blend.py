@@ -10,9 +10,15 @@ answer where it is sure and lets the character model decide where it is not.
 
 from __future__ import annotations
 
-import pickle
+import io
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -21,24 +27,103 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
 
 from bot.nlu.persisted import PersistedComponent, labelled_texts
 
-MODEL_FILE = "char_ngrams.pkl"
+MODEL_FILE = "char_ngrams.npz"
+MAX_NGRAM = 3
+_SPACES = re.compile(r"\s\s+")
 
 
-def train_char_model(examples: list[tuple[str, str]], c: float) -> Pipeline | None:
-    """Char 1–3-gram TF-IDF + logistic regression; None for fewer than two intents."""
-    if len({intent for _, intent in examples}) < 2:
-        return None
-    model = make_pipeline(
-        TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
-        LogisticRegression(C=c, solver="newton-cg", max_iter=1000),
-    )
-    texts, intents = zip(*examples, strict=True)
-    model.fit(list(texts), list(intents))
-    return model
+def char_ngrams(text: str) -> list[str]:
+    """Character 1–3-grams of the lower-cased text, runs of spaces as one."""
+    text = _SPACES.sub(" ", text.lower())
+    return [text[i : i + n] for n in range(1, MAX_NGRAM + 1) for i in range(len(text) - n + 1)]
+
+
+@dataclass(frozen=True)
+class CharNgramModel:
+    """TF-IDF (sublinear tf, l2 norm) + multinomial logistic regression, as arrays.
+
+    Scoring one message is a few dictionary look-ups and a small dot product: ≈ 0.03 ms,
+    where scikit-learn's pipeline takes ≈ 1.1 ms for the same numbers (input checks,
+    sparse matrices for one row). Saved as plain arrays, not a pickle.
+    """
+
+    classes: tuple[str, ...]
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # (n_features,)
+    weights: np.ndarray  # (n_features, n_classes)
+    intercept: np.ndarray  # (n_classes,)
+
+    @classmethod
+    def fit(cls, examples: list[tuple[str, str]], c: float) -> CharNgramModel | None:
+        """Fit on (text, intent) pairs; None for fewer than two intents."""
+        if len({intent for _, intent in examples}) < 2:
+            return None
+        texts, intents = zip(*examples, strict=True)
+        vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
+        features = vectorizer.fit_transform(list(texts))
+        # newton-cg: the same solution as the default lbfgs in ≈ 4 s instead of 36 s.
+        regression = LogisticRegression(C=c, solver="newton-cg", max_iter=1000)
+        regression.fit(features, list(intents))
+        coef = regression.coef_
+        intercept = regression.intercept_
+        if len(regression.classes_) == 2:  # binary: one row for the second class
+            coef, intercept = np.vstack([-coef, coef]) / 2, np.hstack([-intercept, intercept]) / 2
+        return cls(
+            classes=tuple(str(c) for c in regression.classes_),
+            vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
+            idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+            weights=np.ascontiguousarray(coef.T, dtype=np.float64),
+            intercept=np.asarray(intercept, dtype=np.float64),
+        )
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each intent's probability for ``text``."""
+        counts = Counter(char_ngrams(text))
+        rows: list[int] = []
+        values: list[float] = []
+        for gram, count in counts.items():
+            row = self.vocabulary.get(gram)
+            if row is not None:
+                rows.append(row)
+                values.append((1.0 + math.log(count)) * float(self.idf[row]))
+        scores = self.intercept.copy()
+        if rows:
+            tfidf = np.asarray(values)
+            scores += (tfidf / np.linalg.norm(tfidf)) @ self.weights[rows]
+        exp = np.exp(scores - scores.max())
+        return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))
+
+    def to_bytes(self) -> bytes:
+        """The model as an .npz archive (arrays and the vocabulary in index order)."""
+        terms = [""] * len(self.vocabulary)
+        for term, index in self.vocabulary.items():
+            terms[index] = term
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            classes=np.array(json.dumps(list(self.classes))),
+            terms=np.array(json.dumps(terms, ensure_ascii=False)),
+            idf=self.idf,
+            weights=self.weights,
+            intercept=self.intercept,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CharNgramModel:
+        """The model :meth:`to_bytes` wrote."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            terms = json.loads(str(arrays["terms"]))
+            return cls(
+                classes=tuple(json.loads(str(arrays["classes"]))),
+                vocabulary={term: index for index, term in enumerate(terms)},
+                idf=arrays["idf"],
+                weights=arrays["weights"],
+                intercept=arrays["intercept"],
+            )
 
 
 def blend(
@@ -66,26 +151,25 @@ class CharNgramBlend(PersistedComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The character model's share of the blend, its regularisation, ranking length."""
-        return {"weight": 0.3, "c": 10.0, "ranking_length": 10}
+        return {"weight": 0.5, "c": 100.0, "ranking_length": 10}
 
     def __init__(
         self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource
     ) -> None:
         """No character model until trained or restored: messages pass through."""
         super().__init__(config, model_storage, resource)
-        self._model: Pipeline | None = None
+        self._model: CharNgramModel | None = None
 
     def restore(self, data: bytes) -> None:
         """The character model persisted with the Rasa model."""
-        # Our own file inside our own model archive, written by train().
-        self._model = pickle.loads(data)  # noqa: S301
+        self._model = CharNgramModel.from_bytes(data)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the character model on the (normalised) training texts and persist it."""
-        self._model = train_char_model(labelled_texts(training_data), float(self._config["c"]))
+        self._model = CharNgramModel.fit(labelled_texts(training_data), float(self._config["c"]))
         if self._model is None:
             return self._resource
-        return self.persist(pickle.dumps(self._model))
+        return self.persist(self._model.to_bytes())
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Replace DIET's intent and ranking by the blend."""
@@ -93,12 +177,11 @@ class CharNgramBlend(PersistedComponent):
             return messages
         weight = float(self._config["weight"])
         length = int(self._config["ranking_length"])
-        classes = [str(c) for c in self._model.classes_]
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
-            probs = dict(zip(classes, self._model.predict_proba([text])[0].tolist(), strict=True))
+            probs = self._model.probabilities(text)
             ranking = blend(message.get(INTENT_RANKING_KEY) or [], probs, weight)[:length]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

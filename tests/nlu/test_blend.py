@@ -6,8 +6,11 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
-from bot.nlu.blend import CharNgramBlend, blend, train_char_model
+from bot.nlu.blend import CharNgramBlend, CharNgramModel, blend, char_ngrams
 from tests.nlu.rasa_messages import rasa_message
 
 # Two intents whose texts share no characters: the character model is sure of each.
@@ -43,14 +46,54 @@ def test_weight_zero_keeps_diets_order():
 
 
 def test_one_intent_is_nothing_to_learn():
-    assert train_char_model([("你好", "greet"), ("您好", "greet")], c=1.0) is None
+    assert CharNgramModel.fit([("你好", "greet"), ("您好", "greet")], c=1.0) is None
+
+
+def test_ngrams_cross_word_boundaries_and_fold_case_and_spaces():
+    assert char_ngrams("DB2  挂") == [
+        "d",
+        "b",
+        "2",
+        " ",
+        "挂",
+        "db",
+        "b2",
+        "2 ",
+        " 挂",
+        "db2",
+        "b2 ",
+        "2 挂",
+    ]
 
 
 def test_the_character_model_reads_across_segmentation():
-    model = train_char_model(EXAMPLES, c=100.0)
+    model = CharNgramModel.fit(EXAMPLES, c=100.0)
     assert model is not None
     # Unseen texts: only the characters they share with the examples decide.
-    assert list(model.predict(["请问热线", "合同期限"])) == ["find_hotline", "check_contract"]
+    assert max(model.probabilities("请问热线").items(), key=lambda kv: kv[1])[0] == "find_hotline"
+    assert max(model.probabilities("合同期限").items(), key=lambda kv: kv[1])[0] == "check_contract"
+
+
+@pytest.mark.parametrize("intents", [2, 3])
+def test_probabilities_equal_scikit_learns_pipeline(intents):
+    examples = [*EXAMPLES, ("谢谢你们", "thank"), ("多谢了", "thank")][: 6 if intents == 2 else 8]
+    ours = CharNgramModel.fit(examples, c=10.0)
+    texts, labels = zip(*examples, strict=True)
+    theirs = make_pipeline(
+        TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
+        LogisticRegression(C=10.0, solver="newton-cg", max_iter=1000),
+    ).fit(list(texts), list(labels))
+    for text in ["热线  多少", "合同到期", "谢谢", "完全无关的话", ""]:
+        expected = dict(zip(theirs.classes_, theirs.predict_proba([text])[0], strict=True))
+        assert ours.probabilities(text) == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_model_survives_its_bytes():
+    model = CharNgramModel.fit(EXAMPLES, c=100.0)
+    again = CharNgramModel.from_bytes(model.to_bytes())
+    assert again.classes == model.classes
+    assert again.vocabulary == model.vocabulary
+    assert again.probabilities("热线合同") == model.probabilities("热线合同")
 
 
 def _trained(tmp_path, config: dict) -> CharNgramBlend:
