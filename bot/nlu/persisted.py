@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, TypeVar
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -59,9 +60,9 @@ class PersistedComponent(GraphComponent):
             return cls(config, model_storage, resource)
         return component
 
+    @abstractmethod
     def restore(self, data: bytes) -> None:
         """Take the state back from the bytes :meth:`persist` wrote."""
-        raise NotImplementedError
 
     def persist(self, data: bytes) -> Resource:
         """Write the state into the model; the resource for ``train`` to return."""
