@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import opencc
+import yaml
 
 _FULLWIDTH_OFFSET = 0xFEE0
+CANTONESE_PATH = Path(__file__).resolve().parent / "data" / "cantonese.yml"
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,6 +55,32 @@ def _per_char_t2s(text: str) -> str:
         c = converter.convert(ch)
         out.append(c if len(c) == 1 else ch)
     return "".join(out)
+
+
+class WordMapper:
+    """Replaces words by words of the same length (longest first, left to right)."""
+
+    def __init__(self, words: Mapping[str, str]) -> None:
+        """Check every pair keeps the length; compile one pattern for all words."""
+        unequal = [w for w, r in words.items() if len(w) != len(r)]
+        if unequal:
+            raise ValueError(f"replacements must keep the length: {unequal}")
+        self._words = dict(words)
+        ordered = sorted(self._words, key=len, reverse=True)
+        self._regex = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def apply(self, text: str) -> str:
+        """``text`` with every listed word replaced."""
+        if self._regex is None:
+            return text
+        return self._regex.sub(lambda m: self._words[m.group()], text)
+
+
+@functools.lru_cache(maxsize=1)
+def cantonese_mapper(path: Path = CANTONESE_PATH) -> WordMapper:
+    """Written Cantonese → Mandarin, from ``bot/data/cantonese.yml``."""
+    words = yaml.safe_load(path.read_text(encoding="utf-8"))["words"]
+    return WordMapper({str(k): str(v) for k, v in words.items()})
 
 
 def alias_pattern(alias: str) -> str:
@@ -112,12 +141,13 @@ class Normalised:
 
 
 def normalise(text: str, fixer: SpacingFixer | None = None) -> Normalised:
-    """Half-width, simplified, spaces inside known terms removed; offsets tracked.
+    """Half-width, Mandarin, simplified, spaces inside known terms removed; offsets tracked.
 
     Case is kept: the featurizers lowercase on their own and from_text slots keep
     what the customer wrote.
     """
-    text = to_simplified(to_halfwidth(text))
+    # Cantonese before t2s: t2s turns 係 ("is") into 系 ("system").
+    text = to_simplified(cantonese_mapper().apply(to_halfwidth(text)))
     drop = {
         i
         for i, ch in enumerate(text)

@@ -43,6 +43,7 @@ MODEL = ROOT / "models" / "ppa.tar.gz"
 HELD_OUT = {
     "test": ROOT / "tests" / "nlu_test.yml",
     "noisy": ROOT / "tests" / "nlu_heldout_noisy.yml",
+    "noisy 3": ROOT / "tests" / "nlu_heldout_noisy3.yml",
     "offtopic": ROOT / "tests" / "nlu_offtopic.yml",
 }
 DEV = {

@@ -16,7 +16,6 @@ syllables run together inside a Latin word.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,14 +23,7 @@ from pathlib import Path
 
 import yaml
 
-# pypinyin's 47 000-phrase dictionary is ≈ 45 MB of the Rasa server's memory. A
-# message and the key words are both read character by character, the same way;
-# with the phrases every held-out and dev score was the same. Set before import.
-os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
-os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
-
-from pypinyin import Style, lazy_pinyin
-
+from bot.nlu.pinyin import Style, lazy_pinyin
 from bot.nlu.vocabulary import Vocabulary, default_vocabulary
 
 KEYWORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "faq_keywords.yml"

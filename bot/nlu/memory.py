@@ -68,14 +68,18 @@ class TrainingMemory(PersistedComponent):
         """Give a remembered text its intent at confidence 1, the others 0."""
         for message in messages:
             intent = self._memory.get(memory_key(message.get(TEXT) or ""))
-            if intent is None:
-                continue
-            ranking = [
-                {**r, "confidence": 0.0}
-                for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get("name") != intent
-            ]
-            sure = {"name": intent, "confidence": 1.0}
-            message.set(INTENT, sure, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [sure, *ranking], add_to_output=True)
+            if intent is not None:
+                set_sure_intent(message, intent)
         return messages
+
+
+def set_sure_intent(message: Message, intent: str) -> None:
+    """Give ``message`` the intent at confidence 1, every other intent 0."""
+    ranking = [
+        {**r, "confidence": 0.0}
+        for r in message.get(INTENT_RANKING_KEY) or []
+        if r.get("name") != intent
+    ]
+    sure = {"name": intent, "confidence": 1.0}
+    message.set(INTENT, sure, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [sure, *ranking], add_to_output=True)

@@ -1,5 +1,8 @@
 """CharNgramBlend: DIET's ranking blended with a character n-gram model's."""
 
+import io
+
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -10,7 +13,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from bot.nlu.blend import CharNgramBlend, CharNgramModel, blend, char_ngrams
+from bot.nlu.blend import (
+    INITIALS,
+    SYLLABLE,
+    CharNgramBlend,
+    CharNgramModel,
+    blend,
+    char_ngrams,
+    sound_ngrams,
+)
 from tests.nlu.rasa_messages import rasa_message
 
 # Two intents whose texts share no characters: the character model is sure of each.
@@ -66,12 +77,42 @@ def test_ngrams_cross_word_boundaries_and_fold_case_and_spaces():
     ]
 
 
+def test_sounds_are_syllables_pairs_and_initials():
+    features = sound_ngrams("nihao DB2 热线")
+    syllables = [f[len(SYLLABLE) :] for f in features if f.startswith(SYLLABLE)]
+    # "nihao" is pinyin typed as Latin; "db" is not and is left out.
+    assert syllables == ["ni", "hao", "re", "xian", "ni_hao", "hao_re", "re_xian"]
+    initials = [f[len(INITIALS) :] for f in features if f.startswith(INITIALS)]
+    assert "rx" in initials and "db2" in initials
+    assert not set(char_ngrams("nihao DB2 热线")) & set(features)
+
+
+def _top(model: CharNgramModel, text: str) -> str:
+    return max(model.probabilities(text).items(), key=lambda kv: kv[1])[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("鹤桶", "check_contract"),  # a homophone typo shares no character with 合同
+        ("rx", "find_hotline"),  # initials of 热线
+        ("rexian", "find_hotline"),  # pinyin typed as Latin
+    ],
+)
+def test_the_model_with_sounds_hears_typos_initials_and_pinyin(typed, intent):
+    with_sounds = CharNgramModel.fit(EXAMPLES, c=100.0, sounds=True)
+    assert _top(with_sounds, typed) == intent
+    # The same model without sounds has nothing to go on: it does not decide so.
+    without = CharNgramModel.fit(EXAMPLES, c=100.0).probabilities(typed)
+    assert with_sounds.probabilities(typed)[intent] > without[intent] + 0.2
+
+
 def test_the_character_model_reads_across_segmentation():
     model = CharNgramModel.fit(EXAMPLES, c=100.0)
     assert model is not None
     # Unseen texts: only the characters they share with the examples decide.
-    assert max(model.probabilities("请问热线").items(), key=lambda kv: kv[1])[0] == "find_hotline"
-    assert max(model.probabilities("合同期限").items(), key=lambda kv: kv[1])[0] == "check_contract"
+    assert _top(model, "请问热线") == "find_hotline"
+    assert _top(model, "合同期限") == "check_contract"
 
 
 @pytest.mark.parametrize("intents", [2, 3])
@@ -88,11 +129,24 @@ def test_probabilities_equal_scikit_learns_pipeline(intents):
         assert ours.probabilities(text) == pytest.approx(expected, abs=1e-9)
 
 
-def test_the_model_survives_its_bytes():
-    model = CharNgramModel.fit(EXAMPLES, c=100.0)
+@pytest.mark.parametrize("sounds", [False, True])
+def test_the_model_survives_its_bytes(sounds):
+    model = CharNgramModel.fit(EXAMPLES, c=100.0, sounds=sounds)
     again = CharNgramModel.from_bytes(model.to_bytes())
     assert again.classes == model.classes
     assert again.vocabulary == model.vocabulary
+    assert again.sounds is sounds
+    assert again.probabilities("热线鹤桶") == model.probabilities("热线鹤桶")
+
+
+def test_a_model_saved_before_sounds_existed_reads_characters_only():
+    model = CharNgramModel.fit(EXAMPLES, c=100.0)
+    with np.load(io.BytesIO(model.to_bytes())) as arrays:
+        old = {name: arrays[name] for name in arrays.files if name != "sounds"}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **old)
+    again = CharNgramModel.from_bytes(buffer.getvalue())
+    assert again.sounds is False
     assert again.probabilities("热线合同") == model.probabilities("热线合同")
 
 

@@ -1,8 +1,8 @@
 """Issue #13: the trained NLU is open-world and not worse than a plain baseline.
 
-Gates on aggregate figures of the three held-out files (never on their messages):
+Gates on aggregate figures of the four held-out files (never on their messages):
 off-topic messages handled as off-topic, off-topic messages that would start a
-flow, and intent macro-F1 on the two in-domain files. The three development sets,
+flow, and intent macro-F1 on the in-domain files. The three development sets,
 which the gate and the configuration were tuned on, are gated too, so that a change
 that undoes that tuning fails here.
 """
@@ -14,12 +14,19 @@ from bot.nlu.baseline import Comparison, compare, table
 # Training the model (first run) and parsing ~1 600 messages take minutes.
 pytestmark = pytest.mark.timeout(1800)
 
-# A little under what README's table reports (model of 2026-12-06 with the character
-# n-gram blend: 99.0 % handled, 0.2 % flow starts — the issue's own ceiling is 1 % —,
-# macro-F1 0.968 / 0.917; dev 0.976 and 0.909, dev off-topic 98.7 % handled).
+# A little under what README's table reports (model of 2026-12-06 with the blend's
+# sound features and the Cantonese mapping: 99.5 % handled, 0.0 % flow starts — the
+# issue's own ceiling is 1 % —, macro-F1 0.965 / 0.925 / 0.966 on the three in-domain
+# held-out files; dev 0.970 and 0.928, dev off-topic 98.1 % handled).
 MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.98, "dev offtopic": 0.97}
 MAX_OFF_TOPIC_FLOW_STARTS = 0.01
-MIN_MACRO_F1 = {"test": 0.965, "noisy": 0.91, "dev noisy": 0.965, "dev mixed": 0.89}
+MIN_MACRO_F1 = {
+    "test": 0.955,
+    "noisy": 0.915,
+    "noisy 3": 0.955,
+    "dev noisy": 0.96,
+    "dev mixed": 0.91,
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +39,7 @@ def results(model_agent) -> dict[str, Comparison]:
 def test_sets_are_big_enough(results):
     assert results["offtopic"].examples >= 400
     assert results["noisy"].examples >= 300
+    assert results["noisy 3"].examples >= 300
     assert all(results[f"dev {name}"].examples >= 300 for name in ("noisy", "offtopic", "mixed"))
 
 

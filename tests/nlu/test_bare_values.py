@@ -1,0 +1,55 @@
+"""BareValueIntent: a message that is only values is an answer."""
+
+import pytest
+
+from bot.nlu.bare_values import BareValueIntent, only_values
+from tests.nlu.rasa_messages import rasa_message
+
+KINDS = frozenset({"product", "version", "os", "region"})
+
+
+def _entity(kind: str, start: int, end: int) -> dict:
+    return {"entity": kind, "start": start, "end": end, "value": "x"}
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("filenet", [_entity("product", 0, 7)]),
+        ("lotus notes 9。", [_entity("product", 0, 11), _entity("version", 12, 13)]),
+        (" 华南 ", [_entity("region", 1, 3)]),
+    ],
+)
+def test_values_with_only_spaces_and_punctuation_around_are_bare(text, entities):
+    assert only_values(text, entities, KINDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("filenet挂了", [_entity("product", 0, 7)]),  # a fault report naming a product
+        ("db2热线", [_entity("product", 0, 3)]),
+        ("filenet", [_entity("person", 0, 7)]),  # not a kind of value listed
+        ("filenet", []),
+        ("。", [_entity("product", 0, 1)]),  # no content at all
+    ],
+)
+def test_anything_more_than_values_is_not(text, entities):
+    assert not only_values(text, entities, KINDS)
+
+
+def test_a_bare_value_gets_the_answer_intent_and_the_rest_of_the_ranking_drops():
+    ranking = [
+        {"name": "report_outage", "confidence": 0.6},
+        {"name": "inform", "confidence": 0.4},
+    ]
+    message = rasa_message("maximo", ranking=ranking)
+    message.set("entities", [_entity("product", 0, 6)])
+    other = rasa_message("maximo坏了", ranking=ranking)
+    other.set("entities", [_entity("product", 0, 6)])
+    component = BareValueIntent({"intent": "inform", "entities": sorted(KINDS)})
+    component.process([message, other])
+    assert message.get("intent") == {"name": "inform", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["inform", "report_outage"]
+    assert message.get("intent_ranking")[1]["confidence"] == 0.0
+    assert other.get("intent")["name"] == "report_outage"
