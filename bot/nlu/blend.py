@@ -78,11 +78,10 @@ def sound_ngrams(text: str) -> list[str]:
             if len(word) >= MIN_SPELLED:
                 syllables += spelled_syllables(word) or []
     pairs = [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
-    spoken = "".join(initials)
+    # The initials string is already lower-case with single spaces: char_ngrams only
+    # cuts it into n-grams.
     return [SYLLABLE + s for s in syllables + pairs] + [
-        INITIALS + spoken[i : i + n]
-        for n in range(1, MAX_NGRAM + 1)
-        for i in range(len(spoken) - n + 1)
+        INITIALS + gram for gram in char_ngrams("".join(initials))
     ]
 
 
