@@ -17,7 +17,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.components import _InferenceComponent
+from bot.nlu.components import InferenceComponent
 from bot.nlu.memory import set_sure_intent
 from bot.textnorm import has_content
 
@@ -38,7 +38,7 @@ def only_values(text: str, entities: list[dict[str, Any]], kinds: frozenset[str]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class BareValueIntent(_InferenceComponent):
+class BareValueIntent(InferenceComponent):
     """Gives a message made only of values (``entities``) the ``intent`` at confidence 1."""
 
     @staticmethod

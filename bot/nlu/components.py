@@ -30,7 +30,7 @@ RULE_EXTRACTOR = "SpacyEntityExtractor"
 ORIGINAL_TEXT = "ppa_original_text"
 
 
-class _InferenceComponent(GraphComponent):
+class InferenceComponent(GraphComponent):
     """A component with no training and no state: the Rasa boilerplate, once."""
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -54,7 +54,7 @@ class _InferenceComponent(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class TextNormaliser(_InferenceComponent):
+class TextNormaliser(InferenceComponent):
     """Half-width, simplified, lower-case Latin, no spaces inside product names.
 
     Runs first, on training data and on every message, so everything after it sees
@@ -130,7 +130,7 @@ def _product_terms() -> frozenset[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EntityResolver(_InferenceComponent):
+class EntityResolver(InferenceComponent):
     """Merges the rule-based (spaCy) and learned (DIET) entities into one clean list.
 
     Both extractors often find the same value; slots must get it once. Where they
@@ -214,7 +214,7 @@ class EntityResolver(_InferenceComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class TextRestorer(_InferenceComponent):
+class TextRestorer(InferenceComponent):
     """Puts the customer's own text back after the models ran.
 
     Actions read ``latest_message.text``: a pasted error log or a company name must
@@ -232,7 +232,7 @@ class TextRestorer(_InferenceComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class InputGuard(_InferenceComponent):
+class InputGuard(InferenceComponent):
     """Empty, whitespace, emoji-only or control-character input is not a question.
 
     The classifiers always pick some intent, even for "😀😀"; this marks such
@@ -257,7 +257,7 @@ RESPONSE_SELECTOR_KEY = "response_selector"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class DomainGate(_InferenceComponent):
+class DomainGate(InferenceComponent):
     """Off-topic unless the message is about the domain.
 
     The classifiers always pick a known intent, so everyday chit-chat used to get
