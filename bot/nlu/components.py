@@ -264,7 +264,9 @@ class DomainGate(InferenceComponent):
     the answer to "what is PPA". An FAQ answer stands only when the ResponseSelector
     is confident *and* the message has domain evidence (``bot/nlu/evidence.py``), or
     when the selector is at least ``faq_domain_threshold`` sure and the message names
-    the domain itself; a flow intent below ``flow_threshold`` (any, when it is None)
+    the domain itself, or when the selector's confidence in the topics whose own words
+    the message has (the chosen one among them) adds up to ``faq_threshold``; a flow
+    intent below ``flow_threshold`` (any, when it is None)
     needs evidence too. Neither stands when the message is about another company's
     product and nothing of ours ("思科交换机的技术热线"). Otherwise the intent becomes
     ``out_of_scope`` with the same confidence, ranked first.
@@ -307,6 +309,22 @@ class DomainGate(InferenceComponent):
         response = selected.get("response") or {}
         return str(response.get("intent_response_key")), float(response.get("confidence") or 0.0)
 
+    def _topics_with_words(self, message: Message, topic: str, text: str) -> float:
+        """The selector's confidence summed over the topics whose own words the text has.
+
+        0 unless the chosen topic is one of them. A question the selector splits
+        between two close topics ("有没有官方网页可以查资料": websites 0.55, online
+        support 0.45) is no less about the guide for being split.
+        """
+        if not self._evidence.names_topic(text, topic):
+            return 0.0
+        selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get(FAQ_INTENT) or {}
+        return sum(
+            float(r.get("confidence") or 0.0)
+            for r in selected.get("ranking") or []
+            if self._evidence.names_topic(text, str(r.get("intent_response_key")))
+        )
+
     def stands(self, message: Message) -> bool:
         """True when the predicted intent may stay as it is."""
         intent = message.get(INTENT) or {}
@@ -322,6 +340,8 @@ class DomainGate(InferenceComponent):
             return confidence >= self._flow_threshold or self._evidence.supports(text, topic, types)
         if confidence >= self._faq_threshold:
             return self._evidence.supports(text, topic, types)
+        if self._topics_with_words(message, topic, text) >= self._faq_threshold:
+            return True
         if confidence >= self._faq_domain_threshold:
             return self._evidence.about_domain(text, types)
         return False

@@ -120,6 +120,11 @@ class DomainEvidence:
         matcher = self.topics.get(topic or "")
         return self._found(text, [self.domain, *([matcher] if matcher else [])], entity_types)
 
+    def names_topic(self, text: str, topic: str) -> bool:
+        """True when ``text`` has ``topic``'s own words (the domain's alone do not count)."""
+        matcher = self.topics.get(topic)
+        return matcher is not None and self._found(text, [matcher], ())
+
     def about_domain(self, text: str, entity_types: Iterable[str] = ()) -> bool:
         """True when ``text`` names the programme, the vendor, support or a product.
 

@@ -198,3 +198,41 @@ def test_no_training_example_of_a_gated_intent_names_only_another_company():
         if intent not in ungated and evidence.elsewhere(normalise(text).text)
     ]
     assert not blocked, blocked
+
+
+def _split(text, ranking, intent_confidence=0.99):
+    """An FAQ message whose selector ranks ``ranking`` (topic, confidence), best first."""
+    top, confidence = ranking[0]
+    message = _message(text, "faq", intent_confidence, top, confidence)
+    rows = [{"intent_response_key": key, "confidence": c} for key, c in ranking]
+    message.get("response_selector")["faq"]["ranking"] = rows
+    return message
+
+
+def test_a_question_split_between_topics_it_has_words_for_stands():
+    # "网页" is faq/websites' word, "资料" faq/online_support's: 0.55 + 0.45 ≥ 0.7.
+    msg = _split("有没有官方网页可以查资料", [("faq/websites", 0.55), ("faq/online_support", 0.45)])
+    _gate().process([msg])
+    assert _intent(msg) == "faq"
+
+
+def test_a_split_question_is_off_topic_when_its_top_topic_has_no_words_in_it():
+    msg = _split("有没有官方网页可以查资料", [("faq/what_is_ppa", 0.55), ("faq/websites", 0.45)])
+    _gate().process([msg])
+    assert _intent(msg) == "out_of_scope"
+
+
+def test_a_split_question_is_off_topic_when_the_topics_with_words_are_not_sure_enough():
+    # faq/severity_levels has no word in the message: only 0.55 has evidence.
+    msg = _split(
+        "有没有官方网页可以查资料", [("faq/websites", 0.55), ("faq/severity_levels", 0.45)]
+    )
+    _gate().process([msg])
+    assert _intent(msg) == "out_of_scope"
+
+
+def test_domain_words_alone_do_not_count_for_a_split_question():
+    # "你们" is a domain word, not a topic's own: the split tier ignores it.
+    msg = _split("你们那个东西怎么弄", [("faq/websites", 0.55), ("faq/online_support", 0.45)])
+    _gate(faq_domain_threshold=0.6).process([msg])
+    assert _intent(msg) == "out_of_scope"
