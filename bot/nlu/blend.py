@@ -212,7 +212,7 @@ class CharNgramBlend(PersistedComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The character model's share, regularisation and sound features; ranking length."""
-        return {"weight": 0.7, "c": 300.0, "sounds": True, "ranking_length": 10}
+        return {"weight": 0.6, "c": 300.0, "sounds": True, "ranking_length": 10}
 
     def __init__(
         self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource

@@ -15,17 +15,17 @@ from bot.nlu.baseline import Comparison, compare, table
 pytestmark = pytest.mark.timeout(1800)
 
 # A little under what README's table reports (model of 2026-12-06 with the registers'
-# examples, data/nlu_registers.yml: 99.5 % handled, 0.0 % flow starts — the issue's
-# own ceiling is 1 % —, macro-F1 0.968 / 0.935 / 0.971 on the three in-domain
-# held-out files; dev 0.990 and 0.932, dev off-topic 98.4 % handled).
+# examples, data/nlu_registers.yml, and the blend at weight 0.6: 99.5 % handled, 0.0 %
+# flow starts — the issue's own ceiling is 1 % —, macro-F1 0.971 / 0.940 / 0.970 on
+# the three in-domain held-out files; dev 0.991 and 0.936, dev off-topic 99.1 % handled).
 MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.98, "dev offtopic": 0.97}
 MAX_OFF_TOPIC_FLOW_STARTS = 0.01
 MIN_MACRO_F1 = {
-    "test": 0.958,
-    "noisy": 0.925,
+    "test": 0.96,
+    "noisy": 0.93,
     "noisy 3": 0.96,
-    "dev noisy": 0.975,
-    "dev mixed": 0.915,
+    "dev noisy": 0.98,
+    "dev mixed": 0.925,
 }
 
 
