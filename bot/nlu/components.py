@@ -266,8 +266,7 @@ class DomainGate(InferenceComponent):
     when the selector is at least ``faq_domain_threshold`` sure and the message names
     the domain itself, or when the selector's confidence in the topics whose own words
     the message has (the chosen one among them) adds up to ``faq_threshold``; a flow
-    intent below ``flow_threshold`` (any, when it is None)
-    needs evidence too. Neither stands when the message is about another company's
+    intent below ``flow_threshold`` (any, when it is None) needs evidence too. Neither stands when the message is about another company's
     product and nothing of ours ("思科交换机的技术热线"). Otherwise the intent becomes
     ``out_of_scope`` with the same confidence, ranked first.
     """
@@ -316,14 +315,15 @@ class DomainGate(InferenceComponent):
         between two close topics ("有没有官方网页可以查资料": websites 0.55, online
         support 0.45) is no less about the guide for being split.
         """
-        if not self._evidence.names_topic(text, topic):
-            return 0.0
         selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get(FAQ_INTENT) or {}
-        return sum(
-            float(r.get("confidence") or 0.0)
+        ranking = [
+            (str(r.get("intent_response_key")), float(r.get("confidence") or 0.0))
             for r in selected.get("ranking") or []
-            if self._evidence.names_topic(text, str(r.get("intent_response_key")))
-        )
+        ]
+        named = self._evidence.named_topics(text, {topic, *(key for key, _ in ranking)})
+        if topic not in named:
+            return 0.0
+        return sum(confidence for key, confidence in ranking if key in named)
 
     def stands(self, message: Message) -> bool:
         """True when the predicted intent may stay as it is."""

@@ -120,10 +120,15 @@ class DomainEvidence:
         matcher = self.topics.get(topic or "")
         return self._found(text, [self.domain, *([matcher] if matcher else [])], entity_types)
 
-    def names_topic(self, text: str, topic: str) -> bool:
-        """True when ``text`` has ``topic``'s own words (the domain's alone do not count)."""
-        matcher = self.topics.get(topic)
-        return matcher is not None and self._found(text, [matcher], ())
+    def named_topics(self, text: str, topics: Iterable[str]) -> set[str]:
+        """Those of ``topics`` whose own words ``text`` has (the domain's do not count)."""
+        matchers = {topic: self.topics[topic] for topic in topics if topic in self.topics}
+        named = {topic for topic, matcher in matchers.items() if matcher.search(text)}
+        if len(named) < len(matchers):
+            # The sounds once for all topics: ≈ 0.4 ms each time they are computed.
+            sounds = Sounds.of(text)
+            named |= {t for t, m in matchers.items() if t not in named and m.sounds_like(sounds)}
+        return named
 
     def about_domain(self, text: str, entity_types: Iterable[str] = ()) -> bool:
         """True when ``text`` names the programme, the vendor, support or a product.

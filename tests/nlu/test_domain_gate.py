@@ -236,3 +236,12 @@ def test_domain_words_alone_do_not_count_for_a_split_question():
     msg = _split("你们那个东西怎么弄", [("faq/websites", 0.55), ("faq/online_support", 0.45)])
     _gate(faq_domain_threshold=0.6).process([msg])
     assert _intent(msg) == "out_of_scope"
+
+
+def test_named_topics_are_found_written_or_by_sound_but_not_by_domain_words():
+    evidence = default_evidence()
+    topics = ["faq/websites", "faq/severity_levels", "faq/what_is_ppa"]
+    # "网业" sounds like 网页 (websites); "ppa" is a domain word, not what_is_ppa's own.
+    assert evidence.named_topics("ppa的网业在哪", topics) == {"faq/websites"}
+    assert evidence.named_topics("ppa的网页在哪", topics) == {"faq/websites"}
+    assert evidence.named_topics("ppa的网页在哪", ["faq/no_such_topic"]) == set()
