@@ -266,9 +266,10 @@ class DomainGate(InferenceComponent):
     when the selector is at least ``faq_domain_threshold`` sure and the message names
     the domain itself, or when the selector's confidence in the topics whose own words
     the message has (the chosen one among them) adds up to ``faq_threshold``; a flow
-    intent below ``flow_threshold`` (any, when it is None) needs evidence too. Neither stands when the message is about another company's
-    product and nothing of ours ("思科交换机的技术热线"). Otherwise the intent becomes
-    ``out_of_scope`` with the same confidence, ranked first.
+    intent below ``flow_threshold`` (any, when it is None) needs evidence too. Neither
+    stands when the message is about another company's product and nothing of ours
+    ("思科交换机的技术热线"). Otherwise the intent becomes ``out_of_scope`` with the same
+    confidence, ranked first.
     """
 
     @staticmethod
@@ -299,13 +300,17 @@ class DomainGate(InferenceComponent):
         self._flow_threshold = math.inf if flow_threshold is None else float(flow_threshold)
         self._flows = frozenset(config["flow_intents"])
 
+    @staticmethod
+    def _faq_selection(message: Message) -> dict[str, Any]:
+        """The ResponseSelector's output for the FAQ: its chosen ``response`` and ``ranking``."""
+        return (message.get(RESPONSE_SELECTOR_KEY) or {}).get(FAQ_INTENT) or {}
+
     def _topic_and_confidence(self, message: Message, intent: dict[str, Any]) -> tuple[str, float]:
         """The topic to look for and the confidence the gate compares."""
         name = str(intent.get("name"))
         if name != FAQ_INTENT:
             return name, float(intent.get("confidence") or 0.0)
-        selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get(FAQ_INTENT) or {}
-        response = selected.get("response") or {}
+        response = self._faq_selection(message).get("response") or {}
         return str(response.get("intent_response_key")), float(response.get("confidence") or 0.0)
 
     def _topics_with_words(self, message: Message, topic: str, text: str) -> float:
@@ -315,10 +320,9 @@ class DomainGate(InferenceComponent):
         between two close topics ("有没有官方网页可以查资料": websites 0.55, online
         support 0.45) is no less about the guide for being split.
         """
-        selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get(FAQ_INTENT) or {}
         ranking = [
             (str(r.get("intent_response_key")), float(r.get("confidence") or 0.0))
-            for r in selected.get("ranking") or []
+            for r in self._faq_selection(message).get("ranking") or []
         ]
         named = self._evidence.named_topics(text, {topic, *(key for key, _ in ranking)})
         if topic not in named:
