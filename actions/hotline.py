@@ -1,4 +1,5 @@
-"""find_hotline, and the fallback that hands off on the second miss (actions.handoff)."""
+"""find_hotline, and the fallback: it names what the NLU hesitated between, and hands
+off on the second miss (actions.handoff)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import entity_values, services
 from actions.handoff import request_handoff
 from bot.replies import render
+from bot.services.clarify import candidates
 from bot.services.hours import utc_now
 from bot.services.nlu_review import record_miss
 from bot.services.products import bare_product, resolve_products
@@ -101,5 +103,15 @@ class ActionFallback(Action):
                 *await request_handoff(dispatcher, tracker, domain),
                 SlotSet("fallback_count", 0),
             ]
-        dispatcher.utter_message(text=render("rephrase"))
+        dispatcher.utter_message(text=_rephrase(tracker.latest_message))
         return [SlotSet("fallback_count", count)]
+
+
+def _rephrase(parse: dict[str, Any]) -> str:
+    """Ask to rephrase, naming the requests the NLU hesitated between, if any."""
+    options = candidates(parse)
+    if len(options) == 2:
+        return render("clarify_two", first=options[0], second=options[1])
+    if options:
+        return render("clarify_one", first=options[0])
+    return render("rephrase")

@@ -244,6 +244,26 @@ async def test_fallback_rephrase_then_handoff_and_please_type(services):
     assert texts(d) == render("please_type") and events == []
 
 
+async def test_fallback_names_the_requests_the_nlu_hesitated_between(services):
+    from actions.hotline import ActionFallback
+
+    t = tracker("where to get FP8 for Db2", "nlu_fallback", confidence=0.5)
+    t.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "faq", "confidence": 0.46},
+        {"name": "find_hotline", "confidence": 0.30},
+        {"name": "inform", "confidence": 0.07},
+    ]
+    t.latest_message["response_selector"] = {
+        "faq": {"response": {"intent_response_key": "faq/patch_download"}}
+    }
+    d, events = await run(ActionFallback(), t)
+    assert texts(d) == render(
+        "clarify_two", first="了解补丁和安装介质的下载", second="查询技术支持热线"
+    )
+    assert slot_events(events)["fallback_count"] == 1
+
+
 @pytest.mark.parametrize(
     ("requested", "text", "intent", "hint"),
     [

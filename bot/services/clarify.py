@@ -1,0 +1,92 @@
+"""What to ask when the NLU hesitated: the requests its ranking points at.
+
+A pure function over a parse (no Rasa): ``candidates`` reads the intent ranking that
+FallbackClassifier fell back on and names the requests worth offering, with their
+labels from ``bot/data/clarify.yml``. ``action_fallback`` puts them in its question.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.nlu.evidence import DomainEvidence, default_evidence
+
+RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "clarify.yml"
+FAQ = "faq"
+FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class ClarifyRules:
+    """Which requests may be offered, their labels, and how sure the NLU must be."""
+
+    floor: float
+    limit: int
+    labels: Mapping[str, str]
+
+    @classmethod
+    def load(cls, path: Path = RULES_PATH) -> ClarifyRules:
+        """Read the rules from ``path``."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            floor=float(data["floor"]),
+            limit=int(data["limit"]),
+            labels={str(k): str(v) for k, v in data["labels"].items()},
+        )
+
+
+@functools.cache
+def default_rules() -> ClarifyRules:
+    """The rules of ``bot/data/clarify.yml``, read once."""
+    return ClarifyRules.load()
+
+
+def _faq_topic(parse: Mapping[str, Any]) -> str | None:
+    response = ((parse.get("response_selector") or {}).get(FAQ) or {}).get("response") or {}
+    key = response.get("intent_response_key")
+    return str(key) if key else None
+
+
+def candidates(
+    parse: Mapping[str, Any],
+    rules: ClarifyRules | None = None,
+    evidence: DomainEvidence | None = None,
+) -> list[str]:
+    """Labels of the requests (at most ``limit``) worth offering, surest first.
+
+    A request is offered when the ranking gives it ≥ ``floor``, nothing that is not a
+    request (out_of_scope, inform, a reply …) ranks above it, and the message is about
+    the domain or names the request's own words (the DomainGate's evidence) and no other
+    company's product: "的地得怎么区分" leaned to an FAQ topic, but asking about
+    severity levels would puzzle anyone.
+    """
+    rules = rules or default_rules()
+    evidence = evidence or default_evidence()
+    text = str(parse.get("text") or "")
+    entity_types = [str(e.get("entity")) for e in parse.get("entities") or []]
+    if evidence.elsewhere(text, entity_types):
+        return []  # another company's product or service ("南航客服电话多少")
+    ranking = sorted(
+        (e for e in parse.get("intent_ranking") or [] if e.get("name") != FALLBACK),
+        key=lambda e: -float(e.get("confidence") or 0.0),
+    )
+    labels: list[str] = []
+    for entry in ranking:
+        if float(entry.get("confidence") or 0.0) < rules.floor or len(labels) == rules.limit:
+            break
+        name = str(entry.get("name"))
+        key = (_faq_topic(parse) or "") if name == FAQ else name
+        label = rules.labels.get(key)
+        if label is None:
+            break  # a surer non-request: the message is more likely not a request at all
+        # bot_challenge has no words of its own: it is about the bot, not the domain.
+        about = key not in evidence.topics or evidence.supports(text, key, entity_types)
+        if label not in labels and about:
+            labels.append(label)
+    return labels
