@@ -1,5 +1,6 @@
 """The open-world gate: FAQ answers and unsure flows need domain evidence."""
 
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import DomainGate
@@ -137,6 +138,21 @@ def test_project_evidence_knows_products_and_keywords():
     assert evidence.supports("websphere 起不来")
     assert evidence.supports("合同号是多少")
     assert not evidence.supports("为什么冬天手会干裂", "faq/what_is_ppa")
+
+
+@pytest.mark.parametrize(
+    ("text", "is_evidence"),
+    [
+        # What to prepare, asked without the programme's words (dev-set misses).
+        ("打电话报障要提供哪些东西", True),
+        ("打电话过去会问我什么信息", True),
+        ("要不要先把日志备好", True),
+        # The same shape about a bank: its words are not the topic's.
+        ("去银行开户要提供哪些信息", False),
+    ],
+)
+def test_what_to_prepare_is_support_process_evidence(text: str, is_evidence: bool) -> None:
+    assert default_evidence().supports(text, "faq/support_process") is is_evidence
 
 
 def test_a_homophone_typed_by_the_ime_is_evidence():
