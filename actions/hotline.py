@@ -1,4 +1,4 @@
-"""find_hotline, and the fallback: it names what the NLU hesitated between, and hands
+"""find_hotline, and the fallback: it offers what the NLU hesitated between, and hands
 off on the second miss (actions.handoff)."""
 
 from __future__ import annotations
@@ -103,15 +103,10 @@ class ActionFallback(Action):
                 *await request_handoff(dispatcher, tracker, domain),
                 SlotSet("fallback_count", 0),
             ]
-        dispatcher.utter_message(text=_rephrase(tracker.latest_message))
+        offers = candidates(tracker.latest_message)
+        if offers:
+            buttons = [{"title": o.label, "payload": o.say} for o in offers]
+            dispatcher.utter_message(text=render("clarify"), buttons=buttons)
+        else:
+            dispatcher.utter_message(text=render("rephrase"))
         return [SlotSet("fallback_count", count)]
-
-
-def _rephrase(parse: dict[str, Any]) -> str:
-    """Ask to rephrase, naming the requests the NLU hesitated between, if any."""
-    options = candidates(parse)
-    if len(options) == 2:
-        return render("clarify_two", first=options[0], second=options[1])
-    if options:
-        return render("clarify_one", first=options[0])
-    return render("rephrase")

@@ -1,8 +1,9 @@
-"""What to ask when the NLU hesitated: the requests its ranking points at.
+"""What to offer when the NLU hesitated: the requests its ranking points at.
 
 A pure function over a parse (no Rasa): ``candidates`` reads the intent ranking that
-FallbackClassifier fell back on and names the requests worth offering, with their
-labels from ``bot/data/clarify.yml``. ``action_fallback`` puts them in its question.
+FallbackClassifier fell back on and picks the requests worth offering, each with its
+button title and the wording a press sends (``bot/data/clarify.yml``).
+``action_fallback`` shows them as choices.
 """
 
 from __future__ import annotations
@@ -23,12 +24,20 @@ FALLBACK = "nlu_fallback"
 
 
 @dataclass(frozen=True)
+class Offer:
+    """One request as a choice: the button's title and what pressing it sends."""
+
+    label: str
+    say: str
+
+
+@dataclass(frozen=True)
 class ClarifyRules:
-    """Which requests may be offered, their labels, and how sure the NLU must be."""
+    """Which requests may be offered, how, and how sure the NLU must be."""
 
     floor: float
     limit: int
-    labels: Mapping[str, str]
+    requests: Mapping[str, Offer]
 
     @classmethod
     def load(cls, path: Path = RULES_PATH) -> ClarifyRules:
@@ -37,7 +46,10 @@ class ClarifyRules:
         return cls(
             floor=float(data["floor"]),
             limit=int(data["limit"]),
-            labels={str(k): str(v) for k, v in data["labels"].items()},
+            requests={
+                str(key): Offer(str(item["label"]), str(item["say"]))
+                for key, item in data["requests"].items()
+            },
         )
 
 
@@ -57,8 +69,8 @@ def candidates(
     parse: Mapping[str, Any],
     rules: ClarifyRules | None = None,
     evidence: DomainEvidence | None = None,
-) -> list[str]:
-    """Labels of the requests (at most ``limit``) worth offering, surest first.
+) -> list[Offer]:
+    """The requests (at most ``limit``) worth offering, surest first.
 
     A request is offered when the ranking gives it ≥ ``floor``, nothing that is not a
     request (out_of_scope, inform, a reply …) ranks above it, and the message is about
@@ -76,17 +88,17 @@ def candidates(
         (e for e in parse.get("intent_ranking") or [] if e.get("name") != FALLBACK),
         key=lambda e: -float(e.get("confidence") or 0.0),
     )
-    labels: list[str] = []
+    offers: list[Offer] = []
     for entry in ranking:
-        if float(entry.get("confidence") or 0.0) < rules.floor or len(labels) == rules.limit:
+        if float(entry.get("confidence") or 0.0) < rules.floor or len(offers) == rules.limit:
             break
         name = str(entry.get("name"))
         key = (_faq_topic(parse) or "") if name == FAQ else name
-        label = rules.labels.get(key)
-        if label is None:
+        offer = rules.requests.get(key)
+        if offer is None:
             break  # a surer non-request: the message is more likely not a request at all
         # bot_challenge has no words of its own: it is about the bot, not the domain.
         about = key not in evidence.topics or evidence.supports(text, key, entity_types)
-        if label not in labels and about:
-            labels.append(label)
-    return labels
+        if offer not in offers and about:
+            offers.append(offer)
+    return offers

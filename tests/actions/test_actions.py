@@ -244,7 +244,7 @@ async def test_fallback_rephrase_then_handoff_and_please_type(services):
     assert texts(d) == render("please_type") and events == []
 
 
-async def test_fallback_names_the_requests_the_nlu_hesitated_between(services):
+async def test_fallback_offers_the_requests_the_nlu_hesitated_between(services):
     from actions.hotline import ActionFallback
 
     t = tracker("where to get FP8 for Db2", "nlu_fallback", confidence=0.5)
@@ -258,9 +258,13 @@ async def test_fallback_names_the_requests_the_nlu_hesitated_between(services):
         "faq": {"response": {"intent_response_key": "faq/patch_download"}}
     }
     d, events = await run(ActionFallback(), t)
-    assert texts(d) == render(
-        "clarify_two", first="了解补丁和安装介质的下载", second="查询技术支持热线"
-    )
+    assert texts(d) == render("clarify")
+    # Buttons on the REST channel, a numbered list on WeChat / Weibo: a press sends a
+    # wording the model reads as that request (tests/nlu/test_clarify_wordings.py).
+    assert d.messages[0]["buttons"] == [
+        {"title": "了解补丁和安装介质的下载", "payload": "补丁和安装介质在哪里下载"},
+        {"title": "查询技术支持热线", "payload": "技术支持热线电话是多少"},
+    ]
     assert slot_events(events)["fallback_count"] == 1
 
 

@@ -16,9 +16,9 @@ RANKING = [
     {"name": "check_contract", "confidence": 0.52},
     {"name": "inform", "confidence": 0.2},
 ]
-# The fallback names the one request the ranking gives ≥ the floor when the message
-# has its words (合同); bot/services/clarify.py.
-ASKED = render("clarify_one", first="查询 PPA 合同")
+# The fallback offers the one request the ranking gives ≥ the floor when the message
+# has its words (合同), as a button under this text; bot/services/clarify.py.
+ASKED = render("clarify")
 
 
 def _fallback_tracker(text: str, count: int = 0):

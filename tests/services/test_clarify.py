@@ -9,7 +9,7 @@ import yaml
 from bot.config import PROJECT_ROOT
 from bot.services.clarify import ClarifyRules, candidates, default_rules
 
-LABELS = default_rules().labels
+OFFERS = default_rules().requests
 
 
 def parse(text: str, *ranking: tuple[str, float], topic: str | None = None) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def parse(text: str, *ranking: tuple[str, float], topic: str | None = None) -> d
 def test_two_close_requests_are_both_named_surest_first() -> None:
     # The top two within the ambiguity threshold, one of them over 0.5.
     got = candidates(parse("真人？", ("bot_challenge", 0.51), ("human_handoff", 0.46)))
-    assert got == [LABELS["bot_challenge"], LABELS["human_handoff"]]
+    assert got == [OFFERS["bot_challenge"], OFFERS["human_handoff"]]
 
 
 def test_faq_is_named_by_the_selectors_topic() -> None:
@@ -37,7 +37,7 @@ def test_faq_is_named_by_the_selectors_topic() -> None:
     got = candidates(
         parse(text, ("faq", 0.42), ("report_outage", 0.47), topic="faq/upgrade_rights")
     )
-    assert got == [LABELS["report_outage"], LABELS["faq/upgrade_rights"]]
+    assert got == [OFFERS["report_outage"], OFFERS["faq/upgrade_rights"]]
 
 
 def test_replies_are_not_offered_and_a_surer_non_request_stops_the_list() -> None:
@@ -48,7 +48,7 @@ def test_replies_are_not_offered_and_a_surer_non_request_stops_the_list() -> Non
         == []
     )
     assert candidates(parse("DB2 热线", ("find_hotline", 0.44), ("inform", 0.30))) == [
-        LABELS["find_hotline"]
+        OFFERS["find_hotline"]
     ]
 
 
@@ -64,13 +64,14 @@ def test_unsure_requests_and_the_limit() -> None:
         "DB2 合同 热线 故障", ("find_hotline", 0.3), ("report_outage", 0.3), ("check_contract", 0.3)
     )
     assert len(candidates(three)) == 2
-    one = ClarifyRules(floor=0.1, limit=1, labels=LABELS)
-    assert candidates(three, one) == [LABELS["find_hotline"]]
+    one = ClarifyRules(floor=0.1, limit=1, requests=OFFERS)
+    assert candidates(three, one) == [OFFERS["find_hotline"]]
 
 
-def test_every_label_names_an_intent_or_faq_topic_of_the_domain() -> None:
+def test_every_offer_is_an_intent_or_faq_topic_of_the_domain() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     intents = set(domain["intents"])
     topics = {name.removeprefix("utter_") for name in domain["responses"] if "/" in name}
-    assert set(LABELS) <= intents | topics
-    assert {t for t in topics if t.startswith("faq/")} <= set(LABELS)
+    assert set(OFFERS) <= intents | topics
+    assert {t for t in topics if t.startswith("faq/")} <= set(OFFERS)
+    assert all(o.label and o.say and not o.say.startswith("/") for o in OFFERS.values())
