@@ -76,7 +76,7 @@ class ActionFindHotline(Action):
 
 
 class ActionFallback(Action):
-    """Ask to rephrase once; the second time in a row, offer a human."""
+    """Offer what the NLU hesitated between, or ask to rephrase; the second time, a human."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -85,7 +85,7 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Ask for text, ask to rephrase, or hand off after two misses."""
+        """Ask for text, offer choices or ask to rephrase, or hand off after two misses."""
         if not has_content(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(text=render("please_type"))
             return []

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from bot.nlu.evidence import DomainEvidence, default_evidence
+from bot.textnorm import normalise
 
 RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "clarify.yml"
 FAQ = "faq"
@@ -80,10 +81,11 @@ def candidates(
     """
     rules = rules or default_rules()
     evidence = evidence or default_evidence()
-    text = str(parse.get("text") or "")
+    # The evidence's word lists are in the normalised spelling (simplified, lower case).
+    text = normalise(str(parse.get("text") or "")).text
     entity_types = [str(e.get("entity")) for e in parse.get("entities") or []]
     if evidence.elsewhere(text, entity_types):
-        return []  # another company's product or service ("南航客服电话多少")
+        return []  # another company's product or service ("Oracle数据库宕机了")
     ranking = sorted(
         (e for e in parse.get("intent_ranking") or [] if e.get("name") != FALLBACK),
         key=lambda e: -float(e.get("confidence") or 0.0),

@@ -58,6 +58,13 @@ def test_no_evidence_no_offer() -> None:
     assert candidates(parse("Oracle数据库宕机了", ("report_outage", 0.46))) == []
 
 
+def test_traditional_and_full_width_text_is_read_in_the_evidences_spelling() -> None:
+    # ＰＰＡ is ppa once half-width and lower case: the word lists are normalised.
+    assert candidates(parse("ＰＰＡ還有效嗎", ("check_contract", 0.45))) == [
+        OFFERS["check_contract"]
+    ]
+
+
 def test_unsure_requests_and_the_limit() -> None:
     assert candidates(parse("DB2 热线", ("find_hotline", 0.24), ("report_outage", 0.2))) == []
     three = parse(
