@@ -17,11 +17,10 @@ from typing import Any
 import yaml
 
 from bot.nlu.evidence import DomainEvidence, default_evidence
+from bot.services.nlu_review import FALLBACK_INTENT, RETRIEVAL_INTENT
 from bot.textnorm import normalise
 
 RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "clarify.yml"
-FAQ = "faq"
-FALLBACK = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,9 @@ def default_rules() -> ClarifyRules:
 
 
 def _faq_topic(parse: Mapping[str, Any]) -> str | None:
-    response = ((parse.get("response_selector") or {}).get(FAQ) or {}).get("response") or {}
+    response = ((parse.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}).get(
+        "response"
+    ) or {}
     key = response.get("intent_response_key")
     return str(key) if key else None
 
@@ -87,7 +88,7 @@ def candidates(
     if evidence.elsewhere(text, entity_types):
         return []  # another company's product or service ("Oracle数据库宕机了")
     ranking = sorted(
-        (e for e in parse.get("intent_ranking") or [] if e.get("name") != FALLBACK),
+        (e for e in parse.get("intent_ranking") or [] if e.get("name") != FALLBACK_INTENT),
         key=lambda e: -float(e.get("confidence") or 0.0),
     )
     offers: list[Offer] = []
@@ -95,7 +96,7 @@ def candidates(
         if float(entry.get("confidence") or 0.0) < rules.floor or len(offers) == rules.limit:
             break
         name = str(entry.get("name"))
-        key = (_faq_topic(parse) or "") if name == FAQ else name
+        key = (_faq_topic(parse) or "") if name == RETRIEVAL_INTENT else name
         offer = rules.requests.get(key)
         if offer is None:
             break  # a surer non-request: the message is more likely not a request at all

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from rasa.core.agent import Agent
 
-from bot.services.clarify import FAQ, default_rules
+from bot.services.clarify import default_rules
+from bot.services.nlu_review import RETRIEVAL_INTENT
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -26,8 +27,8 @@ def parses(model_agent: Agent) -> dict[str, dict]:
 def test_a_pressed_choice_is_understood_as_its_request(parses: dict[str, dict], key: str) -> None:
     parse = parses[key]
     intent = parse["intent"]["name"]
-    if key.startswith(f"{FAQ}/"):
-        topic = parse["response_selector"][FAQ]["response"]["intent_response_key"]
-        assert (intent, topic) == (FAQ, key), OFFERS[key].say
+    if key.startswith(f"{RETRIEVAL_INTENT}/"):
+        topic = parse["response_selector"][RETRIEVAL_INTENT]["response"]["intent_response_key"]
+        assert (intent, topic) == (RETRIEVAL_INTENT, key), OFFERS[key].say
     else:
         assert intent == key, OFFERS[key].say
