@@ -8,9 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity_values
+from actions.context import entity_values, services
 from actions.hotline import hotline_reply
+from bot.nlu.evidence import GATED_KEY
 from bot.replies import render
+from bot.services.nlu_review import record_miss
 from bot.validators import normalise_case_id
 
 FAULT_ENTITIES = ("error_code", "version", "os")
@@ -46,4 +48,35 @@ class ActionRouteInform(Action):
         if entity_values(tracker, "product"):
             return hotline_reply(dispatcher, tracker)
         dispatcher.utter_message(text=render("how_can_i_help"))
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Say what the bot can do; keep a request the DomainGate turned away for review.
+
+    The gate answers "not our business" when a message the classifiers read as a
+    request has no domain evidence. Most are chit-chat, but a real request worded in
+    a way the evidence lists lack would otherwise be lost without a trace; recorded
+    (kind ``gated``), it reaches ``python -m bot nlu review`` like any other miss.
+    """
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Answer out of scope; record the gated request, if the gate made the call."""
+        dispatcher.utter_message(response="utter_out_of_scope")
+        gated = tracker.latest_message.get(GATED_KEY)
+        if gated:
+            await record_miss(
+                services().nlu_misses,
+                tracker.sender_id,
+                tracker.latest_message.get("text") or "",
+                "gated",
+                [gated],
+                services().clock(),
+            )
         return []

@@ -14,6 +14,7 @@ from bot.cli import EXIT_FAILED, EXIT_OK, Output, _json, format_table
 from bot.services.nlu_review import (
     DOMAIN_FILE,
     EXPORT_FILE,
+    MISS_OUTCOMES,
     check_label,
     export_training_file,
     trainable_labels,
@@ -34,12 +35,21 @@ async def cmd_review(db: Database, args: argparse.Namespace, out: Output) -> int
             str(g.count),
             g.text,
             f"{g.guess} {g.confidence:.2f}" if g.guess and g.confidence is not None else "—",
+            f"{MISS_OUTCOMES.get(g.kind, g.kind)} {g.kind}",
             g.label or "",
             out.time(g.last_seen),
         ]
         for g in groups
     ]
-    headers = ["ID", "次数 Count", "消息 Text", "模型猜测 Guess", "标注 Label", "最近 Last"]
+    headers = [
+        "ID",
+        "次数 Count",
+        "消息 Text",
+        "模型猜测 Guess",
+        "机器人 Bot",
+        "标注 Label",
+        "最近 Last",
+    ]
     out.print(format_table(headers, rows) if rows else "暂无 nothing to review")
     return EXIT_OK
 

@@ -23,7 +23,7 @@ async def seed_misses(db_url: str) -> None:
         repo = NluMissRepository(database)
         await repo.record("c1", "总部电话多少", "fallback", "find_hotline", 0.55, NOW)
         await repo.record("c2", "总部电话多少", "handoff", "find_hotline", 0.61, NOW)
-        await repo.record("c3", "服务到期了咋整", "fallback", "check_contract", 0.4, NOW)
+        await repo.record("c3", "服务到期了咋整", "gated", "check_contract", 0.4, NOW)
     finally:
         await database.dispose()
 
@@ -40,6 +40,7 @@ async def test_review_lists_labels_and_exports(db_url: str, tmp_path: Path) -> N
     ]
     table = ok(db_url, "nlu", "review")
     assert "总部电话多少" in table and "find_hotline 0.61" in table
+    assert "转人工 handoff" in table and "答非本服务 gated" in table  # what the bot did
 
     hotline, expiry = listed[0]["id"], listed[1]["id"]
     bad = bot(db_url, "nlu", "review", "label", str(hotline), "hotline_please")

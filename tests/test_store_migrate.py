@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from bot.store import StoreUnavailable
 from bot.store.database import to_async_url, to_sync_url
@@ -88,6 +88,47 @@ def test_nlu_misses_revision_downgrades_to_the_report_indexes(blank_db_url: str)
     assert _tables(blank_db_url) == PPA_TABLES - {"ppa_nlu_misses"} | {VERSION_TABLE}
     upgrade(blank_db_url)
     assert "ppa_nlu_misses" in _tables(blank_db_url)
+
+
+def _insert_miss(url: str, kind: str) -> None:
+    engine = create_engine(to_sync_url(url), future=True)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO ppa_nlu_misses (conversation_id, text, kind, created_at)"
+                    " VALUES ('c', 'DB2 装不上', :kind, '2026-12-06 00:00:00')"
+                ),
+                {"kind": kind},
+            )
+    finally:
+        engine.dispose()
+
+
+def _count_misses(url: str) -> int:
+    engine = create_engine(to_sync_url(url), future=True)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT COUNT(*) FROM ppa_nlu_misses").scalar())
+    finally:
+        engine.dispose()
+
+
+def test_gated_misses_revision_widens_the_kind_check_and_downgrades(blank_db_url: str) -> None:
+    upgrade(blank_db_url, "0005")
+    with pytest.raises(Exception, match="(?i)check"):
+        _insert_miss(blank_db_url, "gated")
+    _insert_miss(blank_db_url, "fallback")
+    upgrade(blank_db_url)
+    _insert_miss(blank_db_url, "gated")
+    with pytest.raises(Exception, match="(?i)check"):
+        _insert_miss(blank_db_url, "guessed")
+    assert _count_misses(blank_db_url) == 2  # the table copy kept 0005's row
+
+    downgrade(blank_db_url, "0005")  # 0005 cannot hold gated rows: they go, the rest stays
+    assert _count_misses(blank_db_url) == 1
+    with pytest.raises(Exception, match="(?i)check"):
+        _insert_miss(blank_db_url, "gated")
 
 
 def test_upgrade_accepts_async_url(blank_db_url: str) -> None:

@@ -31,6 +31,7 @@ async def test_record_masks_groups_by_frequency_and_labels(db: Database) -> None
     ]
     assert "12345678" not in str([g.to_dict() for g in groups])
     assert (groups[0].guess, groups[0].confidence) == ("greet", 0.3)  # the latest guess
+    assert (groups[0].kind, groups[1].kind) == ("handoff", "fallback")  # and what the bot did
     assert (groups[1].guess, groups[1].confidence) == ("inform", pytest.approx(0.41))
     assert groups[0].last_seen == NOW + timedelta(days=5)
     assert [g.text for g in await repo.groups(since=NOW + timedelta(days=3))] == ["嗯嗯那个"]

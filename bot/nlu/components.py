@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
+from bot.nlu.evidence import GATED_KEY
 from bot.nlu.vocabulary import default_vocabulary
 from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
 from bot.validators import parse_account_id, parse_email, parse_phone
@@ -356,6 +357,8 @@ class DomainGate(InferenceComponent):
             if self.stands(message):
                 continue
             intent = message.get(INTENT) or {}
+            label, confidence = self._topic_and_confidence(message, intent)
+            message.set(GATED_KEY, {"name": label, "confidence": confidence}, add_to_output=True)
             gated = {"name": OUT_OF_SCOPE, "confidence": float(intent.get("confidence") or 0.0)}
             ranking = [
                 r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != OUT_OF_SCOPE

@@ -26,6 +26,9 @@ import yaml
 from bot.nlu.pinyin import Style, lazy_pinyin
 from bot.nlu.vocabulary import Vocabulary, default_vocabulary
 
+# The parse key under which the DomainGate leaves what it turned into out_of_scope
+# ({"name": intent or faq/<topic>, "confidence"}); action_out_of_scope records it.
+GATED_KEY = "domain_gate"
 KEYWORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "faq_keywords.yml"
 # Entities that only exist in this domain: finding one is evidence by itself.
 DOMAIN_ENTITIES = frozenset(

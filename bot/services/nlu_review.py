@@ -1,6 +1,8 @@
 """Learning from what the bot misunderstood: record (masked), label, export for training.
 
-The action server records every message that ended in ``action_fallback``; staff
+The action server records every message that ended in ``action_fallback``, and every
+request the DomainGate turned into ``out_of_scope`` (kind ``gated``: answered as
+off-topic, which a reviewer may find was a real request); staff
 review them with ``python -m bot nlu review`` (or on the desk's report), label them
 with an intent of ``domain.yml`` and export a Rasa NLU file the next training reads.
 """
@@ -26,6 +28,8 @@ DOMAIN_FILE = ROOT / "domain.yml"
 EXPORT_FILE = ROOT / "data" / "nlu_reviewed.yml"
 FALLBACK_INTENT = "nlu_fallback"
 RETRIEVAL_INTENT = "faq"  # trained as faq/<topic>, one per utter_faq/<topic> response
+# What the bot did with the message, for the review list (``MISS_KINDS`` in the store).
+MISS_OUTCOMES = {"fallback": "请换说法", "handoff": "转人工", "gated": "答非本服务"}
 # Intents nobody can train on: Rasa's own fallback label.
 UNTRAINABLE = frozenset({FALLBACK_INTENT})
 # Rasa reads "[text](entity)" in examples as an entity annotation; customers' brackets

@@ -349,9 +349,11 @@ class AuditEntry(Base):  # type: ignore[misc]
     created_at = Column(UTCDateTime, nullable=False, index=True)
 
 
-# -- NLU review (migration 0004) ----------------------------------------------------
+# -- NLU review (migrations 0005, 0006) ----------------------------------------------------
 
-MISS_KINDS = ("fallback", "handoff")  # asked to rephrase / handed off after a second miss
+# Asked to rephrase / handed off after a second miss / a request the DomainGate turned
+# into out_of_scope (migration 0006).
+MISS_KINDS = ("fallback", "handoff", "gated")
 
 
 class NluMiss(Base):  # type: ignore[misc]

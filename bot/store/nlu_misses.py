@@ -21,8 +21,9 @@ from bot.store.database import Database
 class MissGroup:
     """One masked text and how often it was misunderstood.
 
-    ``id`` is the group's first row (what ``nlu review label`` takes); ``guess`` and
-    ``confidence`` are the model's top intent the last time it was seen.
+    ``id`` is the group's first row (what ``nlu review label`` takes); ``guess``,
+    ``confidence`` and ``kind`` (what the bot did: ``MISS_KINDS``) are from the last
+    time it was seen.
     """
 
     id: int
@@ -32,6 +33,7 @@ class MissGroup:
     confidence: float | None
     label: str | None
     last_seen: datetime
+    kind: str
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (time as ISO 8601)."""
@@ -98,11 +100,11 @@ class NluMissRepository:
         async with self._db.transaction() as session:
             rows = (await session.execute(stmt)).all()
             last_ids = [r.last_id for r in rows]
-            guesses = {
-                r.id: (r.guess, r.confidence)
+            latest = {
+                r.id: r
                 for r in (
                     await session.execute(
-                        select(t.id, t.guess, t.confidence).where(t.id.in_(last_ids))
+                        select(t.id, t.guess, t.confidence, t.kind).where(t.id.in_(last_ids))
                     )
                 ).all()
             }
@@ -111,10 +113,11 @@ class NluMissRepository:
                 id=r.first_id,
                 text=r.text,
                 count=int(r.n),
-                guess=guesses[r.last_id][0],
-                confidence=guesses[r.last_id][1],
+                guess=latest[r.last_id].guess,
+                confidence=latest[r.last_id].confidence,
                 label=r.label,
                 last_seen=r.last_seen,
+                kind=latest[r.last_id].kind,
             )
             for r in rows
         ]

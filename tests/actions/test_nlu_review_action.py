@@ -1,4 +1,5 @@
-"""A fallback turn records the message, masked, in the real store; a failure costs nothing."""
+"""A fallback turn, or a request the DomainGate turned away, is recorded masked in the
+real store; a failure costs nothing."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.context as context
 from actions.hotline import ActionFallback
+from actions.routing import ActionOutOfScope
 from bot.replies import render
 from bot.store.nlu_misses import NluMissRepository
 from tests.actions.helpers import DOMAIN, texts, tracker
@@ -57,3 +59,20 @@ async def test_a_store_that_cannot_record_does_not_break_the_turn(
     assert texts(d) == render("rephrase") and events[0]["value"] == 1  # "呃呃呃": no 合同
     assert "could not record a misunderstood message (呃呃呃)" in caplog.text
     assert await NluMissRepository(db).groups() == []
+
+
+async def test_a_gated_request_is_answered_out_of_scope_and_recorded_with_what_was_gated(
+    services, db
+) -> None:
+    gated = tracker("我要查 合同 13912345678", "out_of_scope", sender="conv-2")
+    gated.latest_message["domain_gate"] = {"name": "check_contract", "confidence": 0.93}
+    chit_chat = tracker("今天好热", "out_of_scope", sender="conv-2")  # the model's own call
+    for t in (gated, chit_chat):
+        d = CollectingDispatcher()
+        assert await ActionOutOfScope().run(d, t, DOMAIN) == []
+        assert texts(d) == "utter_out_of_scope"
+
+    groups = await NluMissRepository(db).groups()
+    assert [(g.text, g.kind, g.guess, g.confidence) for g in groups] == [
+        ("我要查 合同 139****5678", "gated", "check_contract", 0.93)
+    ]

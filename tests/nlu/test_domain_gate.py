@@ -38,12 +38,15 @@ def test_what_is_x_about_something_else_is_off_topic():
     assert _intent(msg) == "out_of_scope"
     ranking = [r["name"] for r in msg.get("intent_ranking")]
     assert ranking[0] == "out_of_scope" and "faq" in ranking and ranking.count("out_of_scope") == 1
+    # What it turned away, by topic, for the review list (bot/services/nlu_review.py).
+    assert msg.get("domain_gate") == {"name": "faq/what_is_ppa", "confidence": 0.95}
 
 
 def test_faq_about_ppa_stands():
     msg = _message("ppa是什么", "faq", 0.9, "faq/what_is_ppa", 0.95)
     _gate().process([msg])
     assert _intent(msg) == "faq"
+    assert msg.get("domain_gate") is None
 
 
 def test_faq_topic_words_are_evidence():
@@ -84,6 +87,7 @@ def test_unsure_flow_without_evidence_is_off_topic():
     msg = _message("昨晚那部电影结局好惨", "check_contract", 0.6)
     _gate().process([msg])
     assert _intent(msg) == "out_of_scope"
+    assert msg.get("domain_gate") == {"name": "check_contract", "confidence": 0.6}
 
 
 def test_unsure_flow_with_a_product_entity_stands():
