@@ -159,6 +159,28 @@ def test_what_to_prepare_is_support_process_evidence(text: str, is_evidence: boo
     assert default_evidence().supports(text, "faq/support_process") is is_evidence
 
 
+@pytest.mark.parametrize(
+    ("text", "topic", "is_evidence"),
+    [
+        # Pressing on a ticket without naming it a case: 单子, 升个级, more people.
+        ("单子拖了半个月还没动静", "escalate_case", True),
+        ("能不能帮忙升个级", "escalate_case", True),
+        ("叫多点人一起看看吧", "escalate_case", True),
+        ("the engineer on my case has gone quiet", "escalate_case", True),
+        # 人工客服 as pinyin initials, a whole word only.
+        ("rgkf", "human_handoff", True),
+        ("rgkfx", "human_handoff", False),
+        # A PMR is the support desk's own word, whatever the topic.
+        ("what do i need before opening a pmr", "faq/support_process", True),
+        ("升个级吧，这手机太卡了", "faq/what_is_ppa", False),
+    ],
+)
+def test_words_for_pressing_a_ticket_and_asking_for_a_person(
+    text: str, topic: str, is_evidence: bool
+) -> None:
+    assert default_evidence().supports(text, topic) is is_evidence
+
+
 def test_a_homophone_typed_by_the_ime_is_evidence():
     evidence = DomainEvidence(domain=_Matcher(["电话", "合同"]), topics={})
     assert evidence.supports("半夜能打电化吗")  # 电化 dian4 hua4 = 电话
