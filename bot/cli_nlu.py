@@ -14,9 +14,9 @@ from bot.cli import EXIT_FAILED, EXIT_OK, Output, _json, format_table
 from bot.services.nlu_review import (
     DOMAIN_FILE,
     EXPORT_FILE,
-    MISS_OUTCOMES,
     check_label,
     export_training_file,
+    miss_outcome,
     trainable_labels,
 )
 from bot.store import Database
@@ -35,7 +35,7 @@ async def cmd_review(db: Database, args: argparse.Namespace, out: Output) -> int
             str(g.count),
             g.text,
             f"{g.guess} {g.confidence:.2f}" if g.guess and g.confidence is not None else "—",
-            f"{MISS_OUTCOMES.get(g.kind, g.kind)} {g.kind}",
+            f"{miss_outcome(g.kind)} {g.kind}",
             g.label or "",
             out.time(g.last_seen),
         ]

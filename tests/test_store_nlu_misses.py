@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import yaml
 
-from bot.services.nlu_review import record_miss, training_yaml
+from bot.services.nlu_review import miss_outcome, record_miss, training_yaml
 from bot.store import Database
+from bot.store.models import MISS_KINDS
 from bot.store.nlu_misses import NluMissRepository
 from bot.store.reports import ReportRepository
 
@@ -76,3 +77,9 @@ def test_training_yaml_is_rasa_nlu_grouped_per_intent() -> None:
         {"intent": "greet", "examples": "- 哈喽 ［x］(y)\n"},  # no entity annotation
     ]
     assert yaml.safe_load(training_yaml({}))["nlu"] == []
+
+
+def test_every_kind_has_a_label_staff_read() -> None:
+    labels = [miss_outcome(kind) for kind in MISS_KINDS]
+    assert all(label not in MISS_KINDS for label in labels)  # not the raw kind
+    assert len(set(labels)) == len(MISS_KINDS)

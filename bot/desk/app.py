@@ -22,7 +22,7 @@ from aiohttp import web
 from bot.desk.security import COOKIE_NAME, SESSION_SECONDS, Signer
 from bot.desk.services import DeskServices
 from bot.services.cases import event_label
-from bot.services.nlu_review import MISS_OUTCOMES
+from bot.services.nlu_review import miss_outcome
 from bot.services.wording import wording
 from bot.validators import mask_email, mask_phone
 
@@ -124,7 +124,7 @@ def _jinja(tz: ZoneInfo) -> jinja2.Environment:
         email=mask_email,
         field=wording().field_label,
         event=event_label,
-        outcome=lambda kind: MISS_OUTCOMES.get(kind, kind),
+        outcome=miss_outcome,
     )
     return env
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from bot.replies import render
 from bot.store.nlu_misses import NluMissRepository
 from bot.validators import mask_text
 
@@ -28,13 +29,21 @@ DOMAIN_FILE = ROOT / "domain.yml"
 EXPORT_FILE = ROOT / "data" / "nlu_reviewed.yml"
 FALLBACK_INTENT = "nlu_fallback"
 RETRIEVAL_INTENT = "faq"  # trained as faq/<topic>, one per utter_faq/<topic> response
-# What the bot did with the message, for the review list (``MISS_KINDS`` in the store).
-MISS_OUTCOMES = {"fallback": "请换说法", "handoff": "转人工", "gated": "答非本服务"}
 # Intents nobody can train on: Rasa's own fallback label.
 UNTRAINABLE = frozenset({FALLBACK_INTENT})
 # Rasa reads "[text](entity)" in examples as an entity annotation; customers' brackets
 # become full-width ones (the normaliser maps them back before features are built).
 _BRACKETS = str.maketrans({"[": "［", "]": "］"})
+
+
+def miss_outcome(kind: str) -> str:
+    """What the bot did with a recorded message (``MISS_KINDS``), as staff read it."""
+    labels = {
+        "fallback": render("nlu_miss_fallback"),
+        "handoff": render("nlu_miss_handoff"),
+        "gated": render("nlu_miss_gated"),
+    }
+    return labels.get(kind, kind)
 
 
 def top_guess(ranking: Sequence[Mapping[str, Any]]) -> tuple[str | None, float | None]:

@@ -2,7 +2,7 @@
 
 Gates on aggregate figures of the four held-out files (never on their messages):
 off-topic messages handled as off-topic, off-topic messages that would start a
-flow, and intent macro-F1 on the in-domain files. The three development sets,
+flow, and intent macro-F1 on the in-domain files. The five development sets,
 which the gate and the configuration were tuned on, are gated too, so that a change
 that undoes that tuning fails here.
 """
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.timeout(1800)
 # A little under what README's table reports (model of 2026-12-06 with the registers'
 # examples, data/nlu_registers.yml, and the blend at weight 0.6: 99.5 % handled, 0.0 %
 # flow starts — the issue's own ceiling is 1 % —, macro-F1 0.971 / 0.940 / 0.970 on
-# the three in-domain held-out files; dev 0.991 and 0.936, dev off-topic 99.1 % handled).
+# the three in-domain held-out files; dev 0.991 and 0.936, dev off-topic 99.1 % handled;
+# the two development sets of the evening of 2026-12-06, 0.925 and 0.874).
 MIN_OFF_TOPIC_HANDLED = {"offtopic": 0.98, "dev offtopic": 0.97}
 MAX_OFF_TOPIC_FLOW_STARTS = 0.01
 MIN_MACRO_F1 = {
@@ -26,6 +27,8 @@ MIN_MACRO_F1 = {
     "noisy 3": 0.96,
     "dev noisy": 0.98,
     "dev mixed": 0.925,
+    "dev 4a": 0.91,
+    "dev 4b": 0.86,
 }
 
 
@@ -41,6 +44,7 @@ def test_sets_are_big_enough(results):
     assert results["noisy"].examples >= 300
     assert results["noisy 3"].examples >= 300
     assert all(results[f"dev {name}"].examples >= 300 for name in ("noisy", "offtopic", "mixed"))
+    assert all(results[f"dev {name}"].examples >= 250 for name in ("4a", "4b"))
 
 
 @pytest.mark.parametrize("name", sorted(MIN_OFF_TOPIC_HANDLED))
