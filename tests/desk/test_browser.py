@@ -15,6 +15,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from bot.store import Database
 from bot.store.handoffs import HandoffRepository, NewHandoff
+from bot.store.nlu_misses import NluMissRepository
 from bot.store.surveys import SurveyRepository
 from harness.model import ROOT
 from tests.desk.conftest import PASSWORD, Desk
@@ -125,6 +126,10 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
             await page.click("text=查看")
             await expect(page.locator("h1 small")).to_have_text("最近 7 天")
             assert await page.locator("figure svg").count() == 6  # every chart has data
+            # The review list says what the bot did with each message it did not understand.
+            first = page.locator("table").last.locator("tbody tr").first
+            await expect(first).to_contain_text("那个单子咋还没人管")
+            await expect(first).to_contain_text("答非本服务")
             await shot(page, "desk-reports.png")
         finally:
             await browser.close()
@@ -153,3 +158,13 @@ async def seed_week(db: Database) -> None:
         assert closed is not None
         survey = await surveys.ask(closed, now + timedelta(minutes=30))
         await surveys.finish(survey.id, score)
+    misses = NluMissRepository(db)
+    for n, (text, kind, guess) in enumerate(
+        [
+            ("那个单子咋还没人管", "gated", "escalate_case"),
+            ("那个单子咋还没人管", "gated", "escalate_case"),
+            ("呃呃 就是那个", "fallback", "inform"),
+            ("还是不懂", "handoff", "inform"),
+        ]
+    ):
+        await misses.record(f"wx-week-1-{n}", text, kind, guess, 0.61, now - timedelta(hours=n))
