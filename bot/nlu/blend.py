@@ -10,7 +10,8 @@ answer where it is sure and lets the character model decide where it is not.
 Customers type with a pinyin IME: a wrong homophone ("和同" for 合同, "电化" for 电话)
 or initials ("rgkf" for 人工客服) share no characters with the right words, but they
 sound alike. So the model also reads what the message sounds like: its toneless
-syllables, syllable pairs and the n-grams of their initials.
+syllables, syllable pairs and the n-grams of their initials. With ``words`` it also
+reads the tokenizer's words and word pairs, where the segmentation did go right.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,7 @@ import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -43,6 +46,7 @@ _SPACES = re.compile(r"\s\s+")
 # a syllable "he" is not the text "he".
 SYLLABLE = "\x1fs"
 INITIALS = "\x1fi"
+WORD = "\x1fw"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_OR_OTHER = re.compile(r"[\u4e00-\u9fff]+|[^\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[a-z]+")
@@ -90,6 +94,19 @@ def chars_and_sounds(text: str) -> list[str]:
     return char_ngrams(text) + sound_ngrams(text)
 
 
+def word_ngrams(words: Sequence[str]) -> list[str]:
+    """The tokenizer's words and word pairs, with the features' own prefix."""
+    lowered = [w.lower() for w in words if w.strip()]
+    pairs = [f"{a} {b}" for a, b in zip(lowered, lowered[1:], strict=False)]
+    return [WORD + w for w in lowered + pairs]
+
+
+def model_features(text: str, words: Sequence[str], sounds: bool, use_words: bool) -> list[str]:
+    """Character n-grams of ``text``, with its sounds and its ``words`` if asked."""
+    grams = chars_and_sounds(text) if sounds else char_ngrams(text)
+    return grams + word_ngrams(words) if use_words else grams
+
+
 @dataclass(frozen=True)
 class CharNgramModel:
     """TF-IDF (sublinear tf, l2 norm) + multinomial logistic regression, as arrays.
@@ -105,18 +122,29 @@ class CharNgramModel:
     weights: np.ndarray  # (n_features, n_classes)
     intercept: np.ndarray  # (n_classes,)
     sounds: bool = False  # features: char_ngrams, or chars_and_sounds
+    words: bool = False  # and the tokenizer's words (word_ngrams)
 
     @classmethod
     def fit(
-        cls, examples: list[tuple[str, str]], c: float, sounds: bool = False
+        cls,
+        examples: list[tuple[str, str]],
+        c: float,
+        sounds: bool = False,
+        tokens: Sequence[Sequence[str]] | None = None,
     ) -> CharNgramModel | None:
-        """Fit on (text, intent) pairs; None for fewer than two intents."""
+        """Fit on (text, intent) pairs (with each text's words, if ``tokens``).
+
+        None for fewer than two intents.
+        """
         if len({intent for _, intent in examples}) < 2:
             return None
         texts, intents = zip(*examples, strict=True)
-        analyzer = chars_and_sounds if sounds else char_ngrams
-        vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True)
-        features = vectorizer.fit_transform(list(texts))
+        words = tokens is not None
+        docs = list(zip(texts, tokens if tokens is not None else [()] * len(texts), strict=True))
+        vectorizer = TfidfVectorizer(
+            analyzer=lambda doc: model_features(doc[0], doc[1], sounds, words), sublinear_tf=True
+        )
+        features = vectorizer.fit_transform(docs)
         # newton-cg: the same solution as the default lbfgs in ≈ 4 s instead of 36 s.
         regression = LogisticRegression(C=c, solver="newton-cg", max_iter=1000)
         regression.fit(features, list(intents))
@@ -131,15 +159,16 @@ class CharNgramModel:
             weights=np.ascontiguousarray(coef.T, dtype=np.float64),
             intercept=np.asarray(intercept, dtype=np.float64),
             sounds=sounds,
+            words=words,
         )
 
-    def features(self, text: str) -> list[str]:
-        """The n-grams this model reads in ``text``."""
-        return chars_and_sounds(text) if self.sounds else char_ngrams(text)
+    def features(self, text: str, words: Sequence[str] = ()) -> list[str]:
+        """The n-grams this model reads in ``text`` (and its ``words``)."""
+        return model_features(text, words, self.sounds, self.words)
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        """Each intent's probability for ``text``."""
-        counts = Counter(self.features(text))
+    def probabilities(self, text: str, words: Sequence[str] = ()) -> dict[str, float]:
+        """Each intent's probability for ``text`` (whose tokens are ``words``)."""
+        counts = Counter(self.features(text, words))
         rows: list[int] = []
         values: list[float] = []
         for gram, count in counts.items():
@@ -168,6 +197,7 @@ class CharNgramModel:
             weights=self.weights,
             intercept=self.intercept,
             sounds=np.array(self.sounds),
+            words=np.array(self.words),
         )
         return buffer.getvalue()
 
@@ -184,6 +214,7 @@ class CharNgramModel:
                 intercept=arrays["intercept"],
                 # Models trained before the sound features have no such array.
                 sounds=bool(arrays["sounds"]) if "sounds" in arrays.files else False,
+                words=bool(arrays["words"]) if "words" in arrays.files else False,
             )
 
 
@@ -212,7 +243,7 @@ class CharNgramBlend(PersistedComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The character model's share, regularisation and sound features; ranking length."""
-        return {"weight": 0.6, "c": 300.0, "sounds": True, "ranking_length": 10}
+        return {"weight": 0.6, "c": 300.0, "sounds": True, "words": False, "ranking_length": 10}
 
     def __init__(
         self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource
@@ -233,10 +264,15 @@ class CharNgramBlend(PersistedComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the character model on the (normalised) training texts and persist it."""
+        examples = labelled_texts(training_data)
+        tokens = None
+        if self._config["words"]:
+            # The same examples in the same order as labelled_texts.
+            tokens = [
+                _words(e) for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)
+            ]
         self._model = CharNgramModel.fit(
-            labelled_texts(training_data),
-            float(self._config["c"]),
-            sounds=bool(self._config["sounds"]),
+            examples, float(self._config["c"]), sounds=bool(self._config["sounds"]), tokens=tokens
         )
         if self._model is None:
             return self._resource
@@ -252,8 +288,13 @@ class CharNgramBlend(PersistedComponent):
             text = message.get(TEXT)
             if not text:
                 continue
-            probs = self._model.probabilities(text)
+            probs = self._model.probabilities(text, _words(message))
             ranking = blend(message.get(INTENT_RANKING_KEY) or [], probs, weight)[:length]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+
+def _words(message: Message) -> list[str]:
+    """The tokenizer's words of ``message`` (none before a tokenizer ran)."""
+    return [token.text for token in message.get(TOKENS_NAMES[TEXT]) or []]

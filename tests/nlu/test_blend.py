@@ -1,13 +1,17 @@
 """CharNgramBlend: DIET's ranking blended with a character n-gram model's."""
 
 import io
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -16,11 +20,13 @@ from sklearn.pipeline import make_pipeline
 from bot.nlu.blend import (
     INITIALS,
     SYLLABLE,
+    WORD,
     CharNgramBlend,
     CharNgramModel,
     blend,
     char_ngrams,
     sound_ngrams,
+    word_ngrams,
 )
 from bot.nlu.pinyin import syllables
 from tests.nlu.rasa_messages import rasa_message
@@ -88,8 +94,8 @@ def test_sounds_are_syllables_pairs_and_initials():
     assert not set(char_ngrams("nihao DB2 热线")) & set(features)
 
 
-def _top(model: CharNgramModel, text: str) -> str:
-    return max(model.probabilities(text).items(), key=lambda kv: kv[1])[0]
+def _top(model: CharNgramModel, text: str, words: Sequence[str] = ()) -> str:
+    return max(model.probabilities(text, words).items(), key=lambda kv: kv[1])[0]
 
 
 @pytest.mark.parametrize(
@@ -201,3 +207,67 @@ def test_the_syllable_list_is_built_at_load_only_for_a_model_that_reads_sounds(t
     syllables.cache_clear()
     _trained(tmp_path, {"sounds": sounds})
     assert syllables.cache_info().currsize == (1 if sounds else 0)
+
+
+def test_words_are_the_tokens_and_their_pairs_with_their_own_prefix():
+    assert word_ngrams(["DB2", "热线", " ", "多少"]) == [
+        WORD + "db2",
+        WORD + "热线",
+        WORD + "多少",
+        WORD + "db2 热线",
+        WORD + "热线 多少",
+    ]
+    assert word_ngrams([]) == []
+
+
+# The same characters, cut two ways: only the words tell the intents apart.
+SEGMENTED = [
+    ("报修", "report_outage", ["报修"]),
+    ("报 修", "report_outage", ["报修"]),
+    ("报修单", "report_outage", ["报修", "单"]),
+    ("报修", "check_case_status", ["报", "修"]),
+    ("报 修", "check_case_status", ["报", "修"]),
+    ("报修单", "check_case_status", ["报", "修单"]),
+]
+
+
+def test_a_model_with_words_reads_the_tokens_and_keeps_them_through_its_bytes():
+    examples = [(text, intent) for text, intent, _ in SEGMENTED]
+    tokens = [words for _, _, words in SEGMENTED]
+    model = CharNgramModel.fit(examples, c=100.0, tokens=tokens)
+    assert model is not None and model.words
+    assert _top(model, "报修", ["报修"]) == "report_outage"
+    assert _top(model, "报修", ["报", "修"]) == "check_case_status"
+    again = CharNgramModel.from_bytes(model.to_bytes())
+    assert again.words is True
+    assert again.probabilities("报修", ["报修"]) == model.probabilities("报修", ["报修"])
+    # Without words, the tokens are not read at all.
+    plain = CharNgramModel.fit(examples, c=100.0)
+    assert not plain.words
+    assert plain.probabilities("报修", ["报修"]) == plain.probabilities("报修", ["报", "修"])
+
+
+def _tokenized(text: str, words: list[str], **kwargs) -> Message:
+    made = rasa_message(text, **kwargs)
+    tokens, start = [], 0
+    for word in words:
+        start = text.index(word[0], start)
+        tokens.append(Token(word, start))
+        start += len(word)
+    made.set(TOKENS_NAMES[TEXT], tokens)
+    return made
+
+
+def test_the_blend_with_words_trains_on_and_reads_the_messages_tokens(tmp_path):
+    storage, resource = LocalModelStorage(tmp_path), Resource("blend")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**CharNgramBlend.get_default_config(), "words": True, "weight": 1.0, "c": 100.0}
+    component = CharNgramBlend.create(config, storage, resource, context)
+    component.train(TrainingData([_tokenized(t, w, intent=i) for t, i, w in SEGMENTED]))
+    loaded = CharNgramBlend.load(config, storage, resource, context)
+    diet = [{"name": "greet", "confidence": 1.0}]
+    whole = _tokenized("报修", ["报修"], ranking=diet)
+    cut = _tokenized("报修", ["报", "修"], ranking=diet)
+    loaded.process([whole, cut])
+    assert whole.get(INTENT)["name"] == "report_outage"
+    assert cut.get(INTENT)["name"] == "check_case_status"
