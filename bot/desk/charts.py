@@ -20,8 +20,6 @@ LEGEND_ONE_ROW, LEGEND_COLUMNS, LEGEND_ROW_HEIGHT = 4, 3, 0.15
 MAX_X_LABELS = 12  # a month of days: every third date is labelled
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei")
 CJK_FONTS_SET = frozenset(CJK_FONTS)
-
-
 # File names of CJK fonts matplotlib may not have indexed (Noto's .ttc, WenQuanYi, SimHei).
 CJK_FONT_FILES = ("cjk", "wqy", "simhei")
 

@@ -312,7 +312,8 @@ class DomainGate(InferenceComponent):
         if name != FAQ_INTENT:
             return name, float(intent.get("confidence") or 0.0)
         response = self._faq_selection(message).get("response") or {}
-        return str(response.get("intent_response_key")), float(response.get("confidence") or 0.0)
+        key = response.get("intent_response_key")
+        return (str(key) if key else name), float(response.get("confidence") or 0.0)
 
     def _topics_with_words(self, message: Message, topic: str, text: str) -> float:
         """The selector's confidence summed over the topics whose own words the text has.

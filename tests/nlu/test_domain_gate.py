@@ -55,6 +55,13 @@ def test_faq_topic_words_are_evidence():
     assert _intent(msg) == "faq"
 
 
+def test_an_faq_without_the_selectors_topic_is_gated_as_plain_faq():
+    msg = _message("区块链是什么", "faq", 0.9)  # no response selector output at all
+    _gate().process([msg])
+    assert _intent(msg) == "out_of_scope"
+    assert msg.get("domain_gate") == {"name": "faq", "confidence": 0.0}
+
+
 def test_unsure_faq_selector_is_off_topic_even_with_evidence():
     msg = _message("ppa是什么", "faq", 0.9, "faq/what_is_ppa", 0.3)
     _gate().process([msg])
