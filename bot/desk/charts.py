@@ -19,7 +19,6 @@ CACHED_CHARTS = 64
 LEGEND_ONE_ROW, LEGEND_COLUMNS, LEGEND_ROW_HEIGHT = 4, 3, 0.15
 MAX_X_LABELS = 12  # a month of days: every third date is labelled
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei")
-CJK_FONTS_SET = frozenset(CJK_FONTS)
 # File names of CJK fonts matplotlib may not have indexed (Noto's .ttc, WenQuanYi, SimHei).
 CJK_FONT_FILES = ("cjk", "wqy", "simhei")
 
@@ -29,7 +28,7 @@ def _font_family() -> list[str]:
     from matplotlib import font_manager
 
     manager = font_manager.fontManager
-    if not CJK_FONTS_SET.intersection(f.name for f in manager.ttflist):
+    if not any(f.name in CJK_FONTS for f in manager.ttflist):
         # matplotlib's font cache is built once: fonts installed after it (Debian's
         # fonts-noto-cjk) are missing from it, and 其他 came out as boxes.
         for path in font_manager.findSystemFonts():

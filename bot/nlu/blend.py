@@ -36,7 +36,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.nlu.persisted import PersistedComponent, labelled_texts
+from bot.nlu.persisted import PersistedComponent, labelled_examples
 from bot.nlu.pinyin import spelled_syllables, syllable_of, syllables
 
 MODEL_FILE = "char_ngrams.npz"
@@ -264,15 +264,12 @@ class CharNgramBlend(PersistedComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the character model on the (normalised) training texts and persist it."""
-        examples = labelled_texts(training_data)
-        tokens = None
-        if self._config["words"]:
-            # The same examples in the same order as labelled_texts.
-            tokens = [
-                _words(e) for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)
-            ]
+        examples = labelled_examples(training_data)
         self._model = CharNgramModel.fit(
-            examples, float(self._config["c"]), sounds=bool(self._config["sounds"]), tokens=tokens
+            [(str(e.get(TEXT)), str(e.get(INTENT))) for e in examples],
+            float(self._config["c"]),
+            sounds=bool(self._config["sounds"]),
+            tokens=[_words(e) for e in examples] if self._config["words"] else None,
         )
         if self._model is None:
             return self._resource

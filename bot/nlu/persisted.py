@@ -9,6 +9,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 T = TypeVar("T", bound="PersistedComponent")
@@ -71,10 +72,11 @@ class PersistedComponent(GraphComponent):
         return self._resource
 
 
+def labelled_examples(training_data: TrainingData) -> list[Message]:
+    """Every training example that has both a text and an intent."""
+    return [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
+
+
 def labelled_texts(training_data: TrainingData) -> list[tuple[str, str]]:
     """(text, intent) of every training example that has both."""
-    return [
-        (str(example.get(TEXT)), str(example.get(INTENT)))
-        for example in training_data.intent_examples
-        if example.get(TEXT) and example.get(INTENT)
-    ]
+    return [(str(e.get(TEXT)), str(e.get(INTENT))) for e in labelled_examples(training_data)]

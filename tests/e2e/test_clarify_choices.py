@@ -7,16 +7,16 @@ loaded model (the one the servers serve) falls back on with requests to offer.
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
 import pytest
 from rasa.core.agent import Agent
 
-from bot.nlu.baseline import DEV, held_out_examples
 from bot.replies import render
 from bot.services.clarify import Offer, candidates
 from harness.servers import Stack
 from tests.e2e.channel_users import FakeAPIs, WeChatUser, user_events
+from tests.e2e.dev_messages import first_dev_message
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -24,17 +24,10 @@ pytestmark = pytest.mark.timeout(1800)
 def hesitated_on(model_agent: Agent) -> tuple[str, list[Offer]]:
     """The first development message the model falls back on with requests to offer."""
 
-    async def find() -> tuple[str, list[Offer]] | None:
-        for path in DEV.values():
-            for text, _ in held_out_examples(path):
-                parse = await model_agent.parse_message(text)
-                if parse["intent"]["name"] == "nlu_fallback" and (offers := candidates(parse)):
-                    return text, offers
-        return None
+    def offers(_text: str, parse: dict[str, Any]) -> list[Offer] | None:
+        return candidates(parse) if parse["intent"]["name"] == "nlu_fallback" else None
 
-    found = asyncio.run(find())
-    assert found, "the model hesitates on no development message between requests"
-    return found
+    return first_dev_message(model_agent, offers, "the model hesitates on between requests")
 
 
 def test_a_numbered_choice_sends_the_request_it_names(

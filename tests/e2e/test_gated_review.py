@@ -8,16 +8,17 @@ development sets that the served model reads as a request and the gate turns int
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from rasa.core.agent import Agent
 
-from bot.nlu.baseline import DEV, held_out_examples
 from bot.nlu.evidence import GATED_KEY
 from bot.store.database import Database
 from bot.store.nlu_misses import MissGroup, NluMissRepository
 from harness.servers import Stack
 from tests.e2e.channel_users import FakeAPIs, WeChatUser
+from tests.e2e.dev_messages import first_dev_message
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -27,18 +28,11 @@ OUT_OF_SCOPE_OPENING = "抱歉，这个问题不在我的服务范围内"  # utt
 def gated_by_the_model(model_agent: Agent) -> tuple[str, dict]:
     """The first development message the gate turns away, and what it turned away."""
 
-    async def find() -> tuple[str, dict] | None:
-        for path in DEV.values():
-            for text, _ in held_out_examples(path):
-                parse = await model_agent.parse_message(text)
-                # Plain text only: the WeChat user's text must reach the store unmasked.
-                if parse.get(GATED_KEY) and not any(c.isdigit() for c in text):
-                    return text, parse[GATED_KEY]
-        return None
+    def gated(text: str, parse: dict[str, Any]) -> dict | None:
+        # Plain text only: the WeChat user's text must reach the store unmasked.
+        return None if any(c.isdigit() for c in text) else parse.get(GATED_KEY)
 
-    found = asyncio.run(find())
-    assert found, "the gate turns away no development message"
-    return found
+    return first_dev_message(model_agent, gated, "the gate turns away")
 
 
 def misses(db_url: str) -> list[MissGroup]:
