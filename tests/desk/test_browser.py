@@ -130,6 +130,19 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
             first = page.locator("table").last.locator("tbody tr").first
             await expect(first).to_contain_text("那个单子咋还没人管")
             await expect(first).to_contain_text("答非本服务")
+            # On a phone the short columns keep one line, the message a readable width,
+            # and the table scrolls sideways inside the page rather than widening it.
+            await page.set_viewport_size({"width": 390, "height": 800})
+            outcome = first.locator("td").nth(4)
+            lines = await outcome.evaluate(
+                "cell => { const r = document.createRange(); r.selectNodeContents(cell);"
+                " return r.getClientRects().length; }"
+            )
+            assert lines == 1, lines
+            message = first.locator("td.message")
+            assert await message.evaluate("c => c.getBoundingClientRect().width") >= 150
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+            await shot(page, "desk-reports-narrow.png")
             await shot(page, "desk-reports.png")
         finally:
             await browser.close()

@@ -31,7 +31,10 @@ async def test_report_page_shows_the_review_list(desk: Desk, db: Database) -> No
     assert response.status == 200
     assert "13912345678" not in page
     row = page[page.index("总部号码139****5678在哪") :].split("</tr>")[0]
-    assert "<td>3</td>" in row and "find_hotline (0.46)" in row and "<td>find_hotline</td>" in row
+    # Count, guess, what the bot did, label: one cell each.
+    assert '<td class="nowrap">3</td>' in row and "<td>find_hotline (0.46)</td>" in row
+    assert '<td class="nowrap">请换说法</td>' in row
+    assert '<td class="nowrap">find_hotline</td>' in row
     assert page.index("总部号码139****5678在哪") < page.index("嗯那个东西")  # by frequency
 
 
