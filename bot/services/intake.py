@@ -48,6 +48,13 @@ ENTITY_FIELDS = {
     "os": "os",
     "error_code": "error_log",
 }
+# Answers in free text. A message that also gives identity values ahead of their
+# questions answers with its other parts only ("张三，电话 138…": the name is 张三).
+FREE_TEXT_FIELDS = ("contact_name", "company")
+IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
+_PIECES = re.compile(r"[，,。；;！!？?、\s]+")
+# Entities that make a message an answer to the intake rather than a new request.
+ANSWER_ENTITIES = set(ENTITY_FIELDS) | {"email"}
 RAW_ENTITY_TYPES = {
     "os",
     "version",
@@ -121,6 +128,16 @@ def is_interruption(intent: str | None, confidence: float) -> bool:
     )
 
 
+def gives_values_only(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """True when ``text`` carries values the intake reads and asks nothing.
+
+    "客户号8800001 合同号PPA-DEMO-0001" given while the form asks for the company reads
+    like a contract check to the classifier, but it is the customer answering ahead.
+    """
+    gives = any(e.get("entity") in ANSWER_ENTITIES for e in entities)
+    return gives and not wording().has_any("question_cues", (text or "").lower())
+
+
 def collected(current: Mapping[str, Any]) -> bool:
     """True when the intake holds something the customer would lose by cancelling."""
     return any(current.get(s) for s in (*INTAKE_FIELDS_ALL, "severity"))
@@ -139,6 +156,34 @@ def _without_prefix(text: str, list_name: str) -> str:
     w = wording()
     prefix = rf"^(?:{alternation(w[list_name])})(?:{alternation(w['prefix_joiners'])})?\s*"
     return re.sub(prefix, "", text).strip("。，, ") or text
+
+
+def without_identity_values(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
+    """``text`` without its pieces that hold a phone, e-mail or customer / contract number.
+
+    A piece that is only a field's label ("客户号是") goes too.
+    """
+    values = [
+        _spelled(text, ent).lower() for ent in entities if ent.get("entity") in IDENTITY_ENTITIES
+    ]
+    labels = {w for words in wording().field_words.values() for w in words}
+    joiners = alternation(wording()["prefix_joiners"])
+    kept = [
+        piece
+        for piece in _PIECES.split(text)
+        if piece
+        and not any(v and v in piece.lower() for v in values)
+        and re.sub(rf"(?:{joiners})$", "", piece) not in labels
+    ]
+    return " ".join(kept)
+
+
+def _spelled(text: str, ent: Mapping[str, Any]) -> str:
+    """The entity as written in ``text`` (its value when the offsets do not fit)."""
+    start, end = ent.get("start"), ent.get("end")
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+        return text[start:end]
+    return str(ent.get("value") or "")
 
 
 def _answer(
@@ -274,6 +319,13 @@ def extract(
         _fuzzy_product(text, current, result)
         if "product_candidate" in result.values:
             return result
+    if requested in FREE_TEXT_FIELDS and any(
+        e.get("entity") in IDENTITY_ENTITIES for e in entities
+    ):
+        text = without_identity_values(text, entities)
+        if not text:  # only values for later questions: the form asks again
+            result.replies.append("intake_noted")
+            return result
     if requested in INTAKE_FIELDS_ALL and requested not in result.values:
         answer = _answer(requested, text, from_entities, cat)
         if answer is not None:
@@ -332,7 +384,7 @@ def read_turn(
         if is_interruption(intent, confidence):
             return Extraction()
         pause = PAUSES.get(intent or "") if confidence >= INTERRUPTION_CONFIDENCE else None
-        if pause is not None and requested is not None:
+        if pause is not None and requested is not None and not gives_values_only(text, entities):
             return Extraction(outcome=pause, replies=["intake_kept"])
     candidate = current.get("product_candidate")
     if requested == "product" and candidate:

@@ -194,6 +194,55 @@ def test_a_contract_question_pauses_the_intake():
     assert r.outcome is Outcome.CONTRACT and r.replies == ["intake_kept"] and r.values == {}
 
 
+AHEAD = "我们的客户号是8800001 合同号PPA-DEMO-0001"
+
+
+def spans(text: str, *found: tuple[str, str]) -> list[dict[str, object]]:
+    """Entities as the NLU gives them: lower-cased value, offsets into ``text``."""
+    out: list[dict[str, object]] = []
+    for entity, written in found:
+        start = text.index(written)
+        out.append(
+            {
+                "entity": entity,
+                "value": written.lower(),
+                "start": start,
+                "end": start + len(written),
+            }
+        )
+    return out
+
+
+AHEAD_ENTS = spans(AHEAD, ("customer_number", "8800001"), ("contract_number", "PPA-DEMO-0001"))
+
+
+def test_values_given_ahead_are_an_answer_not_a_contract_check():
+    # Asked for the company, the customer gives the numbers asked next: the classifier
+    # reads a contract check, but nothing is asked, so the intake keeps going.
+    r = read_turn("company", AHEAD, "check_contract", 0.9, AHEAD_ENTS, {"contact_name": "张演示"})
+    assert r.outcome is None
+    assert r.values == {"contract_number": "8800001"}  # not the company
+    assert r.replies == ["intake_noted"]
+
+
+def test_values_with_a_question_still_pause_the_intake():
+    for text in ("合同PPA-DEMO-0001还有效吗", "合同PPA-DEMO-0001幾時到期"):
+        ents = spans(text, ("contract_number", "PPA-DEMO-0001"))
+        r = read_turn("company", text, "check_contract", 0.9, ents, {"contact_name": "张演示"})
+        assert r.outcome is Outcome.CONTRACT, text
+
+
+def test_a_free_text_answer_keeps_only_the_parts_without_identity_values():
+    text = "我是张演示，电话13800000001"
+    phone = spans(text, ("phone", "13800000001"))
+    r = read_turn("contact_name", text, "inform", 0.9, phone, {})
+    assert r.values == {"phone": "13800000001", "contact_name": "张演示"}
+    text = "演示科技有限公司 客户号8800001"
+    ents = spans(text, ("customer_number", "8800001"))
+    r = read_turn("company", text, "inform", 0.9, ents, {})
+    assert r.values == {"contract_number": "8800001", "company": "演示科技有限公司"}
+
+
 def test_suggestion_accepted_in_a_sentence():
     current = {**FILLED, "suggested_severity": "2"}
     r = read_turn("severity", "好的，就按你建议的", "inform", 0.5, [], current)
