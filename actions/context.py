@@ -69,6 +69,21 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
     return values
 
 
+def entities_that_started(tracker: Tracker, loop: str, entity: str) -> list[str]:
+    """Values of ``entity`` in the message that started the latest run of form ``loop``."""
+    started = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == loop:
+            started = True
+        elif started and event.get("event") == "user":
+            values: list[str] = []
+            for ent in (event.get("parse_data") or {}).get("entities", []):
+                if ent.get("entity") == entity and str(ent.get("value")) not in values:
+                    values.append(str(ent["value"]))
+            return values
+    return []
+
+
 def latest_intent(tracker: Tracker) -> tuple:
     """``(name, confidence)`` of the latest message's intent."""
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}

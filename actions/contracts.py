@@ -10,7 +10,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import ask_again_with, channel_of, entity_values, form_answer, services
+from actions.context import (
+    ask_again_with,
+    channel_of,
+    entities_that_started,
+    entity_values,
+    form_answer,
+    services,
+)
 from bot.replies import render
 from bot.services.hours import utc_now
 from bot.services.identity import conversation_key
@@ -94,4 +101,7 @@ class ActionCheckContract(Action):
             dispatcher.utter_message(text=render("contract_unverified"))
             return [*clear, SlotSet("cc_failures", failures)]
         dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
+        asked = entities_that_started(tracker, "contract_form", "product")
+        if asked:
+            dispatcher.utter_message(text=svc.contracts.coverage_text(contract, asked))
         return [*clear, SlotSet("cc_failures", 0)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, default_catalogue
@@ -120,6 +121,14 @@ class ContractService:
         if umbrellas & set(contract.products):
             return True
         return p.umbrella and any(fp.name in contract.products for fp in family.products)
+
+    def coverage_text(self, contract: ContractRecord, asked: Sequence[str]) -> str:
+        """Whether the contract covers each product the customer asked about, one line each."""
+        lines = []
+        for product in dict.fromkeys(asked):
+            key = "contract_covers" if self.covers(contract, product) else "contract_lacks"
+            lines.append(render(key, product=product, contract_number=contract.contract_number))
+        return "\n".join(lines)
 
     async def verify_identity(
         self, customer_number: str, contract_number: str, proof: str

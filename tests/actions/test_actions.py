@@ -141,6 +141,38 @@ async def test_contract_check_needs_identity(services, proof, ok):
     assert (render("contract_unverified") in texts(d)) is (not ok)
 
 
+async def test_contract_check_answers_the_products_it_was_asked_about(services):
+    question = {
+        "text": "我们合同包不包括Cognos和DB2",
+        "intent": {"name": "check_contract", "confidence": 0.9},
+        "entities": [
+            {"entity": "product", "value": "Cognos"},
+            {"entity": "product", "value": "DB2"},
+        ],
+    }
+    t = tracker(
+        "13800000001",
+        slots={
+            "cc_customer_number": "8800001",
+            "cc_contract_number": "PPA-DEMO-0001",
+            "cc_proof": "13800000001",
+        },
+    )
+    answer = t.events[-1]
+    t.events = [
+        {"event": "user", "text": question["text"], "parse_data": question},
+        {"event": "active_loop", "name": "contract_form"},
+        {"event": "user", "text": "8800001", "parse_data": {"entities": []}},
+        answer,
+    ]
+    d, _ = await run(ActionCheckContract(), t)
+    assert render("contract_lacks", product="Cognos", contract_number="PPA-DEMO-0001") in texts(d)
+    assert render("contract_covers", product="DB2", contract_number="PPA-DEMO-0001") in texts(d)
+    # Asked about nothing in particular: the description alone.
+    d, _ = await run(ActionCheckContract(), tracker("13800000001", slots=t.slots))
+    assert "Cognos" not in texts(d) and "DB2" in texts(d)
+
+
 async def test_case_status_only_for_owner(services):
     t = tracker("确认", slots=INTAKE, sender="owner")
     _, events = await run(ActionOpenCase(), t)
