@@ -52,6 +52,11 @@ class ValidateContractForm(FormValidationAction):
         proof = entity_values(tracker, "phone") + entity_values(tracker, "email")
         if proof:
             values["cc_proof"] = proof[0]
+        if requested and requested not in values and values:
+            # "13800000001" asked for the contract number is the phone given early: kept
+            # as the proof, not also tried as the contract number.
+            dispatcher.utter_message(text=render("noted_ahead"))
+            return [SlotSet(k, v) for k, v in values.items()]
         if requested and requested not in values and text:
             if is_unknown_answer(text):
                 # "没有 / 忘了": where to find it; checking it would spend a verification try.

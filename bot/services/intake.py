@@ -324,7 +324,7 @@ def extract(
     ):
         text = without_identity_values(text, entities)
         if not text:  # only values for later questions: the form asks again
-            result.replies.append("intake_noted")
+            result.replies.append("noted_ahead")
             return result
     if requested in INTAKE_FIELDS_ALL and requested not in result.values:
         answer = _answer(requested, text, from_entities, cat)

@@ -214,6 +214,16 @@ async def test_contract_form_reads_entities_and_plain_answers(services):
     t = tracker("zhang.demo@example.com", slots={"requested_slot": "cc_proof"})
     events = slot_events(await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN))
     assert events == {"cc_proof": "zhang.demo@example.com"}
+    # A phone given where the contract number was asked is the proof, not the number.
+    t = tracker(
+        "13800000001",
+        entities=[{"entity": "phone", "value": "13800000001"}],
+        slots={"requested_slot": "cc_contract_number"},
+    )
+    d = CollectingDispatcher()
+    events = slot_events(await form.get_extraction_events(d, t, DOMAIN))
+    assert events == {"cc_proof": "13800000001"}
+    assert texts(d) == render("noted_ahead")
     t = tracker("补丁在哪下", "faq", slots={"requested_slot": "cc_proof"})
     assert await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN) == []
 

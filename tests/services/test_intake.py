@@ -222,7 +222,7 @@ def test_values_given_ahead_are_an_answer_not_a_contract_check():
     r = read_turn("company", AHEAD, "check_contract", 0.9, AHEAD_ENTS, {"contact_name": "张演示"})
     assert r.outcome is None
     assert r.values == {"contract_number": "8800001"}  # not the company
-    assert r.replies == ["intake_noted"]
+    assert r.replies == ["noted_ahead"]
 
 
 def test_values_with_a_question_still_pause_the_intake():
