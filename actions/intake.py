@@ -16,7 +16,7 @@ from actions.cases import ActionCaseIntent
 from actions.context import channel_of, latest_intent, services
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
-from bot.services.contracts import CaseContractCheck
+from bot.services.contracts import CaseContractCheck, is_registered_contact
 from bot.services.hours import utc_now
 from bot.services.intake import (
     Outcome,
@@ -28,7 +28,8 @@ from bot.services.intake import (
 from bot.services.products import match_product
 from bot.services.severity import suggest_severity
 from bot.store import StoreUnavailable
-from bot.validators import mask_phone, parse_phone
+from bot.store.contracts import ContractRecord
+from bot.validators import mask_phone, normalise_contract_number, parse_phone
 
 logger = logging.getLogger(__name__)
 MAX_FAILURES = 3
@@ -36,6 +37,7 @@ FORM_SLOTS = (*INTAKE_FIELDS_ALL, "severity", "case_confirmed")
 # Slots the intake keeps besides the form's own: all cleared with it.
 INTAKE_STATE = (
     "customer_number",
+    "contract_as_given",
     "intake_id",
     "suggested_severity",
     "intake_failures",
@@ -166,29 +168,32 @@ class ValidateOutageForm(FormValidationAction):
             dispatcher.utter_message(response="utter_store_unavailable")
             return {"contract_number": None, "requested_slot": None}
         contract = result.contract
+        # The number alone entitles a caller to support (the guide: staff get it from
+        # their PPA contact); the contract's details are shown only to its registered
+        # contact, as in the contract check.
+        registered = contract is not None and is_registered_contact(
+            contract, tracker.get_slot("phone")
+        )
         if result.outcome is CaseContractCheck.OK and contract:
             return {
                 "contract_number": contract.contract_number,
                 "customer_number": contract.customer_number,
+                "contract_as_given": None if registered else str(value).strip(),
                 "intake_failures": 0,
             }
         if result.outcome is CaseContractCheck.EXPIRED and contract:
+            renewal = svc.contracts.renewal_text()
             dispatcher.utter_message(
                 text=render(
-                    "contract_expired",
-                    end_date=contract.end_date.isoformat(),
-                    renewal=svc.contracts.renewal_text(),
+                    "contract_expired", end_date=contract.end_date.isoformat(), renewal=renewal
                 )
+                if registered
+                else render("contract_expired_undisclosed", renewal=renewal)
             )
             return await self._fail(dispatcher, tracker, "contract_number", "intake_contract_other")
         if result.outcome is CaseContractCheck.NOT_COVERED and contract:
             dispatcher.utter_message(
-                text=render(
-                    "contract_not_covered",
-                    contract_number=contract.contract_number,
-                    products="、".join(contract.products),
-                    product=tracker.get_slot("product"),
-                )
+                text=not_covered_text(contract, tracker.get_slot("product"), registered)
             )
             return await self._fail(
                 dispatcher, tracker, "contract_number", "intake_contract_other_covering"
@@ -221,14 +226,8 @@ class ValidateOutageForm(FormValidationAction):
                 return {"product": None, "requested_slot": None}
             if result.outcome is CaseContractCheck.NOT_COVERED and result.contract:
                 c = result.contract
-                dispatcher.utter_message(
-                    text=render(
-                        "contract_not_covered",
-                        contract_number=c.contract_number,
-                        products="、".join(c.products),
-                        product=product.name,
-                    )
-                )
+                registered = tracker.get_slot("contract_as_given") is None
+                dispatcher.utter_message(text=not_covered_text(c, product.name, registered))
                 return await self._fail(
                     dispatcher, tracker, "product", "intake_product_not_in_contract"
                 )
@@ -244,6 +243,18 @@ class ValidateOutageForm(FormValidationAction):
 
     async def validate_error_log(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"error_log": str(value)}  # stored whole, however long
+
+
+def not_covered_text(contract: ContractRecord, product: str | None, registered: bool) -> str:
+    """Why the contract cannot carry this report; its product list only for its contact."""
+    if not registered:
+        return render("contract_not_covered_undisclosed", product=product)
+    return render(
+        "contract_not_covered",
+        contract_number=contract.contract_number,
+        products=render("list_separator").join(contract.products),
+        product=product,
+    )
 
 
 class ActionAskProduct(Action):
@@ -331,6 +342,12 @@ class ActionAskCaseConfirmed(Action):
         svc = services()
         fields = {s: tracker.get_slot(s) for s in INTAKE_FIELDS_ALL}
         fields["customer_number"] = tracker.get_slot("customer_number")
+        given = tracker.get_slot("contract_as_given")
+        if given:  # not the registered contact: only the number the caller gave
+            hidden = render("summary_number_hidden")
+            gave_contract = normalise_contract_number(given) == fields["contract_number"]
+            fields["contract_number"] = given if gave_contract else hidden
+            fields["customer_number"] = hidden if gave_contract else given
         values = svc.cases.summary_fields(fields)
         severity = tracker.get_slot("severity")
         values["severity_name"] = svc.cases.severity_name(int(severity)) if severity else "—"

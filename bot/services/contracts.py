@@ -137,13 +137,7 @@ class ContractService:
         contract = await self._contracts.get(contract_number)
         if contract is None or contract.customer_number != customer_number.strip():
             return None
-        phone, email = parse_phone(proof), parse_email(proof)
-        registered_phone = parse_phone(contract.contact_phone)
-        if phone and registered_phone and phone == registered_phone:
-            return contract
-        if email and contract.contact_email and email == contract.contact_email.lower():
-            return contract
-        return None
+        return contract if is_registered_contact(contract, proof) else None
 
     async def verify_caller(
         self, conversation: str, customer_number: str, contract_number: str, proof: str
@@ -197,3 +191,14 @@ class ContractService:
                 renewal=self.renewal_text(),
             )
         return text
+
+
+def is_registered_contact(contract: ContractRecord, proof: str | None) -> bool:
+    """True when ``proof`` is the contract's registered phone or e-mail."""
+    if not proof:
+        return False
+    phone, email = parse_phone(proof), parse_email(proof)
+    registered_phone = parse_phone(contract.contact_phone)
+    if phone and registered_phone and phone == registered_phone:
+        return True
+    return bool(email and contract.contact_email and email == contract.contact_email.lower())

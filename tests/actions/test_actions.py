@@ -10,7 +10,12 @@ from actions.cases import ActionCaseSubmit
 from actions.contracts import ActionCheckContract
 from actions.handoff import ActionHandoff
 from actions.hotline import ActionFindHotline
-from actions.intake import ActionAskSeverity, ActionOpenCase, ValidateOutageForm
+from actions.intake import (
+    ActionAskCaseConfirmed,
+    ActionAskSeverity,
+    ActionOpenCase,
+    ValidateOutageForm,
+)
 from bot.replies import render
 from bot.store import models as m
 from tests.actions.helpers import DOMAIN, slot_events, texts, tracker
@@ -97,22 +102,53 @@ async def test_open_case_does_nothing_without_confirmation(services, db):
 
 
 async def test_validate_contract_expired_and_not_covered(services):
+    # The registered contact (phone on the contract) hears the contract's details.
     form = ValidateOutageForm()
     d = CollectingDispatcher()
-    out = await form.validate_contract_number(
-        "PPA-DEMO-0004", d, tracker(slots={"product": "Informix"}), DOMAIN
-    )
+    slots = {"product": "Informix", "phone": "13800000004"}
+    out = await form.validate_contract_number("PPA-DEMO-0004", d, tracker(slots=slots), DOMAIN)
     assert out["contract_number"] is None and "到期" in texts(d)
     d = CollectingDispatcher()
-    out = await form.validate_contract_number(
-        "PPA-DEMO-0001", d, tracker(slots={"product": "Cognos"}), DOMAIN
-    )
-    assert out["contract_number"] is None and "只覆盖所列产品" in texts(d)
+    slots = {"product": "Cognos", "phone": "13800000001"}
+    out = await form.validate_contract_number("PPA-DEMO-0001", d, tracker(slots=slots), DOMAIN)
+    assert out["contract_number"] is None and "只覆盖所列产品" in texts(d) and "DB2" in texts(d)
     d = CollectingDispatcher()
-    out = await form.validate_contract_number(
-        "8800001", d, tracker(slots={"product": "DB2"}), DOMAIN
-    )
+    slots = {"product": "DB2", "phone": "13800000001"}
+    out = await form.validate_contract_number("8800001", d, tracker(slots=slots), DOMAIN)
     assert out["contract_number"] == "PPA-DEMO-0001" and out["customer_number"] == "8800001"
+    assert out["contract_as_given"] is None
+
+
+async def test_a_caller_who_is_not_the_contact_learns_nothing_of_the_contract(services):
+    # The number entitles anyone at the customer to report a fault (the guide), but the
+    # contract's number, products and dates are not told to an unregistered phone.
+    form = ValidateOutageForm()
+    stranger = "13711112222"
+    d = CollectingDispatcher()
+    slots = {"product": "Cognos", "phone": stranger}
+    out = await form.validate_contract_number("8800001", d, tracker(slots=slots), DOMAIN)
+    assert out["contract_number"] is None
+    assert texts(d).startswith(render("contract_not_covered_undisclosed", product="Cognos"))
+    assert "PPA-DEMO-0001" not in texts(d) and "DB2" not in texts(d)
+    d = CollectingDispatcher()
+    slots = {"product": "Informix", "phone": stranger}
+    await form.validate_contract_number("8800004", d, tracker(slots=slots), DOMAIN)
+    assert "已过期" in texts(d) and "PPA-DEMO-0004" not in texts(d)
+    assert not any(ch.isdigit() for ch in texts(d).split("。")[0])  # no end date
+    d = CollectingDispatcher()
+    slots = {"product": "DB2", "phone": stranger}
+    out = await form.validate_contract_number("8800001", d, tracker(slots=slots), DOMAIN)
+    assert out["contract_number"] == "PPA-DEMO-0001" and out["contract_as_given"] == "8800001"
+    d = CollectingDispatcher()  # the product named after the number: the same
+    slots = {"contract_number": "PPA-DEMO-0001", "contract_as_given": "8800001"}
+    await form.validate_product("Cognos", d, tracker(slots=slots), DOMAIN)
+    assert texts(d).startswith(render("contract_not_covered_undisclosed", product="Cognos"))
+    summary_slots = {**INTAKE, "phone": stranger, "contract_as_given": "8800001"}
+    d, _ = await run(ActionAskCaseConfirmed(), tracker(slots=summary_slots))
+    assert "客户号：8800001" in texts(d) and "PPA-DEMO-0001" not in texts(d)
+    assert render("summary_number_hidden") in texts(d)
+    d, _ = await run(ActionAskCaseConfirmed(), tracker(slots=INTAKE))
+    assert "PPA 合同号：PPA-DEMO-0001" in texts(d)
 
 
 async def test_three_failures_stop_the_loop(services):
