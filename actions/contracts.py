@@ -26,6 +26,7 @@ from bot.store import StoreUnavailable
 
 MAX_FAILURES = 3
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,29}")
+_LETTER = re.compile(r"[A-Za-z]")
 
 
 class ValidateContractForm(FormValidationAction):
@@ -33,6 +34,18 @@ class ValidateContractForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_contract_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The customer number is not needed once the contract number came first."""
+        if tracker.get_slot("cc_contract_number") and not tracker.get_slot("cc_customer_number"):
+            return [s for s in domain_slots if s != "cc_customer_number"]
+        return domain_slots
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -55,7 +68,8 @@ class ValidateContractForm(FormValidationAction):
         if requested and requested not in values and values:
             # "13800000001" asked for the contract number is the phone given early: kept
             # as the proof, not also tried as the contract number.
-            dispatcher.utter_message(text=render("noted_ahead"))
+            if not (requested == "cc_customer_number" and "cc_contract_number" in values):
+                dispatcher.utter_message(text=render("noted_ahead"))
             return [SlotSet(k, v) for k, v in values.items()]
         if requested and requested not in values and text:
             if is_unknown_answer(text):
@@ -65,7 +79,10 @@ class ValidateContractForm(FormValidationAction):
             if requested == "cc_proof":
                 values[requested] = text
             elif m := _ID.search(text):
-                values[requested] = m.group()
+                # Customer numbers are digits; with letters it is the contract number,
+                # which the question allows instead.
+                given_contract = requested == "cc_customer_number" and _LETTER.search(m.group())
+                values["cc_contract_number" if given_contract else requested] = m.group()
         return [SlotSet(k, v) for k, v in values.items()]
 
 
@@ -83,7 +100,7 @@ class ActionCheckContract(Action):
             tracker.get_slot(s) for s in ("cc_customer_number", "cc_contract_number", "cc_proof")
         )
         clear = [SlotSet(s, None) for s in ("cc_customer_number", "cc_contract_number", "cc_proof")]
-        if not (customer and contract_no and proof):
+        if not (contract_no and proof):
             return clear
         try:
             conversation = conversation_key(channel_of(tracker), tracker.sender_id)

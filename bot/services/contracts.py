@@ -131,16 +131,22 @@ class ContractService:
         return "\n".join(lines)
 
     async def verify_identity(
-        self, customer_number: str, contract_number: str, proof: str
+        self, customer_number: str | None, contract_number: str, proof: str
     ) -> ContractRecord | None:
-        """The contract when all three match (proof: registered phone or e-mail), else None."""
+        """The contract when all match (proof: registered phone or e-mail), else None.
+
+        The customer number is optional: the contract number names the contract, and
+        both are printed on the same licence (the guide: "客户号/PPA 合同号").
+        """
         contract = await self._contracts.get(contract_number)
-        if contract is None or contract.customer_number != customer_number.strip():
+        if contract is None:
+            return None
+        if customer_number and contract.customer_number != customer_number.strip():
             return None
         return contract if is_registered_contact(contract, proof) else None
 
     async def verify_caller(
-        self, conversation: str, customer_number: str, contract_number: str, proof: str
+        self, conversation: str, customer_number: str | None, contract_number: str, proof: str
     ) -> Verdict[ContractRecord]:
         """:meth:`verify_identity` under the brute-force limits of the guard."""
         if self._guard is None:

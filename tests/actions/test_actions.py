@@ -177,6 +177,31 @@ async def test_contract_check_needs_identity(services, proof, ok):
     assert (render("contract_unverified") in texts(d)) is (not ok)
 
 
+async def test_contract_check_with_the_contract_number_instead_of_the_customer_number(services):
+    # The guide names the two as alternatives ("客户号/PPA 合同号").
+    from actions.contracts import ValidateContractForm
+
+    form = ValidateContractForm()
+    t = tracker("PPA-DEMO-0002", slots={"requested_slot": "cc_customer_number"})
+    d = CollectingDispatcher()
+    events = slot_events(await form.get_extraction_events(d, t, DOMAIN))
+    assert events == {"cc_contract_number": "PPA-DEMO-0002"} and not d.messages
+    t = tracker("13800000002", slots={"cc_contract_number": "PPA-DEMO-0002"})
+    required = ["cc_customer_number", "cc_contract_number", "cc_proof"]
+    assert await form.required_slots(required, d, t, DOMAIN) == [
+        "cc_contract_number",
+        "cc_proof",
+    ]
+    t = tracker("PPA-DEMO-0002", slots={"cc_customer_number": "8800002"})
+    assert await form.required_slots(required, d, t, DOMAIN) == required
+    slots = {"cc_contract_number": "PPA-DEMO-0002", "cc_proof": "13800000002"}
+    d, _ = await run(ActionCheckContract(), tracker(slots=slots))
+    assert "Cognos" in texts(d)  # described: verified without the customer number
+    wrong = {**slots, "cc_customer_number": "8800001"}  # given, it must match
+    d, _ = await run(ActionCheckContract(), tracker(slots=wrong))
+    assert render("contract_unverified") in texts(d)
+
+
 async def test_contract_check_answers_the_products_it_was_asked_about(services):
     question = {
         "text": "我们合同包不包括Cognos和DB2",
