@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -67,6 +68,46 @@ def _fresh_answer(tracker: Tracker) -> bool:
     return True
 
 
+def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """What the latest message fills in the intake, as slot events (replies sent)."""
+    requested = tracker.get_slot("requested_slot")
+    intent, confidence = latest_intent(tracker)
+    text = tracker.latest_message.get("text") or ""
+    current = {s: tracker.get_slot(s) for s in READ_SLOTS}
+    entities = with_original_text(text, tracker.latest_message.get("entities", []))
+    result = read_turn(requested, text, intent, confidence, entities, current)
+    events: list[dict[str, Any]] = []
+    if not current["intake_id"]:
+        events.append(SlotSet("intake_id", uuid.uuid4().hex))
+    for key in result.replies:
+        dispatcher.utter_message(text=render(key))
+    events += [SlotSet(k, v) for k, v in result.values.items()]
+    if result.outcome is not None:
+        events += [
+            SlotSet("intake_next", result.outcome.value),
+            SlotSet("requested_slot", None),
+        ]
+    elif result.ask:
+        events.append(SlotSet("requested_slot", result.ask))
+    return events
+
+
+def _cleared_is_asked_again(validate: Callable[..., Awaitable[dict[str, Any]]]) -> Any:
+    """A slot the reading cleared (set to None) is asked again, not validated.
+
+    rasa-sdk validates every slot just set, None included: "None" would pass as a name.
+    """
+    slot = validate.__name__.removeprefix("validate_")
+
+    @functools.wraps(validate)
+    async def checked(self: Any, value: Any, *args: Any) -> dict[str, Any]:
+        if value is None:
+            return {slot: None}
+        return await validate(self, value, *args)
+
+    return checked
+
+
 def _buttons(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     """Buttons from rendered (title, payload) pairs."""
     return [{"title": title, "payload": payload} for title, payload in pairs]
@@ -104,26 +145,7 @@ class ValidateOutageForm(FormValidationAction):
     ) -> list[dict[str, Any]]:
         if not _fresh_answer(tracker):
             return []
-        requested = tracker.get_slot("requested_slot")
-        intent, confidence = latest_intent(tracker)
-        text = tracker.latest_message.get("text") or ""
-        current = {s: tracker.get_slot(s) for s in READ_SLOTS}
-        entities = with_original_text(text, tracker.latest_message.get("entities", []))
-        result = read_turn(requested, text, intent, confidence, entities, current)
-        events: list[dict[str, Any]] = []
-        if not current["intake_id"]:
-            events.append(SlotSet("intake_id", uuid.uuid4().hex))
-        for key in result.replies:
-            dispatcher.utter_message(text=render(key))
-        events += [SlotSet(k, v) for k, v in result.values.items()]
-        if result.outcome is not None:
-            events += [
-                SlotSet("intake_next", result.outcome.value),
-                SlotSet("requested_slot", None),
-            ]
-        elif result.ask:
-            events.append(SlotSet("requested_slot", result.ask))
-        return events
+        return read_intake_turn(dispatcher, tracker)
 
     async def _fail(
         self, dispatcher, tracker, slot: str, key: str, **values: Any
@@ -140,24 +162,28 @@ class ValidateOutageForm(FormValidationAction):
         dispatcher.utter_message(text=render(key, **values))
         return {slot: None, "intake_failures": failures}
 
+    @_cleared_is_asked_again
     async def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         problem = name_problem(str(value))
         if problem:
             return await self._fail(dispatcher, tracker, "contact_name", problem)
         return {"contact_name": str(value), "intake_failures": 0}
 
+    @_cleared_is_asked_again
     async def validate_company(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         problem = company_problem(str(value))
         if problem:
             return await self._fail(dispatcher, tracker, "company", problem)
         return {"company": str(value), "intake_failures": 0}
 
+    @_cleared_is_asked_again
     async def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         phone = parse_phone(value)
         if phone:
             return {"phone": phone, "intake_failures": 0}
         return await self._fail(dispatcher, tracker, "phone", "intake_bad_phone")
 
+    @_cleared_is_asked_again
     async def validate_contract_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         svc = services()
         try:
@@ -200,6 +226,7 @@ class ValidateOutageForm(FormValidationAction):
             )
         return await self._fail(dispatcher, tracker, "contract_number", "intake_contract_not_found")
 
+    @_cleared_is_asked_again
     async def validate_product(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         svc = services()
         match = match_product(str(value), svc.hotline.catalogue)
@@ -233,6 +260,7 @@ class ValidateOutageForm(FormValidationAction):
                 )
         return {"product": product.name, "product_candidate": None, "intake_failures": 0}
 
+    @_cleared_is_asked_again
     async def validate_severity(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if str(value) in ("1", "2", "3"):
             return {"severity": str(value)}
@@ -241,6 +269,7 @@ class ValidateOutageForm(FormValidationAction):
     async def validate_case_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"case_confirmed": value if value == "yes" else None}
 
+    @_cleared_is_asked_again
     async def validate_error_log(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"error_log": str(value)}  # stored whole, however long
 
@@ -255,6 +284,25 @@ def not_covered_text(contract: ContractRecord, product: str | None, registered: 
         products=render("list_separator").join(contract.products),
         product=product,
     )
+
+
+class ActionAskContactName(Action):
+    """Ask for the name: with the intake's opening the first time, plainly when asking again."""
+
+    def name(self) -> str:
+        return "action_ask_contact_name"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        # The form sets requested_slot after its first question: set now, this is a re-ask
+        # (after an unusable answer or a digression), and "我来帮您登记报修" again reads
+        # as if the report had started over.
+        if tracker.get_slot("requested_slot") == "contact_name":
+            dispatcher.utter_message(text=render("intake_ask_name_again"))
+        else:
+            dispatcher.utter_message(response="utter_ask_contact_name")
+        return []
 
 
 class ActionAskProduct(Action):

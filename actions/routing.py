@@ -10,9 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity_values, services
 from actions.hotline import hotline_reply
+from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
 from bot.replies import render
+from bot.services.contact_details import has_identity_values
 from bot.services.nlu_review import record_miss
+from bot.services.wording import wording
 from bot.validators import normalise_case_id
 
 FAULT_ENTITIES = ("error_code", "version", "os")
@@ -43,12 +46,28 @@ class ActionRouteInform(Action):
                 SlotSet("case_id", normalise_case_id(case_ids[0])),
                 FollowupAction("case_form"),
             ]
-        if any(entity_values(tracker, e) for e in FAULT_ENTITIES):
-            return [FollowupAction("outage_form")]
+        text = (tracker.latest_message.get("text") or "").lower()
+        entities = tracker.latest_message.get("entities") or []
+        if any(entity_values(tracker, e) for e in FAULT_ENTITIES) or (
+            # "报障：王样例/样例数据有限公司/138…/8800003": stage 1 of a fault report.
+            has_identity_values(entities) and wording().has_any("report_words", text)
+        ):
+            return start_intake(dispatcher, tracker)
         if entity_values(tracker, "product"):
             return hotline_reply(dispatcher, tracker)
         dispatcher.utter_message(text=render("how_can_i_help"))
         return []
+
+
+def start_intake(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """Start the fault report with what this message already says filled in.
+
+    Rasa's form reads only messages it follows directly; after this action it would
+    ask for everything again. Slots set here are validated when the form starts (and
+    the form then reads the message itself, with its own intake id).
+    """
+    filled = [e for e in read_intake_turn(dispatcher, tracker) if e.get("name") != "intake_id"]
+    return [*filled, FollowupAction("outage_form")]
 
 
 class ActionOutOfScope(Action):

@@ -17,6 +17,11 @@ from typing import Any
 
 from bot.catalogue import Catalogue, default_catalogue
 from bot.services.cases import INTAKE_FIELDS_ALL, STAGE2_FIELDS
+from bot.services.contact_details import (
+    has_identity_values,
+    pieces_without_values,
+    read_contact_details,
+)
 from bot.services.corrections import (
     has_correction_cue,
     is_acceptance,
@@ -36,7 +41,11 @@ CANCEL_QUESTION = "intake_cancel"
 INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
-FILLED_FROM_LONG_ANSWER = 2  # this many fields read: the message was not one answer
+FILLED_FROM_LONG_ANSWER = 2
+# A name or company has letters: "👍" or "？？" is no answer.
+_LETTERS = re.compile(
+    r"[\u4e00-\u9fffA-Za-z]"
+)  # this many fields read: the message was not one answer
 
 # Entity → intake field it fills.
 ENTITY_FIELDS = {
@@ -51,8 +60,6 @@ ENTITY_FIELDS = {
 # Answers in free text. A message that also gives identity values ahead of their
 # questions answers with its other parts only ("张三，电话 138…": the name is 张三).
 FREE_TEXT_FIELDS = ("contact_name", "company")
-IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
-_PIECES = re.compile(r"[，,。；;！!？?、\s]+")
 # Entities that make a message an answer to the intake rather than a new request.
 ANSWER_ENTITIES = set(ENTITY_FIELDS) | {"email"}
 RAW_ENTITY_TYPES = {
@@ -158,34 +165,6 @@ def _without_prefix(text: str, list_name: str) -> str:
     return re.sub(prefix, "", text).strip("。，, ") or text
 
 
-def without_identity_values(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
-    """``text`` without its pieces that hold a phone, e-mail or customer / contract number.
-
-    A piece that is only a field's label ("客户号是") goes too.
-    """
-    values = [
-        _spelled(text, ent).lower() for ent in entities if ent.get("entity") in IDENTITY_ENTITIES
-    ]
-    labels = {w for words in wording().field_words.values() for w in words}
-    joiners = alternation(wording()["prefix_joiners"])
-    kept = [
-        piece
-        for piece in _PIECES.split(text)
-        if piece
-        and not any(v and v in piece.lower() for v in values)
-        and re.sub(rf"(?:{joiners})$", "", piece) not in labels
-    ]
-    return " ".join(kept)
-
-
-def _spelled(text: str, ent: Mapping[str, Any]) -> str:
-    """The entity as written in ``text`` (its value when the offsets do not fit)."""
-    start, end = ent.get("start"), ent.get("end")
-    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-        return text[start:end]
-    return str(ent.get("value") or "")
-
-
 def _answer(
     slot: str, raw: str, entity_values: Mapping[str, str], catalogue: Catalogue
 ) -> str | None:
@@ -214,16 +193,24 @@ def _answer(
     return text
 
 
+def is_aside(text: str) -> bool:
+    """True when ``text`` is a question (read as off-topic, it is not an answer)."""
+    w = wording()
+    stripped = text.strip().rstrip(" 。.!！~～…").lower()
+    ends = any(stripped.endswith(end) for end in w["aside_question_ends"])
+    return ends or w.has_any("aside_question_words", stripped)
+
+
 def name_problem(name: str) -> str | None:
     """The reply key saying why ``name`` is not a person's name, or None when it will do."""
-    if not 1 <= len(name) <= 20 or re.search(r"\d", name):
+    if not 1 <= len(name) <= 20 or re.search(r"\d", name) or not _LETTERS.search(name):
         return "intake_bad_name"
     return None
 
 
 def company_problem(company: str) -> str | None:
     """The reply key saying why ``company`` is not a company name, or None when it will do."""
-    if not 2 <= len(company) <= 80:
+    if not 2 <= len(company) <= 80 or not _LETTERS.search(company):
         return "intake_bad_company"
     return None
 
@@ -267,6 +254,17 @@ def _long_answer(text: str, current: Mapping[str, Any], result: Extraction) -> i
     return filled + sum(1 for s in result.values if s in ENTITY_FIELDS.values())
 
 
+def _contact_details(
+    pieces: Sequence[str], current: Mapping[str, Any], result: Extraction
+) -> list[str]:
+    """Fill the empty name and company from ``pieces``; returns the pieces used."""
+    found, used = read_contact_details(pieces)
+    for slot, value in found.items():
+        if current.get(slot) is None and slot not in result.values:
+            result.values[slot] = value
+    return used
+
+
 def _fuzzy_product(text: str, current: Mapping[str, Any], result: Extraction) -> None:
     """A product name with a typo: exact is taken, a near miss waits for a yes."""
     if current.get("product") or "product" in result.values:
@@ -301,6 +299,10 @@ def extract(
         result.replies.append("intake_updated")
         return result
     if requested is None and not current.get("intake_id"):
+        if has_identity_values(entities):  # "报障：王样例/样例数据有限公司/138…/8800003"
+            pieces = pieces_without_values(text, entities)
+            used = _contact_details(pieces, current, result)
+            text = " ".join(p for p in pieces if p not in used)
         if describes_fault(text):
             result.values["symptoms"] = text  # the customer's own words of the fault
             if is_long_answer(text):
@@ -319,10 +321,13 @@ def extract(
         _fuzzy_product(text, current, result)
         if "product_candidate" in result.values:
             return result
-    if requested in FREE_TEXT_FIELDS and any(
-        e.get("entity") in IDENTITY_ENTITIES for e in entities
-    ):
-        text = without_identity_values(text, entities)
+    if requested in FREE_TEXT_FIELDS:
+        pieces = pieces_without_values(text, entities)
+        if len(pieces) >= 2 or has_identity_values(entities):
+            _contact_details(pieces, current, result)
+            if requested in result.values:
+                return result
+            text = " ".join(pieces)
         if not text:  # only values for later questions: the form asks again
             result.replies.append("noted_ahead")
             return result
@@ -386,6 +391,9 @@ def read_turn(
         pause = PAUSES.get(intent or "") if confidence >= INTERRUPTION_CONFIDENCE else None
         if pause is not None and requested is not None and not gives_values_only(text, entities):
             return Extraction(outcome=pause, replies=["intake_kept"])
+    # At the summary or the severity a question is about them: their own hints answer.
+    if intent == "out_of_scope" and requested in INTAKE_FIELDS_ALL and is_aside(text):
+        return Extraction(values={requested: None}, replies=["intake_aside"])
     candidate = current.get("product_candidate")
     if requested == "product" and candidate:
         if is_acceptance(text, intent):

@@ -300,6 +300,15 @@ async def test_three_wrong_contract_checks_stop_with_the_hotline(services):
     assert "800-810-1818" in texts(d) and slot_events(events)["cc_failures"] == 0
 
 
+async def test_the_name_is_asked_with_the_opening_only_once(services):
+    from actions.intake import ActionAskContactName
+
+    d, _ = await run(ActionAskContactName(), tracker(slots={"requested_slot": None}))
+    assert texts(d) == "utter_ask_contact_name"  # "好的，我来帮您登记报修。【第一阶段】…"
+    d, _ = await run(ActionAskContactName(), tracker(slots={"requested_slot": "contact_name"}))
+    assert texts(d) == render("intake_ask_name_again")
+
+
 async def test_route_inform(services):
     from actions.routing import ActionRouteInform
 
@@ -314,10 +323,19 @@ async def test_route_inform(services):
         tracker("报SQL1042C", entities=[{"entity": "error_code", "value": "SQL1042C"}]),
     )
     assert events[-1]["name"] == "outage_form"
+    assert slot_events(events[:-1])["error_log"] == "SQL1042C"
     d, _ = await run(
         ActionRouteInform(), tracker("Cognos", entities=[{"entity": "product", "value": "Cognos"}])
     )
     assert "10800-610-0409" in texts(d)
+    stage1 = "报障：王样例/样例数据有限公司/13800000003/8800003"
+    ents = [{"entity": "phone", "value": "13800000003"}]
+    _, events = await run(ActionRouteInform(), tracker(stage1, entities=ents))
+    assert events[-1]["name"] == "outage_form"
+    filled = slot_events(events[:-1])  # the form asks only for what is missing
+    assert filled["contact_name"] == "王样例" and filled["phone"] == "13800000003"
+    d, events = await run(ActionRouteInform(), tracker("王样例/13800000003", entities=ents))
+    assert texts(d) == render("how_can_i_help") and not events  # no report asked for
     d, _ = await run(ActionRouteInform(), tracker("嗯嗯"))
     assert texts(d) == render("how_can_i_help")
 

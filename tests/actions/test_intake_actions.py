@@ -16,6 +16,7 @@ from actions.intake import (
     ActionOpenCase,
     ValidateOutageForm,
 )
+from bot.replies import render
 from bot.services.intake import CANCEL_QUESTION
 from tests.actions.helpers import slot_events, texts, tracker
 from tests.actions.test_actions import INTAKE
@@ -166,3 +167,12 @@ async def test_bare_product_read_as_hotline_at_the_product_question_answers_it(
     d = CollectingDispatcher()
     await ActionFindHotline().run(d, t, DOMAIN)
     assert "800-810-1818" in texts(d)
+
+
+async def test_an_off_topic_question_is_answered_and_the_name_asked_again(services):
+    asking = {"intake_id": "i1", "requested_slot": "contact_name"}
+    d, slots = await validate("北京天气怎么样", "out_of_scope", asking, confidence=1.0)
+    assert slots.get("contact_name") is None  # not the string "None"
+    assert texts(d) == render("intake_aside")
+    d, slots = await validate("👍", "nlu_fallback", asking, confidence=1.0)
+    assert slots.get("contact_name") is None and "姓名" in texts(d)

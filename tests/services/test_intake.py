@@ -1,8 +1,11 @@
 """What a customer message fills in the intake form."""
 
+import pytest
+
 from bot.services.corrections import parse_correction
-from bot.services.intake import extract, name_problem, read_turn
+from bot.services.intake import company_problem, extract, name_problem, read_turn
 from bot.services.wording import wording
+from tests.services.entities import spans
 
 NOT_PROVIDED = wording().not_provided
 
@@ -197,22 +200,6 @@ def test_a_contract_question_pauses_the_intake():
 AHEAD = "我们的客户号是8800001 合同号PPA-DEMO-0001"
 
 
-def spans(text: str, *found: tuple[str, str]) -> list[dict[str, object]]:
-    """Entities as the NLU gives them: lower-cased value, offsets into ``text``."""
-    out: list[dict[str, object]] = []
-    for entity, written in found:
-        start = text.index(written)
-        out.append(
-            {
-                "entity": entity,
-                "value": written.lower(),
-                "start": start,
-                "end": start + len(written),
-            }
-        )
-    return out
-
-
 AHEAD_ENTS = spans(AHEAD, ("customer_number", "8800001"), ("contract_number", "PPA-DEMO-0001"))
 
 
@@ -269,3 +256,33 @@ def test_resuming_says_so():
     assert read_turn(None, "继续报修", "report_outage", 0.9, [], FILLED).replies == [
         "intake_resumed"
     ]
+
+
+@pytest.mark.parametrize(
+    "requested, text",
+    [
+        ("frequency", "哎 你会讲笑话不"),
+        ("contact_name", "北京天气怎么样"),
+        ("version", "食咗飯未呀你"),
+    ],
+)
+def test_an_off_topic_question_is_answered_not_stored(requested, text):
+    r = read_turn(requested, text, "out_of_scope", 1.0, [], FILLED)
+    assert r.values == {requested: None} and r.replies == ["intake_aside"]
+
+
+@pytest.mark.parametrize("requested, text", [("company", "中国银行"), ("company", "华为")])
+def test_answers_the_classifier_calls_off_topic_are_still_answers(requested, text):
+    assert read_turn(requested, text, "out_of_scope", 0.97, [], {}).values == {requested: text}
+
+
+def test_no_letters_is_no_name_or_company():
+    assert (
+        name_problem("👍") == "intake_bad_name" and company_problem("？？") == "intake_bad_company"
+    )
+    assert name_problem("张演示") is None and company_problem("华为") is None
+
+
+@pytest.mark.parametrize("text", ["我只是问问 不报修", "不是报修！我要filenet的电话"])
+def test_not_a_report_after_all_cancels(text):
+    assert read_turn("contact_name", text, "nlu_fallback", 0.5, [], {}).outcome is Outcome.CANCEL
