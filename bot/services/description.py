@@ -17,7 +17,8 @@ LONG_ANSWER_CLAUSES = 3  # fewer clauses are one answer to the question asked
 LONG_ANSWER_CHARS = 40
 MIN_DESCRIPTION_CHARS = 4  # what is left of an opening once request words are gone
 _PATCH = re.compile(
-    r"(?i)(?<![a-z0-9])(fp\s?\d+[a-z]?|fix\s?pack\s?\d+|cf\s?\d+|ifix\s?\d+|sp\s?\d+)"
+    r"(?i)(?<![a-z0-9])(fp\s?\d+[a-z]?|fix\s?pack\s?\d+|cf\s?\d+|ifix\s?\d+|if\d+|"
+    r"interim\s?fix\s?\d+|sp\s?\d+)"
 )
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9._/-]+")
 

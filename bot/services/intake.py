@@ -29,7 +29,12 @@ from bot.services.corrections import (
     is_resume,
     parse_correction,
 )
-from bot.services.description import describes_fault, is_long_answer, read_details
+from bot.services.description import (
+    describes_fault,
+    is_long_answer,
+    patch_level,
+    read_details,
+)
 from bot.services.products import match_product
 from bot.services.severity import find_severity
 from bot.services.wording import alternation, clean, wording
@@ -178,6 +183,8 @@ def _answer(
         return entity_values[slot]
     if slot in SKIPPABLE and clean(text) in wording()["skip_words"]:
         return wording().not_provided
+    if slot == "patch_level":
+        return patch_level(text) or text  # "刚说了IF3啊" → IF3
     if slot == "contact_name":
         return _without_prefix(text, "name_prefixes")
     if slot == "company":
@@ -312,6 +319,11 @@ def extract(
     if requested is None:
         result.replies.append("intake_resumed")
         return result
+    if requested in STAGE2_FIELDS and requested != "patch_level" and not current.get("patch_level"):
+        # "11.1.7，补丁是IF3" answers the version and, ahead, the patch level.
+        patch = patch_level(text)
+        if patch and "patch_level" not in result.values:
+            result.values["patch_level"] = patch
     if requested in STAGE2_FIELDS and is_long_answer(text):
         filled = _long_answer(text, current, result)
         _fuzzy_product(text, current, result)

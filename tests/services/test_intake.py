@@ -286,3 +286,19 @@ def test_no_letters_is_no_name_or_company():
 @pytest.mark.parametrize("text", ["我只是问问 不报修", "不是报修！我要filenet的电话"])
 def test_not_a_report_after_all_cancels(text):
     assert read_turn("contact_name", text, "nlu_fallback", 0.5, [], {}).outcome is Outcome.CANCEL
+
+
+def test_the_patch_level_given_with_the_version_is_kept():
+    text = "11.1.7，补丁是IF3"
+    r = read_turn("version", text, "inform", 0.9, spans(text, ("version", "11.1.7")), FILLED)
+    assert r.values == {"version": "11.1.7", "patch_level": "IF3"}
+    text = "9.0.1 FP10, win2016"
+    ents = spans(text, ("version", "9.0.1"), ("os", "win2016"))
+    r = read_turn("version", text, "inform", 0.9, ents, FILLED)
+    assert r.values == {"version": "9.0.1", "patch_level": "FP10", "os": "win2016"}
+    r = read_turn("patch_level", "刚说了IF3啊", "inform", 0.9, [], FILLED)
+    assert r.values == {"patch_level": "IF3"}
+    # Already given: a later answer naming a fix pack does not overwrite it.
+    done = {**FILLED, "patch_level": "IF3"}
+    r = read_turn("trigger_action", "打了FP4以后出现", "inform", 0.9, [], done)
+    assert "patch_level" not in r.values
