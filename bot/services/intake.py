@@ -397,7 +397,10 @@ def read_turn(
         if collected(current):
             return Extraction(values={"intake_resume": requested}, ask=CANCEL_QUESTION)
         return Extraction(outcome=Outcome.CANCEL)
-    if not has_correction_cue(text):
+    # At the severity question a level is the answer, however urgent it sounds
+    # ("不行 我们很急 要定一级" reads as an escalation to the classifier).
+    answers_severity = requested == "severity" and find_severity(text) is not None
+    if not has_correction_cue(text) and not answers_severity:
         if is_interruption(intent, confidence):
             return Extraction()
         pause = PAUSES.get(intent or "") if confidence >= INTERRUPTION_CONFIDENCE else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, _fold, default_catalogue
 from bot.services.wording import alternation, wording
+from bot.textnorm import normalise
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,18 @@ def suggest_severity(description: str, catalogue: Catalogue | None = None) -> Se
     can raise when confirming.
     """
     cat = catalogue or default_catalogue()
-    text = _fold(description or "")
+    # Read as the NLU reads it: Cantonese "連唔到" is 连不到.
+    text = _fold(normalise(description or "").text)
     signals = cat.severity_signals
     level, matched = 3, None
     hit = _first(text, signals.get("non_production", ()))
     if hit:
         level, matched = 3, hit
     else:
-        for candidate in ("1", "2"):
+        for candidate in ("1", "still_running", "2"):
             hit = _first(text, signals.get(candidate, ()))
             if hit:
-                level, matched = int(candidate), hit
+                level, matched = (3 if candidate == "still_running" else int(candidate)), hit
                 break
     sev = cat.severity(level)
     return SeveritySuggestion(level, matched, sev.definition, sev.example)
@@ -62,9 +64,16 @@ def _severity_in_text() -> tuple[re.Pattern[str], dict[str, int]]:
     w = wording()
     levels = {word: level for level in (1, 2, 3) for word in w[f"severity_level_{level}"]}
     digit = f"({alternation(levels)})"
+    for level, key in ((1, "severity_highest"), (3, "severity_lowest")):
+        levels.update({word: level for word in w[key]})
+    extreme = f"({alternation([*w['severity_highest'], *w['severity_lowest']])})"
     pattern = re.compile(
         rf"(?:{alternation(w['severity_prefixes'])})\s*{digit}"
         rf"|{digit}\s*(?:{alternation(w['severity_suffixes'])})|^\s*{digit}\s*$"
+        # "应该算2吧", "定3": a level chosen with a verb, or left at the end of a sentence
+        rf"|(?:{alternation(w['severity_choice_verbs'])})\s*{digit}(?![0-9.])"
+        rf"|(?<![0-9a-z.\-])([123])\s*(?:{alternation(w['severity_trailers'])})?\s*$"
+        rf"|{extreme}"
     )
     return pattern, levels
 

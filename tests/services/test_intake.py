@@ -302,3 +302,41 @@ def test_the_patch_level_given_with_the_version_is_kept():
     done = {**FILLED, "patch_level": "IF3"}
     r = read_turn("trigger_action", "打了FP4以后出现", "inform", 0.9, [], done)
     assert "patch_level" not in r.values
+
+
+@pytest.mark.parametrize(
+    "text, intent, level",
+    [
+        ("生产环境的，间歇性报错，应该算2吧", "inform", "2"),
+        ("能跑完的 不影响业务 3吧", "inform", "3"),
+        ("成個系統都用唔到啊，應該係最緊急嗰級", "out_of_scope", "1"),
+        ("不行 我们很急 要定一级", "escalate_case", "1"),
+    ],
+)
+def test_a_severity_said_in_a_sentence_answers_the_question(text, intent, level):
+    current = {**FILLED, "suggested_severity": "3"}
+    r = read_turn("severity", text, intent, 0.95, [], current)
+    assert r.values == {"severity": level} and r.outcome is None
+
+
+@pytest.mark.parametrize("text", ["11.5.3", "改成11.5.9", "星期三", "每天备份2次"])
+def test_numbers_that_are_no_severity(text):
+    from bot.services.severity import find_severity
+
+    assert find_severity(text) is None
+
+
+@pytest.mark.parametrize(
+    "description, level",
+    [
+        ("我哋嘅Informix數據庫連唔到，成個系統用唔到", 1),  # Cantonese: 连不到, 整个系统
+        ("全部client連唔到，報-908", 1),
+        ("runstats很慢，但是能跑完", 3),  # the guide's 3: 仍然可以运行
+        ("数据库很慢", 2),
+        ("测试环境连不上", 3),
+    ],
+)
+def test_suggested_severity_follows_the_guide(description, level):
+    from bot.services.severity import suggest_severity
+
+    assert suggest_severity(description).level == level
