@@ -33,6 +33,8 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     products = entity_values(tracker, "product")
     if not products:
         products = [p.name for p in svc.hotline.catalogue.find_products(text)]
+    if not products and (previous := follow_up_product(tracker)):
+        products = [previous]  # "我在沈阳 打哪个" right after the Cognos numbers
     products, guessed = resolve_products(products, text, svc.hotline.catalogue)
     region = svc.hotline.catalogue.region_of(
         " ".join(entity_values(tracker, "region")) or text
@@ -49,7 +51,36 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     # A near miss ("infomix") is answered, and named so the customer can object.
     guesses = "".join(render("product_did_you_mean", product=p) for p in guessed)
     dispatcher.utter_message(text=guesses + reply.text)
-    return [SlotSet("hotline_pending", False), SlotSet("region", region)]
+    return [
+        SlotSet("hotline_pending", False),
+        SlotSet("region", region),
+        SlotSet("hotline_product", products[0] if len(products) == 1 else None),
+    ]
+
+
+HOTLINE_ACTIONS = {"action_find_hotline", "action_route_inform", "action_fallback"}
+
+
+def follow_up_product(tracker: Tracker) -> str | None:
+    """The product of the numbers just given, when this message only adds a region.
+
+    "广东的" or "我在沈阳 打哪个" after the Cognos numbers means Cognos in that region;
+    later in the conversation a region alone means no product.
+    """
+    if not entity_values(tracker, "region") or entity_values(tracker, "product"):
+        return None
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            if event.get("name") not in HOTLINE_ACTIONS:
+                return None
+            product = tracker.get_slot("hotline_product")
+            return str(product) if product else None
+    return None
 
 
 class ActionFindHotline(Action):
@@ -89,6 +120,8 @@ class ActionFallback(Action):
         if not has_content(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(text=render("please_type"))
             return []
+        if follow_up_product(tracker):  # "广东的" after a product's numbers
+            return hotline_reply(dispatcher, tracker)
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         await record_miss(
             services().nlu_misses,

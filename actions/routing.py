@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity_values, services
-from actions.hotline import hotline_reply
+from actions.hotline import follow_up_product, hotline_reply
 from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
 from bot.replies import render
@@ -37,7 +37,7 @@ class ActionRouteInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer the hotline, start the case or fault flow, or offer the menu."""
-        if tracker.get_slot("hotline_pending"):
+        if tracker.get_slot("hotline_pending") or follow_up_product(tracker):
             return hotline_reply(dispatcher, tracker)
         case_ids = entity_values(tracker, "case_id")
         if case_ids:

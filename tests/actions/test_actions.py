@@ -309,6 +309,37 @@ async def test_the_name_is_asked_with_the_opening_only_once(services):
     assert texts(d) == render("intake_ask_name_again")
 
 
+async def test_a_region_right_after_a_products_numbers_means_that_product(services):
+    from actions.hotline import ActionFallback
+
+    def asked(text, intent, previous):
+        t = tracker(
+            text,
+            intent,
+            entities=[{"entity": "region", "value": "north"}],
+            slots={"hotline_product": "Cognos"},
+        )
+        question = t.events[-1]
+        t.events = [
+            {"event": "user", "text": "cognos热线", "parse_data": {}},
+            {"event": "action", "name": previous},
+            {"event": "action", "name": "action_listen"},
+            question,
+        ]
+        return t
+
+    north, south = "10800-610-0409", "10800-261-0417"  # the guide's Cognos lines
+    d, _ = await run(
+        ActionFindHotline(), asked("我在沈阳 打哪个", "find_hotline", "action_find_hotline")
+    )
+    assert north in texts(d) and south not in texts(d)
+    d, _ = await run(ActionFallback(), asked("北方的", "nlu_fallback", "action_find_hotline"))
+    assert north in texts(d)
+    # Not right after the numbers: a region alone names no product.
+    d, _ = await run(ActionFindHotline(), asked("我在沈阳 打哪个", "find_hotline", "utter_greet"))
+    assert north not in texts(d)
+
+
 async def test_route_inform(services):
     from actions.routing import ActionRouteInform
 
