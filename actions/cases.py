@@ -38,7 +38,15 @@ class ActionCaseIntent(Action):
         intent, _ = latest_intent(tracker)
         action = "escalate" if intent == "escalate_case" else "status"
         events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
-        case_id = first(entity_values(tracker, "case_id")) or tracker.get_slot("last_case_id")
+        case_id = first(entity_values(tracker, "case_id"))
+        products = entity_values(tracker, "product")
+        if not case_id and products:
+            # "MQ那个单子进度呢": the newest case of this conversation about that product.
+            try:
+                case_id = await services().cases.latest_about(tracker.sender_id, products[0])
+            except StoreUnavailable:
+                case_id = None  # the form asks for the case id
+        case_id = case_id or tracker.get_slot("last_case_id")
         events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
         return events
 

@@ -179,6 +179,11 @@ class CaseService:
             granted = verdict.value
         return CaseLookup(Access.GRANTED, granted) if granted is not None else denied
 
+    async def latest_about(self, sender_id: str, product: str) -> str | None:
+        """The case id of this conversation's newest case about ``product`` ("MQ那个单子")."""
+        found = self._catalogue.product(product)
+        return await self._cases.latest_of_sender(sender_id, found.name if found else product)
+
     def status_text(self, case: CaseRecord) -> str:
         """Status and history of a case."""
         history = "\n".join(

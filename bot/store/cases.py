@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -220,6 +220,17 @@ class CaseRepository:
             rows = (await session.execute(stmt)).scalars().all()
             events = await self._events(session, [row.id for row in rows])
             return [from_row(CaseRecord, row, events=events.get(row.id, [])) for row in rows]
+
+    async def latest_of_sender(self, sender_id: str, product: str) -> str | None:
+        """The case id of ``sender_id``'s newest case about ``product`` (any case)."""
+        stmt = (
+            select(m.Case.case_id)
+            .where(m.Case.sender_id == sender_id, func.lower(m.Case.product) == product.lower())
+            .order_by(m.Case.created_at.desc(), m.Case.id.desc())
+            .limit(1)
+        )
+        async with self._db.transaction() as session:
+            return (await session.execute(stmt)).scalar_one_or_none()
 
     async def add_event(self, case_id: str, kind: str, note: str) -> CaseRecord | None:
         """Append to a case's history; ``escalated`` / ``closed`` also set its status."""

@@ -258,6 +258,25 @@ async def test_case_status_only_for_owner(services):
     assert "第三阶段" in texts(d)
 
 
+async def test_a_case_named_by_its_product_is_that_product_case(services):
+    from actions.cases import ActionCaseIntent
+
+    opened = {}
+    for product, intake in (("WebSphere MQ", "intake-mq"), ("DB2", "intake-db2")):
+        slots = {**INTAKE, "product": product, "intake_id": intake}
+        _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="two-cases"))
+        opened[product] = slot_events(events)["last_case_id"]
+    last = {"last_case_id": opened["DB2"]}  # the DB2 case was opened last
+    mq = [{"entity": "product", "value": "WebSphere MQ"}]
+    t = tracker("MQ那个单子进度呢", "check_case_status", mq, slots=last, sender="two-cases")
+    _, events = await run(ActionCaseIntent(), t)
+    assert slot_events(events)["case_id"] == opened["WebSphere MQ"]
+    # Another conversation's cases are not searched: the last case of this one stands.
+    t = tracker("MQ那个单子进度呢", "check_case_status", mq, slots=last, sender="someone-else")
+    _, events = await run(ActionCaseIntent(), t)
+    assert slot_events(events)["case_id"] == opened["DB2"]
+
+
 async def test_contract_form_reads_entities_and_plain_answers(services):
     from actions.contracts import ValidateContractForm
 
