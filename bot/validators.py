@@ -17,6 +17,10 @@ _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 _TRAILING = " \t\r\n.,;:!?。，；：！？、"
 
 _MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+# Hong Kong and Macau numbers are 8 digits, Taiwan's 8–9 after its code; only with
+# the country code, since 8 bare digits are also a mainland number without its area.
+_REGIONAL = re.compile(r"(?:\+|00)?(?P<cc>852|853|886)0?(?P<number>[2-9]\d{7,8})")
+_REGIONAL_DIGITS = {"852": (8,), "853": (8,), "886": (8, 9)}
 # 010 and 02x are the only three-digit area codes; all others are 0 + three digits.
 _LANDLINE = re.compile(
     r"(?P<area>010|02\d|0[3-9]\d{2})-?(?P<number>[1-9]\d{6,7})"
@@ -39,14 +43,19 @@ def parse_phone(text: str | None) -> str | None:
     """A mainland mobile (11 digits) or landline ("0AA-NNNNNNNN[-EXT]"), else ``None``.
 
     Accepts spaces, hyphens, full-width digits, a +86 / 86 prefix on mobiles, a
-    parenthesised area code and an extension written 转, -, ext or 分机.
+    parenthesised area code and an extension written 转, -, ext or 分机. Hong Kong,
+    Macau and Taiwan numbers with their country code become "+852-23456789".
     """
     if not text:
         return None
     prepared = _prepare(text).lower()
-    mobile = _MOBILE.fullmatch(re.sub(r"[\s()\-]", "", prepared))
+    bare = re.sub(r"[\s()\-]", "", prepared)
+    mobile = _MOBILE.fullmatch(bare)
     if mobile:
         return mobile.group(1)
+    regional = _REGIONAL.fullmatch(bare)
+    if regional and len(regional["number"]) in _REGIONAL_DIGITS[regional["cc"]]:
+        return f"+{regional['cc']}-{regional['number']}"
     landline = _LANDLINE.fullmatch(re.sub(r"[\s()]", "", prepared))
     if landline is None:
         return None
@@ -141,6 +150,7 @@ def normalise_customer_number(text: str | None) -> str:
 _EMAIL_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 _LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}[\s-]?[1-9]\d{6,7}(?!\d)")
+_REGIONAL_IN_TEXT = re.compile(r"(?<!\d)(?:\+|00)?(?:852|853|886)[\s-]?\d{4}[\s-]?\d{4,5}(?!\d)")
 _DIGIT_RUN = re.compile(r"\d{6,}")
 
 
@@ -156,4 +166,5 @@ def mask_text(text: str | None) -> str:
     out = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0).lower()), to_halfwidth(text))
     out = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
     out = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
+    out = _REGIONAL_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
     return _DIGIT_RUN.sub(lambda m: "*" * len(m.group(0)), out)

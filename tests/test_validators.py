@@ -255,3 +255,22 @@ def test_mask_email(email: str | None, masked: str) -> None:
 )
 def test_mask_text(text: str | None, masked: str) -> None:
     assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text, canonical",
+    [
+        ("852 2345 6789", "+852-23456789"),
+        ("+852 23456789", "+852-23456789"),
+        ("(852) 2345-6789", "+852-23456789"),
+        ("+853 2888 1234", "+853-28881234"),
+        ("+886 912 345 678", "+886-912345678"),
+    ],
+)
+def test_hong_kong_macau_and_taiwan_numbers_with_their_code(text, canonical):
+    assert parse_phone(text) == canonical
+
+
+def test_a_hong_kong_number_is_masked_in_text():
+    assert mask_text("电话 +852 2345 6789") == "电话 +852 **** 6789"
+    assert parse_phone("23456789") is None  # no country code, no area code: ambiguous
