@@ -31,6 +31,7 @@ STAGE2_FIELDS = (
 )
 DETAIL_FIELDS = STAGE2_FIELDS[1:]  # product has its own column
 INTAKE_FIELDS_ALL = (*STAGE1_FIELDS, *STAGE2_FIELDS)
+SUMMARY_VALUE_CHARS = 300  # longer values are cut in the confirmation message
 
 
 def state_label(status: str) -> str:
@@ -210,8 +211,18 @@ class CaseService:
         return render("case_escalated", case_id=case.case_id)
 
     def summary_fields(self, fields: dict[str, str | None]) -> dict[str, str]:
-        """Every summary placeholder filled ("—" where a field is empty)."""
-        return {k: (v if v else "—") for k, v in fields.items()}
+        """Every summary placeholder filled ("—" where a field is empty).
+
+        A long value (a pasted log of 50 000 characters) is shown by its beginning:
+        the case keeps it whole, the chat message need not repeat it.
+        """
+        return {k: _shortened(v) if v else "—" for k, v in fields.items()}
+
+
+def _shortened(value: str) -> str:
+    if len(value) <= SUMMARY_VALUE_CHARS:
+        return value
+    return value[:SUMMARY_VALUE_CHARS] + render("summary_truncated", total=len(value))
 
 
 def _same_phone(proof: str, registered: str) -> bool:

@@ -476,3 +476,12 @@ async def test_case_form_says_where_to_find_what_the_caller_lacks(services, requ
     t = tracker("13800000001", slots={"requested_slot": "case_proof", "case_id": "PMR-261126-0427"})
     events = slot_events(await ValidateCaseForm().get_extraction_events(d, t, DOMAIN))
     assert events == {"case_proof": "13800000001"} and not d.messages
+
+
+async def test_the_summary_shows_the_beginning_of_a_huge_log(services):
+    from actions.intake import ActionAskCaseConfirmed as Summary
+
+    d, _ = await run(Summary(), tracker(slots=INTAKE))  # INTAKE's log: 27 000 characters
+    shown = texts(d)
+    assert len(shown) < 2000 and "SQL1042C" in shown
+    assert render("summary_truncated", total=len(INTAKE["error_log"])) in shown
