@@ -96,9 +96,10 @@ class ValidateCaseForm(FormValidationAction):
         if (
             requested in ("case_id", "case_proof")
             and not (ids or phones)
-            and is_unknown_answer(text)
+            and (is_unknown_answer(text) or not any(ch.isdigit() for ch in text))
         ):
-            # "忘了 / 没有": where to find it, not a lookup (a wrong phone counts as a failure).
+            # "忘了 / 没有 / 那怎么办": where to find it, not a lookup (a wrong phone counts
+            # as a failure, and "没有找到案例号 那怎么办" echoed words as an id).
             key = "case_id_help" if requested == "case_id" else "case_proof_help"
             return ask_again_with(dispatcher, requested, render(key))
         if ids or requested == "case_id":

@@ -18,6 +18,7 @@ from actions.context import channel_of, latest_intent, services
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
 from bot.services.contracts import CaseContractCheck, is_registered_contact
+from bot.services.hotline import general_line_text
 from bot.services.hours import utc_now
 from bot.services.intake import (
     Outcome,
@@ -186,6 +187,11 @@ class ValidateOutageForm(FormValidationAction):
     @_cleared_is_asked_again
     async def validate_contract_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         svc = services()
+        if not any(ch.isdigit() for ch in str(value)):
+            # "没有别的合同了 那咋办": no number to look up; say what can be done instead.
+            general = general_line_text(svc.hotline.catalogue)
+            dispatcher.utter_message(text=render("intake_contract_none", general=general))
+            return {"contract_number": None}
         try:
             result = await svc.contracts.check_for_case(
                 str(value), tracker.get_slot("product"), svc.today()

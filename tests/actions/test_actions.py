@@ -119,6 +119,14 @@ async def test_validate_contract_expired_and_not_covered(services):
     assert out["contract_as_given"] is None
 
 
+async def test_no_number_at_the_contract_question_is_not_looked_up(services):
+    form = ValidateOutageForm()
+    d = CollectingDispatcher()
+    out = await form.validate_contract_number("没有别的合同了 那咋办", d, tracker(), DOMAIN)
+    assert out == {"contract_number": None}
+    assert "800-810-1818" in texts(d) and render("intake_contract_not_found") not in texts(d)
+
+
 async def test_a_caller_who_is_not_the_contact_learns_nothing_of_the_contract(services):
     # The number entitles anyone at the customer to report a fault (the guide), but the
     # contract's number, products and dates are not told to an unregistered phone.
@@ -462,7 +470,11 @@ async def test_contract_form_says_where_to_find_what_the_caller_lacks(
 
 @pytest.mark.parametrize(
     ("requested", "text", "hint"),
-    [("case_id", "案例号忘了", "PMR-"), ("case_proof", "不记得当时留的电话", "转人工")],
+    [
+        ("case_id", "案例号忘了", "PMR-"),
+        ("case_id", "那怎么办", "PMR-"),  # no digits: no id to look up
+        ("case_proof", "不记得当时留的电话", "转人工"),
+    ],
 )
 async def test_case_form_says_where_to_find_what_the_caller_lacks(services, requested, text, hint):
     from actions.cases import ValidateCaseForm
