@@ -232,7 +232,11 @@ def _corrections(
     """Entities fill their empty fields; with a cue (or at the summary) they overwrite."""
     correcting = has_correction_cue(text) or requested == "case_confirmed"
     whole = text.strip()
+    named, said = parse_correction(text) if has_correction_cue(text) else (None, None)
     for slot, value in from_entities.items():
+        if slot == named and said:
+            # "错误日志改为 AMQ9208E: Error on receive…": the whole new value, not the code.
+            value = said
         if slot == requested:
             continue
         if not correcting and requested and len(str(value)) >= 0.8 * len(whole):
@@ -244,11 +248,9 @@ def _corrections(
             result.corrected.append(slot)
         elif current.get(slot) is None:
             result.values[slot] = value
-    if has_correction_cue(text) and not result.corrected:
-        named, said = parse_correction(text)
-        if named and said and current.get(named) != said:
-            result.values[named] = said
-            result.corrected.append(named)
+    if named and said and not result.corrected and current.get(named) != said:
+        result.values[named] = said
+        result.corrected.append(named)
 
 
 def _long_answer(text: str, current: Mapping[str, Any], result: Extraction) -> int:

@@ -340,3 +340,18 @@ def test_suggested_severity_follows_the_guide(description, level):
     from bot.services.severity import suggest_severity
 
     assert suggest_severity(description).level == level
+
+
+def test_a_corrected_log_keeps_the_whole_new_text():
+    text = "错误日志改为 AMQ9208E: Error on receive from host"
+    ents = spans(text, ("error_code", "AMQ9208E"))
+    current = {**FILLED, "error_log": "AMQ9999E", "requested_slot": "case_confirmed"}
+    r = read_turn("case_confirmed", text, "inform", 0.9, ents, current)
+    assert r.values == {"error_log": "AMQ9208E: Error on receive from host"}
+    assert r.corrected == ["error_log"]
+
+
+@pytest.mark.parametrize("text", ["冇", "唔知", "没得", "暂时没有"])
+def test_none_in_other_words_is_not_provided(text):
+    r = read_turn("configuration", text, "deny", 0.9, [], FILLED)
+    assert r.values == {"configuration": NOT_PROVIDED}
