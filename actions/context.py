@@ -84,6 +84,19 @@ def entities_that_started(tracker: Tracker, loop: str, entity: str) -> list[str]
     return []
 
 
+def previous_bot_action(tracker: Tracker) -> str | None:
+    """The last action before the latest message (action_listen aside)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None
+
+
 def latest_intent(tracker: Tracker) -> tuple:
     """``(name, confidence)`` of the latest message's intent."""
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity_values, services
+from actions.context import entity_values, previous_bot_action, services
 from actions.handoff import request_handoff
 from bot.replies import render
 from bot.services.clarify import candidates
@@ -69,18 +69,10 @@ def follow_up_product(tracker: Tracker) -> str | None:
     """
     if not entity_values(tracker, "region") or entity_values(tracker, "product"):
         return None
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
-            if event.get("name") not in HOTLINE_ACTIONS:
-                return None
-            product = tracker.get_slot("hotline_product")
-            return str(product) if product else None
-    return None
+    if previous_bot_action(tracker) not in HOTLINE_ACTIONS:
+        return None
+    product = tracker.get_slot("hotline_product")
+    return str(product) if product else None
 
 
 class ActionFindHotline(Action):

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity_values, services
+from actions.context import entity_values, previous_bot_action, services
 from actions.hotline import follow_up_product, hotline_reply
 from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
@@ -56,6 +56,37 @@ class ActionRouteInform(Action):
         if entity_values(tracker, "product"):
             return hotline_reply(dispatcher, tracker)
         dispatcher.utter_message(text=render("how_can_i_help"))
+        return []
+
+
+# Bot turns that end with "还有其他…吗？": a "no" after them answers that question.
+ASKED_ANYTHING_ELSE = {
+    "utter_thank",
+    "utter_anything_else",
+    "utter_cancelled",
+    "utter_nothing_to_cancel",
+}
+
+
+class ActionNoOutsideForm(Action):
+    """A "no" with no form open: goodbye after "anything else?", otherwise ask.
+
+    "没有" right after "还有其他问题吗？" ends the conversation politely; asking "anything
+    else?" again (as before) made a loop of it. A "no" to nothing asks what is needed.
+    """
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_no_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Say goodbye or ask whether there is anything else."""
+        if previous_bot_action(tracker) in ASKED_ANYTHING_ELSE:
+            dispatcher.utter_message(response="utter_goodbye")
+        else:
+            dispatcher.utter_message(response="utter_anything_else")
         return []
 
 

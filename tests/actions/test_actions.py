@@ -367,6 +367,28 @@ async def test_a_region_right_after_a_products_numbers_means_that_product(servic
     assert north not in texts(d)
 
 
+@pytest.mark.parametrize(
+    "previous, answer",
+    [
+        ("utter_thank", "utter_goodbye"),  # "还有其他问题吗？" — "没有": goodbye
+        ("utter_anything_else", "utter_goodbye"),  # not the same question again
+        ("action_find_hotline", "utter_anything_else"),  # a "no" to no question
+    ],
+)
+async def test_no_after_anything_else_is_goodbye(services, previous, answer):
+    from actions.routing import ActionNoOutsideForm
+
+    t = tracker("没有", "deny")
+    t.events = [
+        {"event": "user", "text": "谢谢", "parse_data": {}},
+        {"event": "action", "name": previous},
+        {"event": "action", "name": "action_listen"},
+        t.events[-1],
+    ]
+    d, _ = await run(ActionNoOutsideForm(), t)
+    assert texts(d) == answer
+
+
 async def test_route_inform(services):
     from actions.routing import ActionRouteInform
 
