@@ -143,8 +143,8 @@ def is_interruption(intent: str | None, confidence: float) -> bool:
 def gives_values_only(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
     """True when ``text`` carries values the intake reads and asks nothing.
 
-    "客户号8800001 合同号PPA-DEMO-0001" given while the form asks for the company reads
-    like a contract check to the classifier, but it is the customer answering ahead.
+    A customer and contract number given while the form asks for the company reads like
+    a contract check to the classifier, but it is the customer answering ahead.
     """
     gives = any(e.get("entity") in ANSWER_ENTITIES for e in entities)
     return gives and not wording().has_any("question_cues", (text or "").lower())
