@@ -62,9 +62,14 @@ def services() -> Services:
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
     """Values of ``entity`` in the latest message, in order, without repeats."""
+    return _values_of(tracker.latest_message.get("entities", []), entity)
+
+
+def _values_of(entities: list[dict[str, Any]], entity: str) -> list[str]:
+    """Values of ``entity`` among a parse's ``entities``, in order, without repeats."""
     values: list[str] = []
-    for ent in tracker.latest_message.get("entities", []):
-        if ent.get("entity") == entity and ent.get("value") not in values:
+    for ent in entities:
+        if ent.get("entity") == entity and str(ent.get("value")) not in values:
             values.append(str(ent["value"]))
     return values
 
@@ -76,11 +81,7 @@ def entities_that_started(tracker: Tracker, loop: str, entity: str) -> list[str]
         if event.get("event") == "active_loop" and event.get("name") == loop:
             started = True
         elif started and event.get("event") == "user":
-            values: list[str] = []
-            for ent in (event.get("parse_data") or {}).get("entities", []):
-                if ent.get("entity") == entity and str(ent.get("value")) not in values:
-                    values.append(str(ent["value"]))
-            return values
+            return _values_of((event.get("parse_data") or {}).get("entities", []), entity)
     return []
 
 

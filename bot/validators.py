@@ -63,6 +63,12 @@ def parse_phone(text: str | None) -> str | None:
     return f"{canonical}-{landline['ext']}" if landline["ext"] else canonical
 
 
+def same_phone(given: str | None, registered: str | None) -> bool:
+    """True when ``given`` is a phone and the same number as ``registered``, however written."""
+    phone = parse_phone(given)
+    return phone is not None and phone == parse_phone(registered)
+
+
 def parse_email(text: str | None) -> str | None:
     """A lower-cased e-mail address, or ``None`` if ``text`` is not one."""
     if not text:

@@ -14,6 +14,7 @@ from bot.validators import (
     parse_account_id,
     parse_email,
     parse_phone,
+    same_phone,
 )
 
 
@@ -274,3 +275,10 @@ def test_hong_kong_macau_and_taiwan_numbers_with_their_code(text, canonical):
 def test_a_hong_kong_number_is_masked_in_text():
     assert mask_text("电话 +852 2345 6789") == "电话 +852 **** 6789"
     assert parse_phone("23456789") is None  # no country code, no area code: ambiguous
+
+
+def test_same_phone_however_written() -> None:
+    assert same_phone("+86 138-0000-0001", "13800000001")
+    assert not same_phone("13800000002", "13800000001")
+    assert not same_phone("not a phone", "not a phone")  # no number is no match
+    assert not same_phone(None, "13800000001")

@@ -13,7 +13,7 @@ from bot.replies import render
 from bot.services.hours import Clock, SupportHours, utc_now
 from bot.services.identity import IdentityGuard, conversation_key
 from bot.store.cases import CaseRecord, CaseRepository, NewCase
-from bot.validators import normalise_case_id, parse_phone
+from bot.validators import normalise_case_id, same_phone
 
 STAGE1_FIELDS = ("contact_name", "company", "phone", "contract_number")
 STAGE2_FIELDS = (
@@ -169,7 +169,7 @@ class CaseService:
             return CaseLookup(Access.LOCKED) if locked else denied
 
         async def proven() -> CaseRecord | None:
-            return case if case is not None and _same_phone(proof, case.phone) else None
+            return case if case is not None and same_phone(proof, case.phone) else None
 
         if self._guard is None:
             granted = await proven()
@@ -223,8 +223,3 @@ def _shortened(value: str) -> str:
     if len(value) <= SUMMARY_VALUE_CHARS:
         return value
     return value[:SUMMARY_VALUE_CHARS] + render("summary_truncated", total=len(value))
-
-
-def _same_phone(proof: str, registered: str) -> bool:
-    given = parse_phone(proof)
-    return bool(given) and given == parse_phone(registered)

@@ -55,19 +55,15 @@ def read_contact_details(pieces: Sequence[str]) -> tuple[dict[str, str], list[st
     w = wording()
     found: dict[str, str] = {}
     used: list[str] = []
-    name_prefix = rf"^(?:{alternation(w['name_prefixes'])})(?:{alternation(w['prefix_joiners'])})?"
-    company_prefix = (
-        rf"^(?:{alternation(w['company_prefixes'])})(?:{alternation(w['prefix_joiners'])})?"
-    )
     trailing = rf"(?:{alternation(w['detail_trailers'])})$"
     for piece in pieces:
         lowered = piece.lower()
-        company = re.sub(trailing, "", re.sub(company_prefix, "", piece))
+        company = re.sub(trailing, "", w.without_prefix(piece, "company_prefixes"))
         if "company" not in found and w.has_any("company_words", lowered) and len(company) >= 2:
             found["company"] = company
             used.append(piece)
             continue
-        name = re.sub(trailing, "", re.sub(name_prefix, "", piece))
+        name = re.sub(trailing, "", w.without_prefix(piece, "name_prefixes"))
         if (
             "contact_name" not in found
             and _NAME.match(name)

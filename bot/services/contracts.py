@@ -19,7 +19,7 @@ from bot.replies import render
 from bot.services.hotline import general_line_text
 from bot.services.identity import IdentityGuard, Verdict
 from bot.store.contracts import ContractRecord, ContractRepository
-from bot.validators import normalise_contract_number, parse_email, parse_phone
+from bot.validators import normalise_contract_number, parse_email, same_phone
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -203,8 +203,7 @@ def is_registered_contact(contract: ContractRecord, proof: str | None) -> bool:
     """True when ``proof`` is the contract's registered phone or e-mail."""
     if not proof:
         return False
-    phone, email = parse_phone(proof), parse_email(proof)
-    registered_phone = parse_phone(contract.contact_phone)
-    if phone and registered_phone and phone == registered_phone:
+    if same_phone(proof, contract.contact_phone):
         return True
+    email = parse_email(proof)
     return bool(email and contract.contact_email and email == contract.contact_email.lower())

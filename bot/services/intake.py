@@ -37,7 +37,7 @@ from bot.services.description import (
 )
 from bot.services.products import match_product
 from bot.services.severity import find_severity
-from bot.services.wording import alternation, clean, wording
+from bot.services.wording import clean, wording
 from bot.validators import parse_phone
 
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
@@ -46,11 +46,9 @@ CANCEL_QUESTION = "intake_cancel"
 INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
-FILLED_FROM_LONG_ANSWER = 2
+FILLED_FROM_LONG_ANSWER = 2  # this many fields read: the message was not one answer
 # A name or company has letters: "👍" or "？？" is no answer.
-_LETTERS = re.compile(
-    r"[\u4e00-\u9fffA-Za-z]"
-)  # this many fields read: the message was not one answer
+_LETTERS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
 # Entity → intake field it fills.
 ENTITY_FIELDS = {
@@ -165,9 +163,7 @@ def _entity_values(entities: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def _without_prefix(text: str, list_name: str) -> str:
-    w = wording()
-    prefix = rf"^(?:{alternation(w[list_name])})(?:{alternation(w['prefix_joiners'])})?\s*"
-    return re.sub(prefix, "", text).strip("。，, ") or text
+    return wording().without_prefix(text, list_name).strip("。，, ") or text
 
 
 def _answer(
@@ -230,9 +226,10 @@ def _corrections(
     result: Extraction,
 ) -> None:
     """Entities fill their empty fields; with a cue (or at the summary) they overwrite."""
-    correcting = has_correction_cue(text) or requested == "case_confirmed"
+    cue = has_correction_cue(text)
+    correcting = cue or requested == "case_confirmed"
     whole = text.strip()
-    named, said = parse_correction(text) if has_correction_cue(text) else (None, None)
+    named, said = parse_correction(text) if cue else (None, None)
     for slot, value in from_entities.items():
         if slot == named and said:
             # "错误日志改为 AMQ9208E: Error on receive…": the whole new value, not the code.

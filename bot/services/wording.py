@@ -67,6 +67,11 @@ class Wording:
         """True when ``text`` contains a word of list ``name``."""
         return any(w in text for w in self.lists[name])
 
+    def without_prefix(self, text: str, name: str) -> str:
+        """``text`` without a leading word of list ``name`` and its joiner ("公司名称：")."""
+        prefix = rf"^(?:{alternation(self[name])})(?:{alternation(self['prefix_joiners'])})?\s*"
+        return re.sub(prefix, "", text)
+
 
 def _load(raw: Mapping[str, Any]) -> Wording:
     lists = {k: tuple(str(w).lower() for w in v) for k, v in raw.items() if isinstance(v, list)}
