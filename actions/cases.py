@@ -21,9 +21,12 @@ from actions.context import (
 )
 from bot.replies import render
 from bot.services.cases import Access
-from bot.services.wording import is_unknown_answer
+from bot.services.wording import is_unknown_answer, wording
 from bot.store import StoreUnavailable
 from bot.validators import normalise_case_id
+
+# Requests that leave the case form for their own flow (the rules in data/rules.yml).
+LEAVES_CASE_FORM = ("report_outage", "check_contract")
 
 
 class ActionCaseIntent(Action):
@@ -39,16 +42,35 @@ class ActionCaseIntent(Action):
         action = "escalate" if intent == "escalate_case" else "status"
         events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
         case_id = first(entity_values(tracker, "case_id"))
-        products = entity_values(tracker, "product")
-        if not case_id and products:
-            # "MQ那个单子进度呢": the newest case of this conversation about that product.
-            try:
-                case_id = await services().cases.latest_about(tracker.sender_id, products[0])
-            except StoreUnavailable:
-                case_id = None  # the form asks for the case id
-        case_id = case_id or tracker.get_slot("last_case_id")
+        if not case_id:
+            case_id = await _own_case(dispatcher, tracker)
         events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
         return events
+
+
+async def _own_case(dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
+    """The case meant when the customer names none: one opened in this conversation.
+
+    "MQ那个单子进度呢" is the newest case about MQ; "我今天开了哪些单子" lists them all
+    and the form asks which (with one case, that one); otherwise "案例号多少来着" is the
+    last case this conversation spoke of, else its newest. None: the form asks.
+    """
+    products = entity_values(tracker, "product")
+    text = (tracker.latest_message.get("text") or "").lower()
+    wants_list = not products and wording().has_any("case_list_words", text)
+    last: str | None = tracker.get_slot("last_case_id")
+    if last and not (products or wants_list):
+        return last
+    try:
+        mine = await services().cases.of_conversation(
+            channel_of(tracker), tracker.sender_id, products[0] if products else None
+        )
+    except StoreUnavailable:
+        mine = []  # the form asks for the case id
+    if wants_list and len(mine) > 1:
+        dispatcher.utter_message(text=services().cases.list_text(mine))
+        return None
+    return mine[0].case_id if mine else last
 
 
 # The case lookups of the running ``validate_case_form`` call, by case id. rasa-sdk
@@ -86,7 +108,7 @@ class ValidateCaseForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        answer = form_answer(tracker)
+        answer = form_answer(tracker, leaves=LEAVES_CASE_FORM)
         if answer is None:
             return []
         requested, text = answer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Collection
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,7 +21,7 @@ from bot.services.contracts import ContractService
 from bot.services.hotline import HotlineService
 from bot.services.hours import Clock, SupportHours, utc_now
 from bot.services.identity import IdentityGuard
-from bot.services.intake import is_interruption
+from bot.services.intake import INTERRUPTION_CONFIDENCE, is_interruption
 from bot.store import Database
 from bot.store.attempts import IdentityAttemptRepository
 from bot.store.cases import CaseRepository
@@ -114,10 +115,17 @@ def first(values: list[str]) -> str | None:
     return values[0] if values else None
 
 
-def form_answer(tracker: Tracker) -> tuple[str | None, str] | None:
-    """``(requested_slot, text)`` of the latest message, or None when it interrupts the form."""
+def form_answer(tracker: Tracker, leaves: Collection[str] = ()) -> tuple[str | None, str] | None:
+    """``(requested_slot, text)`` of the latest message, or None when it interrupts the form.
+
+    An intent of ``leaves`` (another flow: "我还有个问题要报修" in the case form) is no
+    answer either: the form reads nothing, Rasa rejects its turn, and the rule in
+    data/rules.yml that leaves the form for that flow runs.
+    """
     intent, confidence = latest_intent(tracker)
     if is_interruption(intent, confidence):
+        return None
+    if intent in leaves and confidence >= INTERRUPTION_CONFIDENCE:
         return None
     return tracker.get_slot("requested_slot"), (tracker.latest_message.get("text") or "").strip()
 

@@ -27,6 +27,8 @@ from bot.store import StoreUnavailable
 MAX_FAILURES = 3
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,29}")
 _LETTER = re.compile(r"[A-Za-z]")
+# Requests that leave the contract form for their own flow (the rules in data/rules.yml).
+LEAVES_CONTRACT_FORM = ("report_outage", "check_case_status", "escalate_case")
 
 
 class ValidateContractForm(FormValidationAction):
@@ -50,7 +52,7 @@ class ValidateContractForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        answer = form_answer(tracker)
+        answer = form_answer(tracker, leaves=LEAVES_CONTRACT_FORM)
         if answer is None:
             return []
         requested, text = answer

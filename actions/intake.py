@@ -23,12 +23,14 @@ from bot.services.hours import utc_now
 from bot.services.intake import (
     Outcome,
     company_problem,
+    contact_carried_over,
+    contact_to_keep,
     name_problem,
     read_turn,
     with_original_text,
 )
 from bot.services.products import match_product
-from bot.services.severity import suggest_severity
+from bot.services.severity import description_of, suggest_severity
 from bot.store import StoreUnavailable
 from bot.store.contracts import ContractRecord
 from bot.validators import mask_phone, normalise_contract_number, parse_phone
@@ -80,6 +82,17 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     events: list[dict[str, Any]] = []
     if not current["intake_id"]:
         events.append(SlotSet("intake_id", uuid.uuid4().hex))
+        carried = contact_carried_over(tracker.get_slot("last_contact"), result.values, current)
+        if carried and result.outcome is None:
+            result.values.update(carried)
+            dispatcher.utter_message(
+                text=render(
+                    "intake_same_contact",
+                    name=carried.get("contact_name", "—"),
+                    company=carried.get("company", "—"),
+                    phone=mask_phone(carried.get("phone")),
+                )
+            )
     for key in result.replies:
         dispatcher.utter_message(text=render(key))
     events += [SlotSet(k, v) for k, v in result.values.items()]
@@ -363,11 +376,7 @@ class ActionAskSeverity(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        description = " ".join(
-            str(tracker.get_slot(s) or "")
-            for s in ("symptoms", "frequency", "error_log", "other_info", "configuration")
-        )
-        s = suggest_severity(description)
+        s = suggest_severity(description_of(tracker.current_slot_values()))
         name = services().cases.severity_name(s.level)
         key = "severity_suggest" if s.matched else "severity_suggest_default"
         text = render(key, matched=s.matched, name=name, definition=s.definition) + render(
@@ -467,6 +476,7 @@ class ActionOpenCase(Action):
             *_reset_intake(tracker),
             SlotSet("last_case_id", case.case_id),
             SlotSet("last_case_product", case.product),
+            SlotSet("last_contact", contact_to_keep(tracker.current_slot_values())),
         ]
 
 
@@ -494,10 +504,32 @@ class ActionCancelForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_cancelled")
-        form = (tracker.active_loop or {}).get("name")
-        if form == "outage_form":
-            resets = _reset_intake(tracker)
-        else:
-            own = domain.get("forms", {}).get(form, {}).get("required_slots", [])
-            resets = _cleared(tracker, (*own, *FORM_STATE.get(form or "", ())))
-        return [ActiveLoop(None), *resets, SlotSet("requested_slot", None)]
+        return _left_form(tracker, domain)
+
+
+class ActionLeaveForm(Action):
+    """Leave the contract or case form without a word: another flow starts instead.
+
+    A fault report asked for while the case form waits for a case id is a new request,
+    not a case id; the rule that runs this starts the flow asked for. Those forms hold
+    only a number or two, so nothing worth keeping is lost.
+    """
+
+    def name(self) -> str:
+        return "action_leave_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return _left_form(tracker, domain)
+
+
+def _left_form(tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    """The active form closed and its slots cleared."""
+    form = (tracker.active_loop or {}).get("name")
+    if form == "outage_form":
+        resets = _reset_intake(tracker)
+    else:
+        own = domain.get("forms", {}).get(form, {}).get("required_slots", [])
+        resets = _cleared(tracker, (*own, *FORM_STATE.get(form or "", ())))
+    return [ActiveLoop(None), *resets, SlotSet("requested_slot", None)]

@@ -180,10 +180,32 @@ class CaseService:
             granted = verdict.value
         return CaseLookup(Access.GRANTED, granted) if granted is not None else denied
 
-    async def latest_about(self, sender_id: str, product: str) -> str | None:
-        """The case id of this conversation's newest case about ``product`` ("MQ那个单子")."""
-        found = self._catalogue.product(product)
-        return await self._cases.latest_of_sender(sender_id, found.name if found else product)
+    async def of_conversation(
+        self, channel: str, sender_id: str, product: str | None = None
+    ) -> list[CaseRecord]:
+        """The cases opened in this conversation (about ``product``), newest first.
+
+        "MQ那个单子进度呢", "案例号多少来着": the caller's own cases need no number and
+        no proof; nobody else's are searched.
+        """
+        found = self._catalogue.product(product) if product else None
+        name = found.name if found else product
+        return await self._cases.of_sender(channel, sender_id, name)
+
+    def list_text(self, cases: Sequence[CaseRecord]) -> str:
+        """One line a case: id, product, severity, state, when opened."""
+        lines = "\n".join(
+            render(
+                "case_list_line",
+                case_id=c.case_id,
+                product=c.product,
+                severity_name=self.severity_name(c.severity),
+                status=state_label(c.status),
+                opened=self.format_due(c.created_at),
+            )
+            for c in cases
+        )
+        return render("case_list", lines=lines)
 
     def status_text(self, case: CaseRecord) -> str:
         """Status and history of a case."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalogue import Catalogue, default_catalogue
-from bot.services.cases import INTAKE_FIELDS_ALL, STAGE2_FIELDS
+from bot.services.cases import INTAKE_FIELDS_ALL, STAGE1_FIELDS, STAGE2_FIELDS
 from bot.services.contact_details import (
     has_identity_values,
     pieces_without_values,
@@ -36,7 +36,12 @@ from bot.services.description import (
     read_details,
 )
 from bot.services.products import match_product
-from bot.services.severity import find_severity
+from bot.services.severity import (
+    description_of,
+    find_severity,
+    is_non_production,
+    suggest_severity,
+)
 from bot.services.wording import clean, wording
 from bot.validators import parse_phone
 
@@ -129,6 +134,30 @@ def with_original_text(text: str, entities: Sequence[Mapping[str, Any]]) -> list
     return out
 
 
+def contact_to_keep(current: Mapping[str, Any]) -> dict[str, str]:
+    """Stage 1 of a report just opened, to offer the conversation's next report.
+
+    The contract number is the one the caller gave when they are not its registered
+    contact ("contract_as_given"), so the next report shows them nothing new.
+    """
+    kept = {f: current.get(f) for f in STAGE1_FIELDS}
+    kept["contract_number"] = current.get("contract_as_given") or current.get("contract_number")
+    return {k: str(v) for k, v in kept.items() if v}
+
+
+def contact_carried_over(
+    last: Any, values: Mapping[str, Any], current: Mapping[str, Any]
+) -> dict[str, str]:
+    """The last report's stage 1 for a new report of the same conversation.
+
+    Only when the message starting it gives none of stage 1 itself and the intake has
+    none yet: a new name or phone means a different contact, who is asked in full.
+    """
+    if not isinstance(last, Mapping) or any(values.get(f) or current.get(f) for f in STAGE1_FIELDS):
+        return {}
+    return {f: str(last[f]) for f in STAGE1_FIELDS if last.get(f)}
+
+
 def is_interruption(intent: str | None, confidence: float) -> bool:
     """True when the message asks something else rather than answering."""
     return (
@@ -173,12 +202,12 @@ def _answer(
     text = raw.strip()
     if not text:
         return None
+    if slot in SKIPPABLE and clean(text) in wording()["skip_words"]:
+        return wording().not_provided  # "无" as the log too: nothing to store
     if slot == "error_log":
         return raw  # a pasted log is stored exactly as sent
     if slot in entity_values:
         return entity_values[slot]
-    if slot in SKIPPABLE and clean(text) in wording()["skip_words"]:
-        return wording().not_provided
     if slot == "patch_level":
         return patch_level(text) or text  # "刚说了IF3啊" → IF3
     if slot == "contact_name":
@@ -350,8 +379,21 @@ def extract(
         level = find_severity(text)
         if level is None and is_acceptance(text, intent) and current.get("suggested_severity"):
             level = int(current["suggested_severity"])
-        if level is not None:
+        if level is None:
+            # "生产系统完全不能用": the impact rather than a level; the guide's level for it.
+            impact = suggest_severity(text, cat)
+            if impact.matched:
+                level = impact.level
+                result.replies.append("severity_from_impact")
+        if level is None:
+            # Not a level: say how to answer. Without an answer event Rasa rejected the
+            # form's turn and the customer got "我没有理解" or the menu.
+            result.values["severity"] = None
+            result.replies.append("intake_bad_severity")
+        else:
             result.values["severity"] = str(level)
+            if level < 3 and is_non_production(f"{description_of(current)} {text}", cat):
+                result.replies.append("severity_non_production")
     return result
 
 
@@ -396,9 +438,11 @@ def read_turn(
         if collected(current):
             return Extraction(values={"intake_resume": requested}, ask=CANCEL_QUESTION)
         return Extraction(outcome=Outcome.CANCEL)
-    # At the severity question a level is the answer, however urgent it sounds
-    # ("不行 我们很急 要定一级" reads as an escalation to the classifier).
-    answers_severity = requested == "severity" and find_severity(text) is not None
+    # At the severity question a level, or the impact ("生产完全不能用了 很急"), is the
+    # answer, however urgent it sounds ("不行 我们很急 要定一级" reads as an escalation).
+    answers_severity = requested == "severity" and (
+        find_severity(text) is not None or suggest_severity(text, catalogue).matched is not None
+    )
     if not has_correction_cue(text) and not answers_severity:
         if is_interruption(intent, confidence):
             return Extraction()

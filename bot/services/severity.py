@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.catalogue import Catalogue, _fold, default_catalogue
 from bot.services.wording import alternation, wording
@@ -30,8 +32,7 @@ def suggest_severity(description: str, catalogue: Catalogue | None = None) -> Se
     can raise when confirming.
     """
     cat = catalogue or default_catalogue()
-    # Read as the NLU reads it: Cantonese "連唔到" is 连不到.
-    text = _fold(normalise(description or "").text)
+    text = _folded(description)
     signals = cat.severity_signals
     level, matched = 3, None
     hit = _first(text, signals.get("non_production", ()))
@@ -45,6 +46,26 @@ def suggest_severity(description: str, catalogue: Catalogue | None = None) -> Se
                 break
     sev = cat.severity(level)
     return SeveritySuggestion(level, matched, sev.definition, sev.example)
+
+
+def is_non_production(description: str, catalogue: Catalogue | None = None) -> bool:
+    """True when ``description`` says the fault is not in production (the guide's 3)."""
+    signals = (catalogue or default_catalogue()).severity_signals
+    return _first(_folded(description), signals.get("non_production", ())) is not None
+
+
+def _folded(description: str) -> str:
+    # Read as the NLU reads it: Cantonese "連唔到" is 连不到.
+    return _fold(normalise(description or "").text)
+
+
+# The intake's fields that describe the fault and its impact, read for the suggestion.
+DESCRIPTION_SLOTS = ("symptoms", "frequency", "error_log", "other_info", "configuration")
+
+
+def description_of(values: Mapping[str, Any]) -> str:
+    """The fault as described so far: the intake's describing fields, joined."""
+    return " ".join(str(values.get(s) or "") for s in DESCRIPTION_SLOTS)
 
 
 def _first(text: str, words) -> str | None:

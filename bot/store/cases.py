@@ -216,21 +216,28 @@ class CaseRepository:
             stmt = stmt.where(m.Case.status == status)
         if limit is not None:
             stmt = stmt.limit(limit)
+        return await self._records(stmt)
+
+    async def of_sender(
+        self, channel: str, sender_id: str, product: str | None = None, limit: int = 10
+    ) -> builtins.list[CaseRecord]:
+        """The cases ``sender_id`` opened on ``channel`` (of ``product``), newest first."""
+        stmt = (
+            select(m.Case)
+            .where(m.Case.channel == channel, m.Case.sender_id == sender_id)
+            .order_by(m.Case.created_at.desc(), m.Case.id.desc())
+            .limit(limit)
+        )
+        if product is not None:
+            stmt = stmt.where(func.lower(m.Case.product) == product.lower())
+        return await self._records(stmt)
+
+    async def _records(self, stmt: Any) -> builtins.list[CaseRecord]:
+        """The cases ``stmt`` selects, each with its events."""
         async with self._db.transaction() as session:
             rows = (await session.execute(stmt)).scalars().all()
             events = await self._events(session, [row.id for row in rows])
             return [from_row(CaseRecord, row, events=events.get(row.id, [])) for row in rows]
-
-    async def latest_of_sender(self, sender_id: str, product: str) -> str | None:
-        """The case id of ``sender_id``'s newest case about ``product`` (any case)."""
-        stmt = (
-            select(m.Case.case_id)
-            .where(m.Case.sender_id == sender_id, func.lower(m.Case.product) == product.lower())
-            .order_by(m.Case.created_at.desc(), m.Case.id.desc())
-            .limit(1)
-        )
-        async with self._db.transaction() as session:
-            return (await session.execute(stmt)).scalar_one_or_none()
 
     async def add_event(self, case_id: str, kind: str, note: str) -> CaseRecord | None:
         """Append to a case's history; ``escalated`` / ``closed`` also set its status."""

@@ -285,6 +285,53 @@ async def test_a_case_named_by_its_product_is_that_product_case(services):
     assert slot_events(events)["case_id"] == opened["DB2"]
 
 
+async def test_a_case_asked_for_without_a_number_is_one_of_this_conversations(services):
+    from actions.cases import ActionCaseIntent
+
+    opened = []
+    for product, intake in (("WebSphere MQ", "list-mq"), ("DB2", "list-db2")):
+        slots = {**INTAKE, "product": product, "intake_id": intake}
+        _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="lister"))
+        opened.append(slot_events(events)["last_case_id"])
+    # "我今天开了哪些单子": both listed, newest first, and the form asks which.
+    d, events = await run(
+        ActionCaseIntent(), tracker("我今天开了哪些单子", "check_case_status", sender="lister")
+    )
+    listed = texts(d)
+    assert listed.index(opened[1]) < listed.index(opened[0]) and "WebSphere MQ" in listed
+    assert slot_events(events)["case_id"] is None
+    # "案例号多少来着" after the slots were lost: the newest, not a question.
+    d, events = await run(
+        ActionCaseIntent(), tracker("案例号多少来着", "check_case_status", sender="lister")
+    )
+    assert slot_events(events)["case_id"] == opened[1] and not d.messages
+    # One case: no list, that case. Nobody else's are listed.
+    one = {**INTAKE, "intake_id": "one"}
+    _, events = await run(ActionOpenCase(), tracker("确认", slots=one, sender="single"))
+    only = slot_events(events)["last_case_id"]
+    d, events = await run(
+        ActionCaseIntent(), tracker("我开了哪些单子", "check_case_status", sender="single")
+    )
+    assert not d.messages and slot_events(events)["case_id"] == only
+    d, events = await run(
+        ActionCaseIntent(), tracker("我开了哪些单子", "check_case_status", sender="stranger")
+    )
+    assert not d.messages and slot_events(events)["case_id"] is None
+
+
+async def test_leaving_the_case_form_clears_what_it_held(services):
+    from actions.intake import ActionLeaveForm
+
+    domain = {"forms": {"case_form": {"required_slots": ["case_id", "case_proof"]}}}
+    slots = {"case_id": "PMR-1", "case_action": "status", "requested_slot": "case_id"}
+    t = tracker("我要报修", "report_outage", slots=slots, active_loop="case_form")
+    d = CollectingDispatcher()
+    events = await ActionLeaveForm().run(d, t, domain)
+    assert not d.messages
+    assert events[0]["event"] == "active_loop" and events[0]["name"] is None
+    assert slot_events(events) == {"case_id": None, "case_action": None, "requested_slot": None}
+
+
 async def test_contract_form_reads_entities_and_plain_answers(services):
     from actions.contracts import ValidateContractForm
 

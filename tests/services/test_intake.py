@@ -355,3 +355,59 @@ def test_a_corrected_log_keeps_the_whole_new_text():
 def test_none_in_other_words_is_not_provided(text):
     r = read_turn("configuration", text, "deny", 0.9, [], FILLED)
     assert r.values == {"configuration": NOT_PROVIDED}
+
+
+@pytest.mark.parametrize(
+    "text, intent, level",
+    [
+        ("生产系统完全不能用", "out_of_scope", "1"),
+        ("生产完全用不了了 很急", "escalate_case", "1"),
+        ("部分用户时好时坏", "inform", "2"),
+    ],
+)
+def test_the_impact_at_the_severity_question_is_its_level(text, intent, level):
+    current = {**FILLED, "suggested_severity": "3"}
+    r = read_turn("severity", text, intent, 0.95, [], current)
+    assert r.values == {"severity": level} and r.outcome is None
+    assert r.replies == ["severity_from_impact"]
+
+
+def test_a_higher_level_for_a_test_system_is_kept_with_the_guides_note():
+    test_system = {**FILLED, "symptoms": "测试环境的DB2起不来", "suggested_severity": "3"}
+    r = read_turn("severity", "1", "inform", 0.95, [], test_system)
+    assert r.values == {"severity": "1"} and r.replies == ["severity_non_production"]
+    # In production, or at the guide's level, nothing is added.
+    r = read_turn("severity", "3", "inform", 0.95, [], test_system)
+    assert r.values == {"severity": "3"} and r.replies == []
+    r = read_turn("severity", "1", "inform", 0.95, [], {**FILLED, "suggested_severity": "1"})
+    assert r.values == {"severity": "1"} and r.replies == []
+
+
+def test_the_next_report_of_a_conversation_keeps_its_contact():
+    from bot.services.intake import contact_carried_over, contact_to_keep
+
+    stage1 = {**FILLED, "contract_number": "PPA-DEMO-0001"}
+    kept = contact_to_keep({**stage1, "contract_as_given": None, "product": "DB2"})
+    assert kept == {k: v for k, v in stage1.items() if k != "intake_id"}
+    # A caller who is not the registered contact gave another number: that one is kept.
+    stranger = contact_to_keep({**stage1, "contract_as_given": "8800001"})
+    assert stranger["contract_number"] == "8800001"
+    # Carried over only when the new report names no contact of its own.
+    assert contact_carried_over(kept, {"product": "DB2"}, {}) == kept
+    assert contact_carried_over(kept, {"phone": "13900000000"}, {}) == {}
+    assert contact_carried_over(kept, {}, {"contact_name": "李四"}) == {}
+    assert contact_carried_over(None, {}, {}) == {}
+
+
+@pytest.mark.parametrize("text", ["报SQL1042C", "无", "嗯…我再想想"])
+def test_no_level_at_the_severity_question_says_how_to_answer(text):
+    current = {**FILLED, "suggested_severity": "1"}
+    r = read_turn("severity", text, "inform", 0.95, [], current)
+    assert r.values == {"severity": None} and r.replies == ["intake_bad_severity"]
+
+
+def test_no_log_is_not_provided_like_the_other_skipped_fields():
+    r = read_turn("error_log", "无", "deny", 0.95, [], FILLED)
+    assert r.values == {"error_log": "未提供"}
+    log = "无\nSQL1042C  An unexpected system error occurred."
+    assert read_turn("error_log", log, "inform", 0.95, [], FILLED).values["error_log"] == log

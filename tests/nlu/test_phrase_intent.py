@@ -1,0 +1,145 @@
+"""A product and "whom do I call?" is a hotline request; "my case number again?" a case question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.phrase_intent import PhraseIntent
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = {
+    c["intent"]: c
+    for c in yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    if c["name"].endswith("PhraseIntent")
+}
+
+
+def read(
+    text: str, products: list[str], intent: str = "report_outage", rule: str = "find_hotline"
+) -> str:
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.6},
+            "intent_ranking": [{"name": intent, "confidence": 0.6}],
+            "entities": [{"entity": "product", "value": p} for p in products],
+        }
+    )
+    component = PhraseIntent({**PhraseIntent.get_default_config(), **CONFIGS[rule]})
+    component.process([message])
+    return str(message.get("intent")["name"])
+
+
+@pytest.mark.parametrize(
+    "text, product",
+    [
+        ("那我现在db2宕机了打给谁", "DB2"),
+        ("domino出问题了找谁", "Domino"),
+        ("cognos有问题联系谁", "Cognos"),
+        ("filenet rx", "FileNet"),
+        ("who should i call for informix", "Informix"),
+    ],
+)
+def test_a_product_and_whom_to_call_is_a_hotline_request(text, product):
+    assert read(text, [product]) == "find_hotline"
+
+
+@pytest.mark.parametrize(
+    "text, products",
+    [
+        ("快递丢了找谁", []),  # not ours: no product, the model decides
+        ("db2 起不来了", ["DB2"]),  # a fault, no question about whom to call
+        ("xrx 打印机", []),
+        ("找个懂Cognos的人", ["Cognos"]),  # a person to talk to: the model's call
+    ],
+)
+def test_other_messages_keep_the_models_intent(text, products):
+    assert read(text, products) == "report_outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "案例号多少来着",
+        "PMR号再发我一下",
+        "我今天开了哪些单子",
+        "刚才那个工单号我忘了",
+        "我开的单子现在咋样",
+        "what was my case number",
+    ],
+)
+def test_a_case_word_and_what_was_it_asks_about_own_cases(text):
+    assert read(text, [], intent="out_of_scope", rule="check_case_status") == "check_case_status"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("哪些问题可以开案例", "faq"),  # which faults qualify: not a list of cases
+        ("再给我开个单子", "report_outage"),
+        ("我忘了密码", "faq"),  # no case word
+        ("单号忘了，问题一直没人管，帮我升级", "escalate_case"),  # kept
+    ],
+)
+def test_other_case_words_keep_the_models_intent(text, intent):
+    assert read(text, [], intent=intent, rule="check_case_status") == intent
+
+
+def renewal(text: str, intent: str = "check_contract") -> Message:
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.8},
+            "intent_ranking": [{"name": intent, "confidence": 0.8}],
+            "entities": [],
+            "response_selector": {
+                "faq": {
+                    "response": {"intent_response_key": "faq/ppa_what", "confidence": 0.3},
+                    "ranking": [{"intent_response_key": "faq/ppa_what", "confidence": 0.3}],
+                }
+            },
+        }
+    )
+    component = PhraseIntent(
+        {**PhraseIntent.get_default_config(), **CONFIGS["faq/contract_renewal"]}
+    )
+    component.process([message])
+    return message
+
+
+@pytest.mark.parametrize("text", ["合同到期了咋续", "PPA怎么续费", "维保快过期了 要续约找哪里"])
+def test_how_to_renew_is_the_renewal_answer(text):
+    message = renewal(text)
+    assert message.get("intent")["name"] == "faq"
+    response = message.get("response_selector")["faq"]["response"]
+    assert response["intent_response_key"] == "faq/contract_renewal"
+    assert response["utter_action"] == "utter_faq/contract_renewal"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("合同什么时候到期，要不要续", "check_contract"),  # asks the date: the check
+        ("房租合同到期了咋续", "out_of_scope"),  # only a contract check or an FAQ is re-read
+        ("查一下合同", "check_contract"),
+    ],
+)
+def test_renewal_words_elsewhere_keep_the_models_intent(text, intent):
+    assert renewal(text, intent).get("intent")["name"] == intent
+
+
+def test_a_number_given_with_renewal_words_is_the_contract_check():
+    message = Message(
+        data={
+            "text": "客户号7730219 快到期了吧，顺便问下怎么续约",
+            "intent": {"name": "check_contract", "confidence": 0.8},
+            "entities": [{"entity": "customer_number", "value": "7730219"}],
+        }
+    )
+    config = {**PhraseIntent.get_default_config(), **CONFIGS["faq/contract_renewal"]}
+    PhraseIntent(config).process([message])
+    assert message.get("intent")["name"] == "check_contract"
