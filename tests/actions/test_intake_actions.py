@@ -176,3 +176,21 @@ async def test_an_off_topic_question_is_answered_and_the_name_asked_again(servic
     assert texts(d) == render("intake_aside")
     d, slots = await validate("👍", "nlu_fallback", asking, confidence=1.0)
     assert slots.get("contact_name") is None and "姓名" in texts(d)
+
+
+async def test_the_second_report_of_a_conversation_starts_at_stage_two(services):
+    # The first report opened: its stage 1 is kept for the next one.
+    first = {**INTAKE, "case_confirmed": "yes", "intake_id": "first", "contract_as_given": None}
+    _, events = await ActionOpenCase().run(
+        CollectingDispatcher(), tracker("确认", slots=first), DOMAIN
+    )
+    kept = slot_events(events)["last_contact"]
+    assert kept["phone"] == INTAKE["phone"] and kept["contract_number"] == "PPA-DEMO-0001"
+    mq = [{"entity": "product", "value": "WebSphere MQ", "start": 0, "end": 2}]
+    d, slots = await validate("MQ也挂了，再报一个", "report_outage", {"last_contact": kept}, mq)
+    assert slots["contact_name"] == INTAKE["contact_name"] and slots["phone"] == INTAKE["phone"]
+    assert slots["contract_number"] == "PPA-DEMO-0001" and slots["product"] == "WebSphere MQ"
+    assert "138****0001" in texts(d) and INTAKE["phone"] not in texts(d)
+    # A report that names its own contact is asked in full.
+    _, slots = await validate("我是李四，DB2挂了", "report_outage", {"last_contact": kept})
+    assert "phone" not in slots
