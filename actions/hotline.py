@@ -36,9 +36,14 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     if not products and (previous := follow_up_product(tracker)):
         products = [previous]  # "我在沈阳 打哪个" right after the Cognos numbers
     products, guessed = resolve_products(products, text, svc.hotline.catalogue)
-    region = svc.hotline.catalogue.region_of(
-        " ".join(entity_values(tracker, "region")) or text
-    ) or tracker.get_slot("region")
+    regions = entity_values(tracker, "region")
+    if len(set(regions)) > 1:
+        # "上海算南方还是北方": the place decides; "南方北方的都要" gets both numbers.
+        region = svc.hotline.catalogue.region_of(text)
+    else:
+        region = svc.hotline.catalogue.region_of(" ".join(regions) or text) or tracker.get_slot(
+            "region"
+        )
     pao = any(w in text for w in PAO_WORDS)
     reply = svc.hotline.answer(products, region, utc_now(), pao=pao)
     if reply.choices:

@@ -37,6 +37,9 @@ class ActionRouteInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer the hotline, start the case or fault flow, or offer the menu."""
+        chosen = menu_choice(dispatcher, tracker)
+        if chosen is not None:
+            return chosen
         if tracker.get_slot("hotline_pending") or follow_up_product(tracker):
             return hotline_reply(dispatcher, tracker)
         case_ids = entity_values(tracker, "case_id")
@@ -88,6 +91,35 @@ class ActionNoOutsideForm(Action):
         else:
             dispatcher.utter_message(response="utter_anything_else")
         return []
+
+
+def menu_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """A number right after the greeting's numbered menu chooses that entry (else None).
+
+    The greeting lists what the bot does as 1–5; customers answer "2".
+    """
+    text = (tracker.latest_message.get("text") or "").strip().strip("。.、")
+    if previous_bot_action(tracker) != "utter_greet" or text not in MENU_ENTRIES:
+        return None
+    entry = MENU_ENTRIES[text]
+    if entry == "find_hotline":
+        return hotline_reply(dispatcher, tracker)
+    if entry == "faq":
+        dispatcher.utter_message(text=render("menu_faq"))
+        return []
+    if entry == "check_case_status":
+        return [SlotSet("case_action", "status"), FollowupAction("case_form")]
+    return [FollowupAction(entry)]
+
+
+# The greeting's menu (utter_greet in domain.yml), by the number it gives each entry.
+MENU_ENTRIES = {
+    "1": "find_hotline",
+    "2": "outage_form",
+    "3": "contract_form",
+    "4": "check_case_status",
+    "5": "faq",
+}
 
 
 def start_intake(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:

@@ -138,10 +138,11 @@ class Catalogue:
         folded = _fold(text)
         if folded in (NORTH, SOUTH):
             return folded
-        if any(w in folded for w in self.north_words):
-            return NORTH
-        if any(w in folded for w in self.south_words):
-            return SOUTH
+        north = any(w in folded for w in self.north_words)
+        south = any(w in folded for w in self.south_words)
+        if north != south:
+            return NORTH if north else SOUTH
+        # Both words ("上海算南方还是北方"): the place named decides; none, neither.
         if any(p in folded for p in self.north_places):
             return NORTH
         if any(p in folded for p in self.south_places):

@@ -107,6 +107,9 @@ def test_find_products_in_free_text():
         ("广州", SOUTH),
         ("南方", SOUTH),
         ("你好", None),
+        ("上海算南方还是北方", SOUTH),  # the place decides between the two words
+        ("沈阳是北方还是南方", NORTH),
+        ("南方北方的号码都给我", None),
     ],
 )
 def test_regions(text, region):

@@ -6,11 +6,15 @@ data ("DB2", "Cognos"), but a product named rarely there is read by its letters:
 "Maximo" as a fault report, "Tivoli" as a hotline request. The entity rules know
 every catalogue product, region, version and number, so a message they cover
 entirely (spaces and punctuation aside) gets ``inform``, as the annotation guide
-labels such bare values.
+labels such bare values. A few ``particles`` may stand around them: "tivoli呢" and
+"那filenet呢" right after a product's hotline ask for the next product's, and were read as
+a fault report or not at all (found by a blind tester).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,8 +26,16 @@ from bot.nlu.memory import set_sure_intent
 from bot.textnorm import has_content
 
 
-def only_values(text: str, entities: list[dict[str, Any]], kinds: frozenset[str]) -> bool:
-    """True when entities of ``kinds`` cover every letter, digit and character of ``text``."""
+def only_values(
+    text: str,
+    entities: list[dict[str, Any]],
+    kinds: frozenset[str],
+    particles: Collection[str] = (),
+) -> bool:
+    """True when entities of ``kinds`` cover every letter, digit and character of ``text``.
+
+    ``particles`` ("呢", "那") may be left over.
+    """
     spans = [
         (int(e["start"]), int(e["end"]))
         for e in entities
@@ -34,7 +46,12 @@ def only_values(text: str, entities: list[dict[str, Any]], kinds: frozenset[str]
     rest = list(text)
     for start, end in spans:
         rest[start:end] = " " * (end - start)
-    return not has_content("".join(rest))
+    left = "".join(rest)
+    if particles:
+        left = re.sub(
+            "|".join(re.escape(p) for p in sorted(particles, key=len, reverse=True)), " ", left
+        )
+    return not has_content(left)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -44,13 +61,15 @@ class BareValueIntent(InferenceComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The answer intent and the entity types that count as values."""
-        return {"intent": "inform", "entities": []}
+        return {"intent": "inform", "entities": [], "particles": []}
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set the answer intent on every message that is only values."""
         intent = str(self._config["intent"])
         kinds = frozenset(self._config["entities"])
+        particles = [str(p).lower() for p in self._config.get("particles", ())]
         for message in messages:
-            if only_values(message.get(TEXT) or "", message.get(ENTITIES) or [], kinds):
+            text = message.get(TEXT) or ""
+            if only_values(text, message.get(ENTITIES) or [], kinds, particles):
                 set_sure_intent(message, intent)
         return messages

@@ -55,8 +55,10 @@ def _field_before(text: str) -> str | None:
 def _strip_value(value: str) -> str:
     w = wording()
     prefixes = alternation(w["value_prefixes"])
-    # "不是 DB2，是 Informix": the last clause is the new value.
+    # "不是 DB2，是 Informix" (or with a space only): the last clause is the new value.
     value = (clauses(value) or [""])[-1]
+    if w.has_any("wrong_words", value.lower()):
+        value = re.split(rf"\s+(?=(?:{prefixes}))", value)[-1]
     return re.sub(rf"^(?:{prefixes})\s*", "", value).strip(
         " ，,：:。" + "".join(w["value_trailers"])
     )

@@ -43,6 +43,7 @@ from bot.services.severity import (
     suggest_severity,
 )
 from bot.services.wording import clean, wording
+from bot.textnorm import normalise
 from bot.validators import parse_phone
 
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
@@ -51,6 +52,8 @@ CANCEL_QUESTION = "intake_cancel"
 INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
+# Fields whose answer is a value ("11.5.8", "FP7", "AIX 7.2"), never a question.
+ASKED_VALUES = ("version", "patch_level", "os")
 FILLED_FROM_LONG_ANSWER = 2  # this many fields read: the message was not one answer
 # A name or company has letters: "👍" or "？？" is no answer.
 _LETTERS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
@@ -234,15 +237,36 @@ def is_aside(text: str) -> bool:
 
 
 def name_problem(name: str) -> str | None:
-    """The reply key saying why ``name`` is not a person's name, or None when it will do."""
+    """The reply key saying why ``name`` is not a person's name, or None when it will do.
+
+    A question, a product, a place or words no name has (a request to report, to carry
+    on) are the customer saying something else: asked again, not stored.
+    """
     if not 1 <= len(name) <= 20 or re.search(r"\d", name) or not _LETTERS.search(name):
+        return "intake_bad_name"
+    low = normalise(name).text.lower()
+    w = wording()
+    if (
+        is_aside(name)
+        or match_product(name) is not None
+        or default_catalogue().region_of(low) is not None  # "我喺深圳"
+        or w.has_any("not_names", low)
+        or w.has_any("report_words", low)
+        or w.has_any("resume_words", low)
+    ):
         return "intake_bad_name"
     return None
 
 
 def company_problem(company: str) -> str | None:
-    """The reply key saying why ``company`` is not a company name, or None when it will do."""
+    """The reply key saying why ``company`` is not a company name, or None when it will do.
+
+    A question or a request to report is no company.
+    """
     if not 2 <= len(company) <= 80 or not _LETTERS.search(company):
+        return "intake_bad_company"
+    low = normalise(company).text.lower()
+    if is_aside(company) or wording().has_any("report_words", low):
         return "intake_bad_company"
     return None
 
@@ -250,7 +274,7 @@ def company_problem(company: str) -> str | None:
 def _corrections(
     requested: str | None,
     text: str,
-    from_entities: Mapping[str, str],
+    entities: Sequence[Mapping[str, Any]],
     current: Mapping[str, Any],
     result: Extraction,
 ) -> None:
@@ -259,7 +283,15 @@ def _corrections(
     correcting = cue or requested == "case_confirmed"
     whole = text.strip()
     named, said = parse_correction(text) if cue else (None, None)
-    for slot, value in from_entities.items():
+    if requested == "severity" and said and find_severity(said) is not None:
+        # "这是生产系统…我觉得应该是二级" answers the severity question: "系统" is no
+        # operating system being corrected.
+        named, said = None, None
+    if named and said:
+        # "错误日志改为 … command was issued": the new value is the named field's; the
+        # "was" in it (WebSphere Application Server) is no correction of the product.
+        entities = _outside(entities, text.rfind(said), len(said))
+    for slot, value in _entity_values(entities).items():
         if slot == named and said:
             # "错误日志改为 AMQ9208E: Error on receive…": the whole new value, not the code.
             value = said
@@ -277,6 +309,20 @@ def _corrections(
     if named and said and not result.corrected and current.get(named) != said:
         result.values[named] = said
         result.corrected.append(named)
+
+
+def _outside(
+    entities: Sequence[Mapping[str, Any]], start: int, length: int
+) -> list[Mapping[str, Any]]:
+    """The entities not inside ``text[start:start + length]`` (all when start is -1)."""
+    if start < 0:
+        return list(entities)
+    end = start + length
+    return [
+        e
+        for e in entities
+        if not (isinstance(e.get("start"), int) and start <= e["start"] and e.get("end", 0) <= end)
+    ]
 
 
 def _long_answer(text: str, current: Mapping[str, Any], result: Extraction) -> int:
@@ -329,7 +375,7 @@ def extract(
     cat = catalogue or default_catalogue()
     result = Extraction()
     from_entities = _entity_values(entities)
-    _corrections(requested, text, from_entities, current, result)
+    _corrections(requested, text, entities, current, result)
     if result.corrected:
         result.replies.append("intake_updated")
         return result
@@ -371,6 +417,16 @@ def extract(
         if not text:  # only values for later questions: the form asks again
             result.replies.append("noted_ahead")
             return result
+    if (
+        requested in ASKED_VALUES
+        and requested not in result.values
+        and is_aside(text)
+        and not any(ch.isdigit() for ch in text)
+    ):
+        # A question about the field ("where do I find the version?"), not its value.
+        result.values[requested] = None
+        result.replies.append("intake_detail_question")
+        return result
     if requested in INTAKE_FIELDS_ALL and requested not in result.values:
         answer = _answer(requested, text, from_entities, cat)
         if answer is not None:

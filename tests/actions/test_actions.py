@@ -386,12 +386,12 @@ async def test_the_name_is_asked_with_the_opening_only_once(services):
 async def test_a_region_right_after_a_products_numbers_means_that_product(services):
     from actions.hotline import ActionFallback
 
-    def asked(text, intent, previous):
+    def asked(text, intent, previous, regions=("north",)):
         t = tracker(
             text,
             intent,
-            entities=[{"entity": "region", "value": "north"}],
-            slots={"hotline_product": "Cognos"},
+            entities=[{"entity": "region", "value": r} for r in regions],
+            slots={"hotline_product": "Cognos", "region": regions[-1]},
         )
         question = t.events[-1]
         t.events = [
@@ -409,6 +409,16 @@ async def test_a_region_right_after_a_products_numbers_means_that_product(servic
     assert north in texts(d) and south not in texts(d)
     d, _ = await run(ActionFallback(), asked("北方的", "nlu_fallback", "action_find_hotline"))
     assert north in texts(d)
+    # Both halves named: the place decides, and without one both numbers are given.
+    both = ("south", "south", "north")
+    d, _ = await run(
+        ActionFallback(), asked("上海算南方还是北方", "inform", "action_find_hotline", both)
+    )
+    assert south in texts(d) and north not in texts(d)
+    d, _ = await run(
+        ActionFallback(), asked("南方北方的都要", "inform", "action_find_hotline", both[1:])
+    )
+    assert south in texts(d) and north in texts(d)
     # Not right after the numbers: a region alone names no product.
     d, _ = await run(ActionFindHotline(), asked("我在沈阳 打哪个", "find_hotline", "utter_greet"))
     assert north not in texts(d)
@@ -566,3 +576,30 @@ async def test_the_summary_shows_the_beginning_of_a_huge_log(services):
     shown = texts(d)
     assert len(shown) < 2000 and "SQL1042C" in shown
     assert render("summary_truncated", total=len(INTAKE["error_log"])) in shown
+
+
+@pytest.mark.parametrize(
+    "number, follow",
+    [("2", "outage_form"), ("3", "contract_form"), ("4", "case_form"), ("1", None)],
+)
+async def test_a_number_after_the_greeting_chooses_from_its_menu(services, number, follow):
+    from actions.routing import ActionRouteInform
+
+    def after(previous):
+        t = tracker(number, "inform")
+        t.events = [
+            {"event": "user", "text": "你好", "parse_data": {}},
+            {"event": "action", "name": previous},
+            {"event": "action", "name": "action_listen"},
+            t.events[-1],
+        ]
+        return t
+
+    d, events = await run(ActionRouteInform(), after("utter_greet"))
+    followups = [e["name"] for e in events if e.get("event") == "followup"]
+    assert followups == ([follow] if follow else [])
+    if number == "1":  # the hotline: which product?
+        assert "800-810-1818" in texts(d)
+    # Not after the greeting: a bare number is no choice.
+    d, events = await run(ActionRouteInform(), after("utter_anything_else"))
+    assert not [e for e in events if e.get("event") == "followup"]

@@ -53,3 +53,21 @@ def test_a_bare_value_gets_the_answer_intent_and_the_rest_of_the_ranking_drops()
     assert [r["name"] for r in message.get("intent_ranking")] == ["inform", "report_outage"]
     assert message.get("intent_ranking")[1]["confidence"] == 0.0
     assert other.get("intent")["name"] == "report_outage"
+
+
+PARTICLES = ("那", "呢", "还有", "的")
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "bare"),
+    [
+        ("tivoli呢", [_entity("product", 0, 6)], True),
+        ("那filenet呢", [_entity("product", 1, 8)], True),
+        ("还有cognos的", [_entity("product", 2, 8)], True),
+        ("tivoli挂了呢", [_entity("product", 0, 6)], False),  # a fault, not a follow-up
+        ("呢", [], False),
+    ],
+)
+def test_a_value_with_particles_around_is_still_bare(text, entities, bare):
+    assert only_values(text, entities, KINDS, PARTICLES) is bare
+    assert not only_values(text, entities, KINDS)  # not bare without the particles

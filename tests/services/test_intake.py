@@ -411,3 +411,73 @@ def test_no_log_is_not_provided_like_the_other_skipped_fields():
     assert r.values == {"error_log": "未提供"}
     log = "无\nSQL1042C  An unexpected system error occurred."
     assert read_turn("error_log", log, "inform", 0.95, [], FILLED).values["error_log"] == log
+
+
+def test_a_corrected_log_that_says_was_leaves_the_product_alone():
+    text = "错误日志改为 SQL1032N No start database manager command was issued"
+    was = text.index("was")
+    entities = [
+        {
+            "entity": "product",
+            "value": "WebSphere Application Server",
+            "start": was,
+            "end": was + 3,
+        },
+        {"entity": "error_code", "value": "SQL1032N", "start": 6, "end": 14},
+    ]
+    summary = {**SUMMARY, "requested_slot": "case_confirmed", "error_log": "old"}
+    r = read_turn("case_confirmed", text, "inform", 0.9, entities, summary)
+    assert r.values == {"error_log": text[7:]} and r.corrected == ["error_log"]
+
+
+def test_a_level_argued_at_the_severity_question_is_no_correction_of_the_os():
+    current = {**FILLED, "os": "AIX 7.2", "suggested_severity": "3"}
+    text = "这是生产系统 主要功能用不了 我觉得应该是二级"
+    r = read_turn("severity", text, "inform", 0.9, [], current)
+    assert r.values["severity"] == "2" and "os" not in r.values
+
+
+@pytest.mark.parametrize(
+    "requested, text",
+    [("version", "版本号在哪看啊"), ("os", "这个要填啥？"), ("patch_level", "补丁是什么意思呢")],
+)
+def test_a_question_at_a_value_question_is_no_value(requested, text):
+    r = read_turn(requested, text, "inform", 0.9, [], {**FILLED, "product": "DB2"})
+    assert r.values == {requested: None} and r.replies == ["intake_detail_question"]
+
+
+def test_a_product_corrected_at_the_version_question_is_the_product():
+    current = {**FILLED, "product": "DB2"}
+    text = "哦不对 不是db2 是informix"
+    r = read_turn("version", text, "inform", 0.9, [], current)
+    assert r.values.get("product", "").lower() == "informix" and "version" not in r.values
+
+
+@pytest.mark.parametrize(
+    "name", ["filenet", "spss呢", "北方呢", "好 继续报修", "我喺深圳", "我要报修"]
+)
+def test_what_is_no_name_is_not_stored_as_one(name):
+    from bot.services.intake import name_problem
+
+    assert name_problem(name) == "intake_bad_name"
+
+
+@pytest.mark.parametrize("name", ["张演示", "欧阳娜娜", "Kelvin Chan", "陈小姐", "张工"])
+def test_names_still_pass(name):
+    from bot.services.intake import name_problem
+
+    assert name_problem(name) is None
+
+
+@pytest.mark.parametrize("company", ["我要報修", "问这么多干嘛 直接给我电话"])
+def test_what_is_no_company_is_not_stored_as_one(company):
+    from bot.services.intake import company_problem
+
+    assert company_problem(company) == "intake_bad_company"
+    assert company_problem("上海浦东发展银行") is None
+
+
+def test_a_mistaken_product_said_so_is_corrected():
+    current = {**FILLED, "product": None}
+    r = read_turn("product", "哦 搞错了 是domino", "inform", 0.9, [], current)
+    assert str(r.values.get("product", "")).lower() == "domino"
