@@ -143,3 +143,22 @@ def test_a_number_given_with_renewal_words_is_the_contract_check():
     config = {**PhraseIntent.get_default_config(), **CONFIGS["faq/contract_renewal"]}
     PhraseIntent(config).process([message])
     assert message.get("intent")["name"] == "check_contract"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("Informix 在不在我们合约支持清单里", "check_contract"),  # 清单 is no list of cases
+        ("我们单位忘了客户号", "check_contract"),  # 单位 is no case
+    ],
+)
+def test_words_with_dan_inside_are_no_case(text, intent):
+    assert read(text, [], intent=intent, rule="check_case_status") == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我今天开了几个单", "我开了哪些单", "列出我的案例", "查一下我所有的单", "把两个单号都发我"],
+)
+def test_ways_to_list_ones_cases(text):
+    assert read(text, [], intent="out_of_scope", rule="check_case_status") == "check_case_status"
