@@ -96,6 +96,8 @@ class ValidateCaseForm(FormValidationAction):
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         case_id = tracker.get_slot("case_id")
+        if case_id and _proven(tracker, case_id):
+            return ["case_id"]  # the phone was proven for it earlier in this conversation
         if case_id:
             try:
                 access = await _access(case_id, tracker)
@@ -132,6 +134,17 @@ class ValidateCaseForm(FormValidationAction):
         return events
 
 
+def _proven(tracker: Tracker, case_id: str) -> str | None:
+    """The phone this conversation proved for ``case_id`` already, if any.
+
+    Asking for it again at every follow-up ("进度呢", "帮我升级") of the same case was
+    the blind tester's complaint; it is kept in the tracker like the report's own phone.
+    """
+    proven = tracker.get_slot("proven_cases")
+    canonical = normalise_case_id(case_id) or case_id
+    return proven.get(canonical) if isinstance(proven, dict) else None
+
+
 async def _access(case_id: str, tracker: Tracker) -> Access:
     """Who may see ``case_id`` without proof: looked up once per form run."""
     memo = _lookups.get()
@@ -160,9 +173,8 @@ class ActionCaseSubmit(Action):
             SlotSet("case_action", None),
         ]
         try:
-            found = await svc.cases.lookup(
-                case_id, channel_of(tracker), tracker.sender_id, tracker.get_slot("case_proof")
-            )
+            proof = tracker.get_slot("case_proof") or _proven(tracker, case_id)
+            found = await svc.cases.lookup(case_id, channel_of(tracker), tracker.sender_id, proof)
             if found.access is Access.LOCKED:
                 dispatcher.utter_message(text=svc.identity.locked_text())
                 return clear
@@ -178,4 +190,9 @@ class ActionCaseSubmit(Action):
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_store_unavailable")
             return clear
-        return [*clear, SlotSet("last_case_id", found.case.case_id)]
+        events = [*clear, SlotSet("last_case_id", found.case.case_id)]
+        if proof and found.case.sender_id != tracker.sender_id:
+            proven = dict(tracker.get_slot("proven_cases") or {})
+            proven[found.case.case_id] = proof
+            events.append(SlotSet("proven_cases", proven))
+        return events

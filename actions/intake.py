@@ -82,7 +82,8 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     events: list[dict[str, Any]] = []
     if not current["intake_id"]:
         events.append(SlotSet("intake_id", uuid.uuid4().hex))
-        carried = contact_carried_over(tracker.get_slot("last_contact"), result.values, current)
+        last = tracker.get_slot("last_contact")
+        carried = contact_carried_over(last, result.values, current, text)
         if carried and result.outcome is None:
             result.values.update(carried)
             dispatcher.utter_message(
@@ -472,6 +473,13 @@ class ActionOpenCase(Action):
                 SlotSet("requested_slot", "case_confirmed"),
             ]
         dispatcher.utter_message(text=svc.cases.opened_text(case, created))
+        if case.severity == 1 and created:
+            # Severity 1 cannot wait for the engineer's call back: the line that takes it
+            # at any hour, with the case number to quote.
+            region = tracker.get_slot("region")
+            dispatcher.utter_message(
+                text=svc.hotline.urgent_text(case.product, region, case.case_id)
+            )
         return [
             *_reset_intake(tracker),
             SlotSet("last_case_id", case.case_id),

@@ -19,6 +19,11 @@ from bot.services.wording import wording
 from bot.validators import normalise_case_id
 
 FAULT_ENTITIES = ("error_code", "version", "os")
+# A customer or contract number given to no question: the contract check's slots.
+UNPROMPTED_NUMBERS = (
+    ("customer_number", "cc_customer_number"),
+    ("contract_number", "cc_contract_number"),
+)
 
 
 class ActionRouteInform(Action):
@@ -58,6 +63,21 @@ class ActionRouteInform(Action):
             return start_intake(dispatcher, tracker)
         if entity_values(tracker, "product"):
             return hotline_reply(dispatcher, tracker)
+        kept = [
+            SlotSet(slot, values[0])
+            for entity, slot in UNPROMPTED_NUMBERS
+            if (values := entity_values(tracker, entity))
+        ]
+        if kept:
+            # "我们是8800004": kept for the contract check, which is asked about first.
+            dispatcher.utter_message(
+                text=render("number_what_for"),
+                buttons=[
+                    {"title": render("button_check_contract"), "payload": "/check_contract"},
+                    {"title": render("button_report_outage"), "payload": "/report_outage"},
+                ],
+            )
+            return kept
         dispatcher.utter_message(text=render("how_can_i_help"))
         return []
 

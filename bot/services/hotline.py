@@ -145,6 +145,13 @@ class HotlineService:
 
     def handoff_text(self, product: str | None, region: str | None, now: dt.datetime) -> str:
         """Where a human answers: the product's line (or the general one) and the hours."""
+        return render("handoff", target=self._target(product, region), hours=self.hours_text(now))
+
+    def urgent_text(self, product: str | None, region: str | None, case_id: str) -> str:
+        """For a severity 1 case: the line that takes it around the clock (the guide's 7×24)."""
+        return render("case_urgent_call", target=self._target(product, region), case_id=case_id)
+
+    def _target(self, product: str | None, region: str | None) -> str:
+        """The product's line, or the general one when there is no product."""
         p = self.catalogue.product(product) if product else None
-        target = self.line_text(p, region) if p is not None else general_line_text(self.catalogue)
-        return render("handoff", target=target, hours=self.hours_text(now))
+        return self.line_text(p, region) if p is not None else general_line_text(self.catalogue)

@@ -149,14 +149,19 @@ def contact_to_keep(current: Mapping[str, Any]) -> dict[str, str]:
 
 
 def contact_carried_over(
-    last: Any, values: Mapping[str, Any], current: Mapping[str, Any]
+    last: Any, values: Mapping[str, Any], current: Mapping[str, Any], text: str = ""
 ) -> dict[str, str]:
     """The last report's stage 1 for a new report of the same conversation.
 
-    Only when the message starting it gives none of stage 1 itself and the intake has
-    none yet: a new name or phone means a different contact, who is asked in full.
+    Only when the message starting it gives none of stage 1 itself (nor introduces
+    someone) and the intake has none yet: a new name or phone means a different
+    contact, who is asked in full.
     """
-    if not isinstance(last, Mapping) or any(values.get(f) or current.get(f) for f in STAGE1_FIELDS):
+    if (
+        not isinstance(last, Mapping)
+        or any(values.get(f) or current.get(f) for f in STAGE1_FIELDS)
+        or wording().has_any("name_prefixes", text.lower())
+    ):
         return {}
     return {f: str(last[f]) for f in STAGE1_FIELDS if last.get(f)}
 

@@ -603,3 +603,60 @@ async def test_a_number_after_the_greeting_chooses_from_its_menu(services, numbe
     # Not after the greeting: a bare number is no choice.
     d, events = await run(ActionRouteInform(), after("utter_anything_else"))
     assert not [e for e in events if e.get("event") == "followup"]
+
+
+@pytest.mark.parametrize("severity, urgent", [("1", True), ("3", False)])
+async def test_a_severity_1_case_is_told_the_line_that_takes_it_at_any_hour(
+    services, severity, urgent
+):
+    from bot.catalogue import default_catalogue
+
+    cat = default_catalogue()
+    db2 = cat.hotline_for(cat.product("DB2")).numbers["all"]
+    slots = {**INTAKE, "severity": severity, "intake_id": f"urgent-{severity}"}
+    d, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="urgent"))
+    case_id = slot_events(events)["last_case_id"]
+    said = texts(d)
+    assert ("7×24" in said and db2 in said and said.count(case_id) == 2) is urgent
+
+
+async def test_a_phone_proven_for_a_case_is_not_asked_again_in_the_conversation(services):
+    from actions.cases import ValidateCaseForm
+
+    t = tracker("确认", slots={**INTAKE, "intake_id": "proven"}, sender="owner-p")
+    _, events = await run(ActionOpenCase(), t)
+    case_id = slot_events(events)["last_case_id"]
+    asked = {"case_id": case_id, "case_action": "status", "case_proof": "13800000001"}
+    d, events = await run(ActionCaseSubmit(), tracker(sender="colleague", slots=asked))
+    proven = slot_events(events)["proven_cases"]
+    assert "处理中" in texts(d) and proven == {case_id: "13800000001"}
+    # The next follow-up of the same case: no phone asked, the status given.
+    later = {"case_id": case_id, "case_action": "status", "proven_cases": proven}
+    form = ValidateCaseForm()
+    needed = await form.required_slots(
+        ["case_id", "case_proof"],
+        CollectingDispatcher(),
+        tracker(sender="colleague", slots=later),
+        {},
+    )
+    assert needed == ["case_id"]
+    d, _ = await run(ActionCaseSubmit(), tracker(sender="colleague", slots=later))
+    assert "处理中" in texts(d)
+    # Another conversation has proven nothing.
+    needed = await form.required_slots(
+        ["case_id", "case_proof"],
+        CollectingDispatcher(),
+        tracker(sender="stranger", slots=asked | {"case_proof": None}),
+        {},
+    )
+    assert needed == ["case_id", "case_proof"]
+
+
+async def test_a_number_given_to_no_question_is_kept_and_asked_what_for(services):
+    from actions.routing import ActionRouteInform
+
+    number = [{"entity": "customer_number", "value": "8800004"}]
+    d = CollectingDispatcher()
+    events = await ActionRouteInform().run(d, tracker("我们是8800004", "inform", number), DOMAIN)
+    assert slot_events(events) == {"cc_customer_number": "8800004"}
+    assert [b["payload"] for b in d.messages[0]["buttons"]] == ["/check_contract", "/report_outage"]

@@ -181,7 +181,7 @@ async def test_an_off_topic_question_is_answered_and_the_name_asked_again(servic
 async def test_the_second_report_of_a_conversation_starts_at_stage_two(services):
     # The first report opened: its stage 1 is kept for the next one.
     first = {**INTAKE, "case_confirmed": "yes", "intake_id": "first", "contract_as_given": None}
-    _, events = await ActionOpenCase().run(
+    events = await ActionOpenCase().run(
         CollectingDispatcher(), tracker("确认", slots=first), DOMAIN
     )
     kept = slot_events(events)["last_contact"]
