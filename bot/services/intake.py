@@ -494,6 +494,11 @@ def read_turn(
     """Everything one message does to the intake (see :class:`Extraction`)."""
     text = text or ""
     if requested == CANCEL_QUESTION:
+        asks_else = intent != "cancel" and is_interruption(intent, confidence)
+        if asks_else and not is_resume(text):
+            # A hotline or FAQ question at "cancel the report?": its rule answers it and
+            # the question is asked again; it is neither a yes nor a "carry on".
+            return Extraction()
         return _cancel_answer(text, intent, current)
     if is_cancel(text, intent, confidence):
         if collected(current):

@@ -481,3 +481,15 @@ def test_a_mistaken_product_said_so_is_corrected():
     current = {**FILLED, "product": None}
     r = read_turn("product", "哦 搞错了 是domino", "inform", 0.9, [], current)
     assert str(r.values.get("product", "")).lower() == "domino"
+
+
+def test_a_question_at_the_cancel_question_is_answered_and_it_is_asked_again():
+    pending = {**FILLED, "intake_resume": "os"}
+    r = read_turn(CANCEL_QUESTION, "DB2热线多少", "find_hotline", 0.95, [], pending)
+    assert r.values == {} and r.outcome is None and r.ask is None  # nothing read: the question's rule answers, the form asks again
+
+
+def test_a_cancel_at_the_cancel_question_is_its_yes():
+    pending = {**FILLED, "intake_resume": "os"}
+    r = read_turn(CANCEL_QUESTION, "确认取消", "cancel", 0.95, [], pending)
+    assert r.outcome is Outcome.CANCEL
