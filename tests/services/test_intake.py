@@ -486,7 +486,8 @@ def test_a_mistaken_product_said_so_is_corrected():
 def test_a_question_at_the_cancel_question_is_answered_and_it_is_asked_again():
     pending = {**FILLED, "intake_resume": "os"}
     r = read_turn(CANCEL_QUESTION, "DB2热线多少", "find_hotline", 0.95, [], pending)
-    assert r.values == {} and r.outcome is None and r.ask is None  # nothing read: the question's rule answers, the form asks again
+    # Nothing read: the question's own rule answers it and the form asks again.
+    assert r.values == {} and r.outcome is None and r.ask is None
 
 
 def test_a_cancel_at_the_cancel_question_is_its_yes():
