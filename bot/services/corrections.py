@@ -102,7 +102,8 @@ def parse_correction(text: str | None) -> tuple[str | None, str | None]:
         phone = parse_phone(value)
         return ("phone", phone) if phone else (None, None)
     if slot == "severity":
-        level = find_severity(value)
+        # "改成三吧 别浪费你们资源": the level, then a remark.
+        level = find_severity(value) or find_severity(value.split()[0])
         return ("severity", str(level)) if level else (None, None)
     return (slot, value) if slot else (None, None)
 

@@ -255,12 +255,22 @@ def name_problem(name: str) -> str | None:
         is_aside(name)
         or match_product(name) is not None
         or default_catalogue().region_of(low) is not None  # "我喺深圳"
-        or w.has_any("not_names", low)
+        # Whole words only: a real name may hold one of them (the demo contact 赵测试).
+        or clean(low) in w["not_names"]
+        or _has_word(w["company_words"], low)
         or w.has_any("report_words", low)
         or w.has_any("resume_words", low)
     ):
         return "intake_bad_name"
     return None
+
+
+def _has_word(words: Sequence[str], text: str) -> bool:
+    """A word of ``words`` in ``text``; a Latin one whole ("inc" is not in "vincent")."""
+    return any(
+        re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) if w.isascii() else w in text
+        for w in words
+    )
 
 
 def company_problem(company: str) -> str | None:
@@ -420,6 +430,11 @@ def extract(
                 return result
             text = " ".join(pieces)
         if not text:  # only values for later questions: the form asks again
+            # A bare phone at the name question is the phone, whatever it was asked for
+            # (kept, or Rasa rejected the turn and the message was lost).
+            for slot, value in from_entities.items():
+                if current.get(slot) is None and slot not in result.values:
+                    result.values[slot] = value
             result.replies.append("noted_ahead")
             return result
     if (

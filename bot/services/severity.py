@@ -90,7 +90,8 @@ def _severity_in_text() -> tuple[re.Pattern[str], dict[str, int]]:
     extreme = f"({alternation([*w['severity_highest'], *w['severity_lowest']])})"
     pattern = re.compile(
         rf"(?:{alternation(w['severity_prefixes'])})\s*{digit}"
-        rf"|{digit}\s*(?:{alternation(w['severity_suffixes'])})|^\s*{digit}\s*$"
+        rf"|{digit}\s*(?:{alternation(w['severity_suffixes'])})"
+        rf"|^\s*{digit}\s*(?:{alternation(w['severity_trailers'])})?\s*$"
         # "应该算2吧", "定3": a level chosen with a verb, or left at the end of a sentence
         rf"|(?:{alternation(w['severity_choice_verbs'])})\s*{digit}(?![0-9.])"
         rf"|(?<![0-9a-z.\-])([123])\s*(?:{alternation(w['severity_trailers'])})?\s*$"

@@ -162,3 +162,37 @@ def test_words_with_dan_inside_are_no_case(text, intent):
 )
 def test_ways_to_list_ones_cases(text):
     assert read(text, [], intent="out_of_scope", rule="check_case_status") == "check_case_status"
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("帮我催一下", "nlu_fallback", "escalate_case"),
+        ("能不能快点处理", "out_of_scope", "escalate_case"),
+        ("DB2挂了 帮我催一下", "report_outage", "report_outage"),  # a new fault stays one
+    ],
+)
+def test_chasing_is_an_escalation(text, intent, expected):
+    assert read(text, [], intent=intent, rule="escalate_case") == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("客户号在哪里能找到", "out_of_scope", "faq"),
+        ("我们的合同号去哪查", "check_contract", "faq"),
+        ("客户号8800001 在哪看合同", "check_contract", "check_contract"),  # gives one
+    ],
+)
+def test_where_to_find_the_customer_number_is_the_guides_answer(text, intent, expected):
+    entities = ["customer_number"] if "8800001" in text else []
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.8},
+            "entities": [{"entity": e, "value": "8800001"} for e in entities],
+        }
+    )
+    config = {**PhraseIntent.get_default_config(), **CONFIGS["faq/find_customer_number"]}
+    PhraseIntent(config).process([message])
+    assert message.get("intent")["name"] == expected

@@ -454,7 +454,8 @@ def test_a_product_corrected_at_the_version_question_is_the_product():
 
 
 @pytest.mark.parametrize(
-    "name", ["filenet", "spss呢", "北方呢", "好 继续报修", "我喺深圳", "我要报修"]
+    "name",
+    ["filenet", "spss呢", "北方呢", "好 继续报修", "我喺深圳", "我要报修", "演示科技", "测试"],
 )
 def test_what_is_no_name_is_not_stored_as_one(name):
     from bot.services.intake import name_problem
@@ -462,7 +463,10 @@ def test_what_is_no_name_is_not_stored_as_one(name):
     assert name_problem(name) == "intake_bad_name"
 
 
-@pytest.mark.parametrize("name", ["张演示", "欧阳娜娜", "Kelvin Chan", "陈小姐", "张工"])
+@pytest.mark.parametrize(
+    "name",
+    ["张演示", "欧阳娜娜", "Kelvin Chan", "陈小姐", "张工", "赵测试", "我叫赵测试", "Vincent Li"],
+)
 def test_names_still_pass(name):
     from bot.services.intake import name_problem
 
@@ -494,3 +498,30 @@ def test_a_cancel_at_the_cancel_question_is_its_yes():
     pending = {**FILLED, "intake_resume": "os"}
     r = read_turn(CANCEL_QUESTION, "确认取消", "cancel", 0.95, [], pending)
     assert r.outcome is Outcome.CANCEL
+
+
+@pytest.mark.parametrize(
+    "description, level",
+    [
+        ("全公司的外发邮件都卡在mail.box里 发不出去", 1),
+        ("router: Connection refused", 1),
+        ("部分邮件发不出去", 2),
+    ],
+)
+def test_company_wide_and_refused_connections_are_severity_1(description, level):
+    from bot.services.severity import suggest_severity
+
+    assert suggest_severity(description).level == level
+
+
+def test_a_level_with_a_remark_at_the_summary_is_changed():
+    summary = {**SUMMARY, "requested_slot": "case_confirmed", "severity": "1"}
+    text = "严重程度还是改成三吧 别浪费你们资源"
+    r = read_turn("case_confirmed", text, "inform", 0.9, [], summary)
+    assert r.values.get("severity") == "3"
+
+
+def test_a_bare_phone_at_the_name_question_is_kept_as_the_phone():
+    phone = [{"entity": "phone", "value": "13800000004", "start": 0, "end": 11}]
+    r = read_turn("contact_name", "13800000004", "inform", 1.0, phone, {"intake_id": "i1"})
+    assert r.values == {"phone": "13800000004"} and r.replies == ["noted_ahead"]
