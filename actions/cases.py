@@ -117,6 +117,10 @@ class ValidateCaseForm(FormValidationAction):
         events = []
         ids = entity_values(tracker, "case_id")
         phones = entity_values(tracker, "phone")
+        if requested == "case_id" and not ids:
+            picked = await _case_by_place(tracker, text)
+            if picked:
+                return [SlotSet("case_id", picked)]
         if (
             requested in ("case_id", "case_proof")
             and not (ids or phones)
@@ -132,6 +136,24 @@ class ValidateCaseForm(FormValidationAction):
             phone = (phones or [text])[0]
             events.append(SlotSet("case_proof", phone))
         return events
+
+
+async def _case_by_place(tracker: Tracker, text: str) -> str | None:
+    """The case "第二个" / "最后一个" names in the list of this conversation's cases."""
+    w = wording()
+    low = text.lower()
+    place = next((i for i, word in enumerate(w["case_ordinals"]) if word in low), None)
+    if place is None and w.has_any("case_last_words", low):
+        place = -1
+    if place is None:
+        return None
+    try:
+        mine = await services().cases.of_conversation(channel_of(tracker), tracker.sender_id)
+    except StoreUnavailable:
+        return None
+    if not mine or place >= len(mine):
+        return None
+    return mine[place].case_id
 
 
 def _proven(tracker: Tracker, case_id: str) -> str | None:

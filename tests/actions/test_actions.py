@@ -660,3 +660,31 @@ async def test_a_number_given_to_no_question_is_kept_and_asked_what_for(services
     events = await ActionRouteInform().run(d, tracker("我们是8800004", "inform", number), DOMAIN)
     assert slot_events(events) == {"cc_customer_number": "8800004"}
     assert [b["payload"] for b in d.messages[0]["buttons"]] == ["/check_contract", "/report_outage"]
+
+
+async def test_the_second_case_of_the_list_is_picked_by_its_place(services):
+    from actions.cases import ValidateCaseForm
+
+    opened = []
+    for product, intake in (("WebSphere MQ", "place-mq"), ("DB2", "place-db2")):
+        slots = {**INTAKE, "product": product, "intake_id": intake}
+        _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="placer"))
+        opened.append(slot_events(events)["last_case_id"])
+    form = ValidateCaseForm()
+    asked = {"requested_slot": "case_id", "case_action": "status"}
+    for text, expected in (
+        ("第二个案例怎么样了", opened[0]),
+        ("最后一个呢", opened[0]),
+        ("第一个", opened[1]),
+    ):
+        t = tracker(
+            text, "check_case_status", slots=asked, sender="placer", active_loop="case_form"
+        )
+        events = await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+        assert slot_events(events) == {"case_id": expected}, text
+    # Past the end of the list, or in another conversation: no case picked.
+    t = tracker(
+        "第三个", "check_case_status", slots=asked, sender="placer", active_loop="case_form"
+    )
+    events = await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert slot_events(events).get("case_id") is None

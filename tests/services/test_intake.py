@@ -525,3 +525,9 @@ def test_a_bare_phone_at_the_name_question_is_kept_as_the_phone():
     phone = [{"entity": "phone", "value": "13800000004", "start": 0, "end": 11}]
     r = read_turn("contact_name", "13800000004", "inform", 1.0, phone, {"intake_id": "i1"})
     assert r.values == {"phone": "13800000004"} and r.replies == ["noted_ahead"]
+
+
+def test_a_cantonese_typo_correction_names_the_product():
+    current = {**FILLED, "product": "Informix"}
+    r = read_turn("contract_number", "唔好意思 打错 产品是datastage", "inform", 0.9, [], current)
+    assert str(r.values.get("product", "")).lower() == "datastage" and r.corrected == ["product"]
