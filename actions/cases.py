@@ -23,6 +23,7 @@ from bot.replies import render
 from bot.services.cases import Access
 from bot.services.wording import is_unknown_answer, wording
 from bot.store import StoreUnavailable
+from bot.store.cases import CaseRecord
 from bot.validators import normalise_case_id
 
 # Requests that leave the case form for their own flow (the rules in data/rules.yml).
@@ -61,12 +62,7 @@ async def _own_case(dispatcher: CollectingDispatcher, tracker: Tracker) -> str |
     last: str | None = tracker.get_slot("last_case_id")
     if last and not (products or wants_list):
         return last
-    try:
-        mine = await services().cases.of_conversation(
-            channel_of(tracker), tracker.sender_id, products[0] if products else None
-        )
-    except StoreUnavailable:
-        mine = []  # the form asks for the case id
+    mine = await _conversation_cases(tracker, products[0] if products else None)
     if wants_list and len(mine) > 1:
         dispatcher.utter_message(text=services().cases.list_text(mine))
         return None
@@ -138,6 +134,19 @@ class ValidateCaseForm(FormValidationAction):
         return events
 
 
+async def _conversation_cases(tracker: Tracker, product: str | None = None) -> list[CaseRecord]:
+    """This conversation's cases (about ``product``), newest first; none if the store is down.
+
+    Without them the form asks for the case id, as it would for a new caller.
+    """
+    try:
+        return await services().cases.of_conversation(
+            channel_of(tracker), tracker.sender_id, product
+        )
+    except StoreUnavailable:
+        return []
+
+
 async def _case_by_place(tracker: Tracker, text: str) -> str | None:
     """The case "第二个" / "最后一个" names in the list of this conversation's cases."""
     w = wording()
@@ -147,13 +156,8 @@ async def _case_by_place(tracker: Tracker, text: str) -> str | None:
         place = -1
     if place is None:
         return None
-    try:
-        mine = await services().cases.of_conversation(channel_of(tracker), tracker.sender_id)
-    except StoreUnavailable:
-        return None
-    if not mine or place >= len(mine):
-        return None
-    return mine[place].case_id
+    mine = await _conversation_cases(tracker)
+    return mine[place].case_id if mine and place < len(mine) else None
 
 
 def _proven(tracker: Tracker, case_id: str) -> str | None:

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity_values, previous_bot_action, services
+from actions.context import entity_values, first, previous_bot_action, services
 from actions.handoff import request_handoff
 from bot.replies import render
 from bot.services.clarify import candidates
@@ -36,12 +36,12 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     if not products and (previous := follow_up_product(tracker)):
         products = [previous]  # "我在沈阳 打哪个" right after the Cognos numbers
     products, guessed = resolve_products(products, text, svc.hotline.catalogue)
-    regions = entity_values(tracker, "region")
-    if len(set(regions)) > 1:
+    regions = entity_values(tracker, "region")  # without repeats
+    if len(regions) > 1:
         # "上海算南方还是北方": the place decides; "南方北方的都要" gets both numbers.
         region = svc.hotline.catalogue.region_of(text)
     else:
-        region = svc.hotline.catalogue.region_of(" ".join(regions) or text) or tracker.get_slot(
+        region = svc.hotline.catalogue.region_of(first(regions) or text) or tracker.get_slot(
             "region"
         )
     pao = any(w in text for w in PAO_WORDS)

@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import InferenceComponent
 from bot.nlu.memory import set_sure_intent
+from bot.services.wording import alternation
 from bot.textnorm import has_content
 
 
@@ -48,9 +49,7 @@ def only_values(
         rest[start:end] = " " * (end - start)
     left = "".join(rest)
     if particles:
-        left = re.sub(
-            "|".join(re.escape(p) for p in sorted(particles, key=len, reverse=True)), " ", left
-        )
+        left = re.sub(alternation(particles), " ", left)
     return not has_content(left)
 
 

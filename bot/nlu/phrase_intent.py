@@ -31,15 +31,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import RESPONSE_SELECTOR_KEY, InferenceComponent
 from bot.nlu.memory import set_sure_intent
+from bot.services.wording import words_pattern
 
 
-def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
-    """The phrases as one pattern; a Latin phrase only as whole words ("rx", not "xrx")."""
-    parts = [
-        rf"(?<![a-z]){re.escape(p)}(?![a-z])" if p.isascii() else re.escape(p)
-        for p in sorted(set(phrases), key=len, reverse=True)
-    ]
-    return re.compile("|".join(parts) or r"(?!)")  # no phrases: matches nothing
+def phrase_pattern(phrases: list[Any]) -> re.Pattern[str]:
+    """The configured phrases, lower-cased, as one pattern (Latin ones whole words)."""
+    return words_pattern(tuple(str(p).lower() for p in phrases))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -63,13 +60,13 @@ class PhraseIntent(InferenceComponent):
     def __init__(self, config: dict[str, Any]) -> None:
         """Compile the phrases and anchors once."""
         super().__init__(config)
-        self._phrases = phrase_pattern([str(p).lower() for p in config["phrases"]])
-        self._anchors = phrase_pattern([str(a).lower() for a in config["anchors"]])
+        self._phrases = phrase_pattern(config["phrases"])
+        self._anchors = phrase_pattern(config["anchors"])
         self._kinds = frozenset(config["entities"])
         self._unless_kinds = frozenset(config["unless_entities"])
         self._keep = frozenset(config["keep"])
         self._only = frozenset(config["only"])
-        self._unless = phrase_pattern([str(u).lower() for u in config["unless"]])
+        self._unless = phrase_pattern(config["unless"])
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set the intent on every message that names the thing and asks the question."""

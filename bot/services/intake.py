@@ -42,7 +42,7 @@ from bot.services.severity import (
     is_non_production,
     suggest_severity,
 )
-from bot.services.wording import clean, wording
+from bot.services.wording import clean, wording, words_pattern
 from bot.textnorm import normalise
 from bot.validators import parse_phone
 
@@ -257,20 +257,12 @@ def name_problem(name: str) -> str | None:
         or default_catalogue().region_of(low) is not None  # "我喺深圳"
         # Whole words only: a real name may hold one of them (the demo contact 赵测试).
         or clean(low) in w["not_names"]
-        or _has_word(w["company_words"], low)
+        or words_pattern(w["company_words"]).search(low) is not None  # "inc" not in "vincent"
         or w.has_any("report_words", low)
         or w.has_any("resume_words", low)
     ):
         return "intake_bad_name"
     return None
-
-
-def _has_word(words: Sequence[str], text: str) -> bool:
-    """A word of ``words`` in ``text``; a Latin one whole ("inc" is not in "vincent")."""
-    return any(
-        re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) if w.isascii() else w in text
-        for w in words
-    )
 
 
 def company_problem(company: str) -> str | None:

@@ -46,6 +46,19 @@ def alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+@functools.lru_cache(maxsize=64)
+def words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """``words`` as one pattern, longest first; a Latin word only whole ("rx", not "xrx").
+
+    Matches nothing when there are no words. Cached: the word lists are fixed tuples.
+    """
+    parts = [
+        rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w)
+        for w in sorted(set(words), key=len, reverse=True)
+    ]
+    return re.compile("|".join(parts) or r"(?!)")
+
+
 @dataclass(frozen=True)
 class Wording:
     """The word lists, as read from the data file."""

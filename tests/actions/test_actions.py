@@ -683,8 +683,7 @@ async def test_the_second_case_of_the_list_is_picked_by_its_place(services):
         events = await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN)
         assert slot_events(events) == {"case_id": expected}, text
     # Past the end of the list, or in another conversation: no case picked.
-    t = tracker(
-        "第三个", "check_case_status", slots=asked, sender="placer", active_loop="case_form"
-    )
-    events = await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN)
-    assert slot_events(events).get("case_id") is None
+    for text, sender in (("第三个", "placer"), ("最后一个", "no-cases")):
+        t = tracker(text, "check_case_status", slots=asked, sender=sender, active_loop="case_form")
+        events = await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+        assert slot_events(events).get("case_id") is None, text
