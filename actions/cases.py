@@ -28,6 +28,8 @@ from bot.validators import normalise_case_id
 
 # Requests that leave the case form for their own flow (the rules in data/rules.yml).
 LEAVES_CASE_FORM = ("report_outage", "check_contract")
+# An escalation note keeps the beginning of a long message (the whole is in the tracker).
+NOTE_CHARS = 500
 
 
 class ActionCaseIntent(Action):
@@ -42,6 +44,15 @@ class ActionCaseIntent(Action):
         intent, _ = latest_intent(tracker)
         action = "escalate" if intent == "escalate_case" else "status"
         events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
+        if action == "escalate":
+            # The request in the customer's words (not the case id or phone the form
+            # asks for next) is the note the staff read; a level named is answered.
+            text = tracker.latest_message.get("text") or ""
+            wanted = first(entity_values(tracker, "severity"))
+            events += [
+                SlotSet("case_note", text[:NOTE_CHARS]),
+                SlotSet("case_severity_wanted", wanted),
+            ]
         case_id = first(entity_values(tracker, "case_id"))
         if not case_id:
             case_id = await _own_case(dispatcher, tracker)
@@ -160,6 +171,15 @@ async def _case_by_place(tracker: Tracker, text: str) -> str | None:
     return mine[place].case_id if mine and place < len(mine) else None
 
 
+def _level(value: Any) -> int | None:
+    """A severity slot's value as a level 1–3, or None."""
+    try:
+        level = int(str(value))
+    except ValueError:
+        return None
+    return level if 1 <= level <= 3 else None
+
+
 def _proven(tracker: Tracker, case_id: str) -> str | None:
     """The phone this conversation proved for ``case_id`` already, if any.
 
@@ -197,6 +217,8 @@ class ActionCaseSubmit(Action):
             SlotSet("case_id", None),
             SlotSet("case_proof", None),
             SlotSet("case_action", None),
+            SlotSet("case_note", None),
+            SlotSet("case_severity_wanted", None),
         ]
         try:
             proof = tracker.get_slot("case_proof") or _proven(tracker, case_id)
@@ -209,8 +231,15 @@ class ActionCaseSubmit(Action):
                 dispatcher.utter_message(text=render("case_not_found", case_id=case_id))
                 return clear
             if tracker.get_slot("case_action") == "escalate":
-                note = tracker.latest_message.get("text") or ""
-                dispatcher.utter_message(text=await svc.cases.escalate(found.case, note[:500]))
+                note = tracker.get_slot("case_note") or tracker.latest_message.get("text") or ""
+                wanted = _level(tracker.get_slot("case_severity_wanted"))
+                text = await svc.cases.escalate(found.case, note[:NOTE_CHARS], wanted)
+                if wanted == 1 and found.case.severity != 1:
+                    # The guide takes severity 1 around the clock by phone.
+                    region = tracker.get_slot("region")
+                    case = found.case
+                    text += "\n" + svc.hotline.urgent_text(case.product, region, case.case_id)
+                dispatcher.utter_message(text=text)
             else:
                 dispatcher.utter_message(text=svc.cases.status_text(found.case))
         except StoreUnavailable:

@@ -76,14 +76,29 @@ def _values_of(entities: list[dict[str, Any]], entity: str) -> list[str]:
 
 
 def entities_that_started(tracker: Tracker, loop: str, entity: str) -> list[str]:
-    """Values of ``entity`` in the message that started the latest run of form ``loop``."""
+    """Values of ``entity`` in the message that started the latest run of form ``loop``.
+
+    A run an action re-opened (a retry after a failed check) goes on from the run before.
+    """
     started = False
     for event in reversed(tracker.events):
         if event.get("event") == "active_loop" and event.get("name") == loop:
             started = True
+        elif started and event.get("event") == "followup" and event.get("name") == loop:
+            started = False
         elif started and event.get("event") == "user":
             return _values_of((event.get("parse_data") or {}).get("entities", []), entity)
     return []
+
+
+def ran_since_message(tracker: Tracker, action: str) -> bool:
+    """True when ``action`` ran after the latest user message (this turn)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == action:
+            return True
+    return False
 
 
 def previous_bot_action(tracker: Tracker) -> str | None:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,6 +16,7 @@ from actions.context import (
     entities_that_started,
     entity_values,
     form_answer,
+    ran_since_message,
     services,
 )
 from bot.replies import render
@@ -52,6 +53,8 @@ class ValidateContractForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if ran_since_message(tracker, "action_check_contract"):
+            return []  # re-opened after a failed check: that message was the tried proof
         answer = form_answer(tracker, leaves=LEAVES_CONTRACT_FORM)
         if answer is None:
             return []
@@ -122,8 +125,14 @@ class ActionCheckContract(Action):
                     text=svc.hotline.handoff_text(None, tracker.get_slot("region"), utc_now())
                 )
                 return [*clear, SlotSet("cc_failures", 0)]
+            # Another try at once: the numbers stay (the customer may send corrected
+            # ones instead) and the form asks for the phone or e-mail again.
             dispatcher.utter_message(text=render("contract_unverified"))
-            return [*clear, SlotSet("cc_failures", failures)]
+            return [
+                SlotSet("cc_proof", None),
+                SlotSet("cc_failures", failures),
+                FollowupAction("contract_form"),
+            ]
         dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
         asked = entities_that_started(tracker, "contract_form", "product")
         if asked:

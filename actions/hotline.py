@@ -20,6 +20,9 @@ from bot.services.products import bare_product, resolve_products
 from bot.textnorm import has_content
 
 PAO_WORDS = ("pao", "passport")
+# What ``hotline_product`` holds after the PAO help line alone was given: "我在上海"
+# right after it means that line's southern number (the line is no catalogue product).
+PAO_LINE = "PAO"
 
 
 def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
@@ -33,8 +36,13 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     products = entity_values(tracker, "product")
     if not products:
         products = [p.name for p in svc.hotline.catalogue.find_products(text)]
-    if not products and (previous := follow_up_product(tracker)):
-        products = [previous]  # "我在沈阳 打哪个" right after the Cognos numbers
+    pao = any(w in text for w in PAO_WORDS)
+    if not products and not pao and (previous := follow_up_product(tracker)):
+        # "我在沈阳 打哪个" right after the Cognos numbers (or the PAO line's)
+        if previous == PAO_LINE:
+            pao = True
+        else:
+            products = [previous]
     products, guessed = resolve_products(products, text, svc.hotline.catalogue)
     regions = entity_values(tracker, "region")  # without repeats
     if len(regions) > 1:
@@ -44,7 +52,6 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
         region = svc.hotline.catalogue.region_of(first(regions) or text) or tracker.get_slot(
             "region"
         )
-    pao = any(w in text for w in PAO_WORDS)
     reply = svc.hotline.answer(products, region, utc_now(), pao=pao)
     if reply.choices:
         buttons = [
@@ -59,8 +66,15 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
     return [
         SlotSet("hotline_pending", False),
         SlotSet("region", region),
-        SlotSet("hotline_product", products[0] if len(products) == 1 else None),
+        SlotSet("hotline_product", _answered_line(products, pao)),
     ]
+
+
+def _answered_line(products: list[str], pao: bool) -> str | None:
+    """The one product (or the PAO line) just answered, for a region said next."""
+    if pao:
+        return None if products else PAO_LINE
+    return products[0] if len(products) == 1 else None
 
 
 HOTLINE_ACTIONS = {"action_find_hotline", "action_route_inform", "action_fallback"}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu.pinyin import Style, lazy_pinyin
+from bot.nlu.pinyin import Style, lazy_pinyin, spelled_syllables
 from bot.nlu.vocabulary import Vocabulary, default_vocabulary
 
 # The parse key under which the DomainGate leaves what it turned into out_of_scope
@@ -40,6 +40,7 @@ OURS_ENTITIES = DOMAIN_ENTITIES | {"os"}
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_RUN = re.compile(r"[a-z]+")
+_SPACED_LATIN = re.compile(r"[a-z]+(?:\s+[a-z]+)+")
 # Toneless pinyin shorter than this ("fuwu", "jishu") hides inside English words.
 MIN_SPELLED_PINYIN = 5
 
@@ -62,8 +63,29 @@ class Sounds:
         lowered = text.lower()
         return cls(
             han_runs=tuple(_syllables(run) for run in _HAN_RUN.findall(lowered)),
-            latin_words=tuple(_LATIN_RUN.findall(lowered)),
+            latin_words=(*_LATIN_RUN.findall(lowered), *_pinyin_phrases(lowered)),
         )
+
+
+def _pinyin_phrases(text: str) -> list[str]:
+    """Runs of two or more pinyin words run together: "zhuan ren gong" → "zhuanrengong".
+
+    Customers who type pinyin without the IME space it by syllable or word ("he tong
+    guo qi mei you"), so no single word spells a domain word of five or more letters.
+    Only words that are pinyin themselves join ("hello tong" does not).
+    """
+    phrases: list[str] = []
+    for run in _SPACED_LATIN.findall(text):
+        words = run.split()
+        current: list[str] = []
+        for word in [*words, ""]:
+            if word and spelled_syllables(word) is not None:
+                current.append(word)
+                continue
+            if len(current) >= 2:
+                phrases.append("".join(current))
+            current = []
+    return phrases
 
 
 class _Matcher:

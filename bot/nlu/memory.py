@@ -25,6 +25,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.persisted import PersistedComponent, labelled_texts
 
 MEMORY_FILE = "memory.json"
+# Set on a message the memory recognised: the rule components after it leave it alone,
+# so a label from the data or a reviewer holds for its very text.
+REMEMBERED = "ppa_remembered"
 
 
 def memory_key(text: str) -> str:
@@ -70,6 +73,7 @@ class TrainingMemory(PersistedComponent):
             intent = self._memory.get(memory_key(message.get(TEXT) or ""))
             if intent is not None:
                 set_sure_intent(message, intent)
+                message.set(REMEMBERED, True)
         return messages
 
 
@@ -83,3 +87,8 @@ def set_sure_intent(message: Message, intent: str) -> None:
     sure = {"name": intent, "confidence": 1.0}
     message.set(INTENT, sure, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [sure, *ranking], add_to_output=True)
+
+
+def is_remembered(message: Message) -> bool:
+    """True when the memory gave ``message`` its intent (a training or reviewed text)."""
+    return bool(message.get(REMEMBERED))

@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import RESPONSE_SELECTOR_KEY, InferenceComponent
-from bot.nlu.memory import set_sure_intent
+from bot.nlu.memory import is_remembered, set_sure_intent
 from bot.services.wording import words_pattern
 
 
@@ -75,6 +75,8 @@ class PhraseIntent(InferenceComponent):
             predicted = (message.get(INTENT) or {}).get("name")
             if predicted in self._keep or (self._only and predicted not in self._only):
                 continue
+            if is_remembered(message):
+                continue  # "快递一直没到 帮我催催" is labelled off-topic in the data
             text = (message.get(TEXT) or "").lower()
             entities = message.get(ENTITIES) or []
             kinds = {e.get("entity") for e in entities}

@@ -227,10 +227,22 @@ class CaseService:
             history=history,
         )
 
-    async def escalate(self, case: CaseRecord, note: str) -> str:
-        """Record stage 3 (more resources) and say so."""
+    async def escalate(
+        self, case: CaseRecord, note: str, wanted_severity: int | None = None
+    ) -> str:
+        """Record stage 3 (more resources) and say so.
+
+        A level the customer asks for ("这个单改成一级") is in the note the staff read
+        and is answered: the engineers review it against the guide's definitions (the
+        level is changed from the desk, not by the customer's word alone).
+        """
         await self._cases.add_event(case.case_id, "escalated", note)
-        return render("case_escalated", case_id=case.case_id)
+        text = render("case_escalated", case_id=case.case_id)
+        if wanted_severity is not None and wanted_severity != case.severity:
+            text += render(
+                "case_severity_requested", severity_name=self.severity_name(wanted_severity)
+            )
+        return text
 
     def summary_fields(self, fields: dict[str, str | None]) -> dict[str, str]:
         """Every summary placeholder filled ("—" where a field is empty).

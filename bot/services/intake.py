@@ -51,6 +51,9 @@ CANCEL_QUESTION = "intake_cancel"
 # Intents answered by a rule inside a form (the intake reads cancels itself first).
 INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
+# "好的" / "谢谢" / "你好" at the name or company question acknowledges it: no answer.
+ACKNOWLEDGEMENTS = frozenset({"affirm", "thank", "greet"})
+FREE_TEXT_FIELDS = ("contact_name", "company")
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
 # Fields whose answer is a value ("11.5.8", "FP7", "AIX 7.2"), never a question.
 ASKED_VALUES = ("version", "patch_level", "os")
@@ -522,6 +525,16 @@ def read_turn(
         pause = PAUSES.get(intent or "") if confidence >= INTERRUPTION_CONFIDENCE else None
         if pause is not None and requested is not None and not gives_values_only(text, entities):
             return Extraction(outcome=pause, replies=["intake_kept"])
+    if (
+        requested in FREE_TEXT_FIELDS
+        and intent in ACKNOWLEDGEMENTS
+        and confidence >= INTERRUPTION_CONFIDENCE
+        and not gives_values_only(text, entities)
+    ):
+        # "好的" is nobody's name: asked again (an empty reading would be rejected by
+        # Rasa's form and answered with the fallback).
+        bad = "intake_bad_name" if requested == "contact_name" else "intake_bad_company"
+        return Extraction(values={requested: None}, replies=[bad])
     # At the summary or the severity a question is about them: their own hints answer.
     if intent == "out_of_scope" and requested in INTAKE_FIELDS_ALL and is_aside(text):
         return Extraction(values={requested: None}, replies=["intake_aside"])

@@ -180,9 +180,32 @@ async def test_contract_check_needs_identity(services, proof, ok):
         "cc_contract_number": "PPA-DEMO-0001",
         "cc_proof": proof,
     }
-    d, _ = await run(ActionCheckContract(), tracker(slots=slots))
+    d, events = await run(ActionCheckContract(), tracker(slots=slots))
     assert ("DB2" in texts(d)) is ok
     assert (render("contract_unverified") in texts(d)) is (not ok)
+    # A failed check asks again at once for the proof alone; the numbers stay.
+    followups = [e["name"] for e in events if e.get("event") == "followup"]
+    assert followups == ([] if ok else ["contract_form"])
+    kept = slot_events(events)
+    assert ("cc_customer_number" not in kept and kept["cc_proof"] is None) is (not ok)
+
+
+async def test_the_form_reopened_after_a_failed_check_asks_for_a_new_proof(services):
+    """The message that failed is not tried again: before, the re-opened form read the
+    same wrong phone three times and ended the check at once."""
+    from actions.contracts import ValidateContractForm
+
+    t = tracker("13900000000", slots={"requested_slot": "cc_proof"})
+    d = CollectingDispatcher()
+    assert slot_events(await ValidateContractForm().get_extraction_events(d, t, DOMAIN)) == {
+        "cc_proof": "13900000000"
+    }
+    t.events += [
+        {"event": "action", "name": "action_check_contract"},
+        {"event": "followup", "name": "contract_form"},
+        {"event": "action", "name": "contract_form"},
+    ]
+    assert await ValidateContractForm().get_extraction_events(d, t, DOMAIN) == []
 
 
 async def test_contract_check_with_the_contract_number_instead_of_the_customer_number(services):
@@ -237,6 +260,17 @@ async def test_contract_check_answers_the_products_it_was_asked_about(services):
     d, _ = await run(ActionCheckContract(), t)
     assert render("contract_lacks", product="Cognos", contract_number="PPA-DEMO-0001") in texts(d)
     assert render("contract_covers", product="DB2", contract_number="PPA-DEMO-0001") in texts(d)
+    # The same after a failed first try, which re-opened the form: still the question's.
+    t.events[-1:-1] = [
+        {"event": "user", "text": "13900000000", "parse_data": {"entities": []}},
+        {"event": "active_loop", "name": None},
+        {"event": "action", "name": "action_check_contract"},
+        {"event": "followup", "name": "contract_form"},
+        {"event": "action", "name": "contract_form"},
+        {"event": "active_loop", "name": "contract_form"},
+    ]
+    d, _ = await run(ActionCheckContract(), t)
+    assert render("contract_lacks", product="Cognos", contract_number="PPA-DEMO-0001") in texts(d)
     # Asked about nothing in particular: the description alone.
     d, _ = await run(ActionCheckContract(), tracker("13800000001", slots=t.slots))
     assert "Cognos" not in texts(d) and "DB2" in texts(d)
@@ -264,6 +298,42 @@ async def test_case_status_only_for_owner(services):
         ),
     )
     assert "第三阶段" in texts(d)
+
+
+async def test_an_escalation_asking_for_a_level_is_answered_and_noted(services, db):
+    """Found by a blind tester: "这个单改成一级" was escalated without a word on the level."""
+    from actions.cases import ActionCaseIntent
+
+    slots = {**INTAKE, "severity": "3", "intake_id": "raise-1"}
+    _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="raiser"))
+    case_id = slot_events(events)["last_case_id"]
+    one = [{"entity": "severity", "value": "1"}]
+    asked = tracker("这个单改成一级", "escalate_case", one, {"last_case_id": case_id}, "raiser")
+    _, events = await run(ActionCaseIntent(), asked)
+    intent_slots = slot_events(events)
+    assert intent_slots["case_note"] == "这个单改成一级"
+    assert intent_slots["case_severity_wanted"] == "1"
+    # The form then asks for nothing more (the owner); the note is the request, not the
+    # last message, and severity 1 gets the line that takes it around the clock.
+    d, events = await run(
+        ActionCaseSubmit(), tracker("13800000001", slots={**intent_slots}, sender="raiser")
+    )
+    assert "第三阶段" in texts(d)
+    assert render("case_severity_requested", severity_name="严重程度一") in texts(d)
+    assert "7×24" in texts(d) and case_id in texts(d)
+    assert slot_events(events)["case_note"] is None
+    async with db.session() as s:
+        escalated = select(m.CaseEvent.note).where(m.CaseEvent.kind == "escalated")
+        notes = (await s.execute(escalated)).scalars().all()
+    assert "这个单改成一级" in notes and "13800000001" not in notes
+    # A plain escalation says nothing about levels.
+    d, _ = await run(
+        ActionCaseSubmit(),
+        tracker(
+            "还是没解决", slots={"case_id": case_id, "case_action": "escalate"}, sender="raiser"
+        ),
+    )
+    assert "第三阶段" in texts(d) and "复核" not in texts(d) and "7×24" not in texts(d)
 
 
 async def test_a_case_named_by_its_product_is_that_product_case(services):
@@ -422,6 +492,34 @@ async def test_a_region_right_after_a_products_numbers_means_that_product(servic
     # Not right after the numbers: a region alone names no product.
     d, _ = await run(ActionFindHotline(), asked("我在沈阳 打哪个", "find_hotline", "utter_greet"))
     assert north not in texts(d)
+
+
+async def test_a_place_right_after_the_pao_line_picks_its_number(services):
+    """Found by a blind tester: "我在上海" after the PAO help line was not understood."""
+    from actions.hotline import PAO_LINE, ActionFallback
+
+    north, south = "108006100126", "108002610126"  # the guide's PAO help line
+    d, events = await run(ActionFindHotline(), tracker("PAO网站登录不了打哪个电话", "find_hotline"))
+    assert north in texts(d) and south in texts(d)
+    assert slot_events(events)["hotline_product"] == PAO_LINE
+    t = tracker(
+        "我在上海",
+        "nlu_fallback",
+        entities=[{"entity": "region", "value": "south"}],
+        slots={"hotline_product": PAO_LINE},
+    )
+    t.events = [
+        {"event": "user", "text": "PAO热线", "parse_data": {}},
+        {"event": "action", "name": "action_find_hotline"},
+        {"event": "action", "name": "action_listen"},
+        t.events[-1],
+    ]
+    d, _ = await run(ActionFallback(), t)
+    assert south in texts(d) and north not in texts(d)
+    # A product named with the PAO line leaves no single line to follow up.
+    db2 = [{"entity": "product", "value": "DB2"}]
+    d, events = await run(ActionFindHotline(), tracker("DB2和PAO的热线", "find_hotline", db2))
+    assert slot_events(events)["hotline_product"] is None
 
 
 @pytest.mark.parametrize(

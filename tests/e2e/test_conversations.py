@@ -185,6 +185,9 @@ def test_contract_check_requires_identity(stack):
     stack.say(other, "PPA-DEMO-0001")
     reply = texts(stack.say(other, "13912345678"))
     assert "无法核实" in reply and "DB2" not in reply
+    assert "联系电话" in reply  # asked again: a phone now is a second try
+    reply = texts(stack.say(other, "13800000001"))
+    assert "DB2" in reply and "有效" in reply
 
 
 def test_no_number_at_hand_gets_where_to_find_it_and_the_check_goes_on(stack):

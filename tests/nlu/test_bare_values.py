@@ -71,3 +71,37 @@ PARTICLES = ("那", "呢", "还有", "的")
 def test_a_value_with_particles_around_is_still_bare(text, entities, bare):
     assert only_values(text, entities, KINDS, PARTICLES) is bare
     assert not only_values(text, entities, KINDS)  # not bare without the particles
+
+
+LABELS = {"case_id": ["案例号", "单号", "case"], "customer_number": ["客户号"], "phone": ["电话"]}
+CONNECTORS = ("我们的", "是")
+WITH_NUMBERS = KINDS | {"case_id", "customer_number", "phone"}
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "bare"),
+    [
+        ("案例号 pmr-250318-0412", [_entity("case_id", 4, 19)], True),
+        ("我们的客户号是8801234", [_entity("customer_number", 7, 14)], True),
+        ("case pmr-1", [_entity("case_id", 5, 10)], True),
+        # A label of a kind the message does not name is not left over: a request.
+        ("db2电话", [_entity("product", 0, 3)], False),
+        # Connectors only with a label: "是db2" alone is not an answer by this rule.
+        ("我们的是db2", [_entity("product", 4, 7)], False),
+        ("showcase pmr-1", [_entity("case_id", 9, 14)], False),  # Latin labels whole only
+    ],
+)
+def test_a_value_with_its_fields_name_is_still_bare(text, entities, bare):
+    assert only_values(text, entities, WITH_NUMBERS, (), LABELS, CONNECTORS) is bare
+
+
+def test_a_remembered_text_keeps_the_memorys_intent():
+    from bot.nlu.memory import REMEMBERED
+
+    message = rasa_message(
+        "pmr-260214-0214?", ranking=[{"name": "check_case_status", "confidence": 1.0}]
+    )
+    message.set("entities", [_entity("case_id", 0, 15)])
+    message.set(REMEMBERED, True)
+    BareValueIntent({"intent": "inform", "entities": ["case_id"]}).process([message])
+    assert message.get("intent")["name"] == "check_case_status"

@@ -207,6 +207,15 @@ def test_pinyin_spelled_out_is_evidence_inside_a_latin_word():
     assert not DomainEvidence(domain=_Matcher(["服务"]), topics={}).supports("fuwu")
 
 
+def test_pinyin_typed_by_syllable_is_evidence_when_run_together():
+    evidence = DomainEvidence(domain=_Matcher(["人工"]), topics={"t": _Matcher(["合同"])})
+    assert evidence.supports("zhuan ren gong")
+    assert evidence.supports("he tong guo qi mei you", "t")
+    # Only pinyin words join: "hello" is not one, so "hello tong" spells nothing.
+    assert Sounds.of("hello tong xue").latin_words == ("hello", "tong", "xue", "tongxue")
+    assert not evidence.supports("i love you")
+
+
 def test_sounds_of_a_message_keep_chinese_runs_and_latin_words_apart():
     sounds = Sounds.of("DB2 挂了, 打dianhua")
     assert sounds.latin_words == ("db", "dianhua")

@@ -196,3 +196,24 @@ def test_where_to_find_the_customer_number_is_the_guides_answer(text, intent, ex
     config = {**PhraseIntent.get_default_config(), **CONFIGS["faq/find_customer_number"]}
     PhraseIntent(config).process([message])
     assert message.get("intent")["name"] == expected
+
+
+def test_a_text_the_memory_knows_keeps_its_label():
+    """A training or reviewed label holds for its very text: "快递一直没到 帮我催催" is
+    off-topic in the data, though it has the chasing rule's words."""
+    from bot.nlu.memory import REMEMBERED
+
+    config = {**PhraseIntent.get_default_config(), **CONFIGS["escalate_case"]}
+    for remembered, expected in ((True, "out_of_scope"), (False, "escalate_case")):
+        message = Message(
+            data={
+                "text": "快递一直没到 帮我催催",
+                "intent": {"name": "out_of_scope", "confidence": 1.0},
+                "intent_ranking": [{"name": "out_of_scope", "confidence": 1.0}],
+                "entities": [],
+            }
+        )
+        if remembered:
+            message.set(REMEMBERED, True)
+        PhraseIntent(config).process([message])
+        assert message.get("intent")["name"] == expected

@@ -531,3 +531,20 @@ def test_a_cantonese_typo_correction_names_the_product():
     current = {**FILLED, "product": "Informix"}
     r = read_turn("contract_number", "唔好意思 打错 产品是datastage", "inform", 0.9, [], current)
     assert str(r.values.get("product", "")).lower() == "datastage" and r.corrected == ["product"]
+
+
+@pytest.mark.parametrize(
+    "requested, text, intent",
+    [
+        ("contact_name", "好的", "affirm"),
+        ("contact_name", "好嘞", "affirm"),
+        ("company", "谢谢", "thank"),
+    ],
+)
+def test_an_acknowledgement_at_the_name_or_company_question_is_no_answer(requested, text, intent):
+    r = read_turn(requested, text, intent, 1.0, [], {"intake_id": "i1"})
+    assert r.values == {requested: None} and r.outcome is None
+    assert r.replies == ["intake_bad_name" if requested == "contact_name" else "intake_bad_company"]
+    # A name the model happens to read as a greeting, unsure, is still a name.
+    r = read_turn("contact_name", "何好", "greet", 0.4, [], {"intake_id": "i1"})
+    assert r.values == {"contact_name": "何好"}
