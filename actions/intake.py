@@ -438,6 +438,9 @@ class ActionOpenCase(Action):
         if after == Outcome.CANCEL.value:
             dispatcher.utter_message(response="utter_cancelled")
             return _reset_intake(tracker)
+        if after == Outcome.PAUSE.value:  # "拜拜" mid-report: kept for "继续报修"
+            dispatcher.utter_message(text=render("intake_paused"))
+            return [SlotSet("intake_next", None)]
         if after == Outcome.CONTRACT.value:  # the report stays for "继续报修"
             return [SlotSet("intake_next", None), FollowupAction("contract_form")]
         if after == Outcome.CASE.value:

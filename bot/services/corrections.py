@@ -55,8 +55,15 @@ def _field_before(text: str) -> str | None:
 def _strip_value(value: str) -> str:
     w = wording()
     prefixes = alternation(w["value_prefixes"])
-    # "不是 DB2，是 Informix" (or with a space only): the last clause is the new value.
-    value = (clauses(value) or [""])[-1]
+    parts = clauses(value) or [""]
+    if len(parts) > 1 and (
+        w.has_any("wrong_words", value.lower()) or re.match(rf"(?:{prefixes})", parts[-1])
+    ):
+        # "不是 DB2，是 Informix": the last clause is the new value. Otherwise the whole
+        # rest is ("错误现象改为：队列管理器偶尔报2009错误，客户端断开").
+        value = parts[-1]
+    else:
+        value = value.strip(" ，,：:。；;")
     if w.has_any("wrong_words", value.lower()):
         value = re.split(rf"\s+(?=(?:{prefixes}))", value)[-1]
     return re.sub(rf"^(?:{prefixes})\s*", "", value).strip(
@@ -97,15 +104,48 @@ def parse_correction(text: str | None) -> tuple[str | None, str | None]:
             value = _strip_value(value[head.end() :])
     if not value:
         return None, None
-    slot = slot or _infer_field(value)
+    return _checked(slot or _infer_field(value), value)
+
+
+def _checked(slot: str | None, value: str) -> tuple[str | None, str | None]:
+    """``(slot, value)`` with a phone or level read from the value; (None, None) if none."""
     if slot == "phone":
         phone = parse_phone(value)
         return ("phone", phone) if phone else (None, None)
     if slot == "severity":
         # "改成三吧 别浪费你们资源": the level, then a remark.
-        level = find_severity(value) or find_severity(value.split()[0])
+        level = find_severity(value) or find_severity((value.split() or [""])[0])
         return ("severity", str(level)) if level else (None, None)
-    return (slot, value) if slot else (None, None)
+    return (slot, value) if slot and value else (None, None)
+
+
+def parse_corrections(text: str | None) -> list[tuple[str, str]]:
+    """Every ``(field, value)`` a message corrects, in order.
+
+    "补丁级别改为FC15，操作系统改为CentOS 7" names two fields, each followed by its cue
+    ("改为", or after the first real cue also "是": "…，补丁级别是FP8"); each value runs
+    to the next field's name. A message naming one field is :func:`parse_correction`'s.
+    """
+    text = text or ""
+    if _cue(text) is None:
+        return []
+    w = wording()
+    cues = alternation([*w["correction_cues"], *w["value_prefixes"]])
+    joiner = alternation(w["field_joiners"])
+    pattern = rf"(?:{_field_pattern()})\s*(?:{joiner})?\s*(?:{cues})\s*[：:]?"
+    heads = list(re.finditer(pattern, text.lower()))
+    if len(heads) >= 2:
+        pairs: list[tuple[str, str]] = []
+        for head, after in zip(heads, [*heads[1:], None], strict=True):
+            raw = text[head.end() : after.start() if after else len(text)]
+            value = raw.strip(" ，,：:。；;、").removesuffix("".join(w["value_trailers"]))
+            slot, checked = _checked(_field_before(head.group()), value.strip())
+            if slot and checked:
+                pairs.append((slot, checked))
+        if len(pairs) >= 2:
+            return pairs
+    named, said = parse_correction(text)
+    return [(named, said)] if named and said else []
 
 
 def is_acceptance(text: str | None, intent: str | None) -> bool:

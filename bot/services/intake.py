@@ -27,7 +27,7 @@ from bot.services.corrections import (
     is_acceptance,
     is_cancel,
     is_resume,
-    parse_correction,
+    parse_corrections,
 )
 from bot.services.description import (
     describes_fault,
@@ -51,9 +51,11 @@ CANCEL_QUESTION = "intake_cancel"
 # Intents answered by a rule inside a form (the intake reads cancels itself first).
 INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
 INTERRUPTION_CONFIDENCE = 0.6
-# "好的" / "谢谢" / "你好" at the name or company question acknowledges it: no answer.
+# "好的" / "谢谢" / "你好" at a question asking for a name or a detail acknowledges it:
+# no answer (a blind tester's case was opened with "好的" as every detail).
 ACKNOWLEDGEMENTS = frozenset({"affirm", "thank", "greet"})
-FREE_TEXT_FIELDS = ("contact_name", "company")
+ACKNOWLEDGED_FIELDS = ("contact_name", "company", *STAGE2_FIELDS)
+NO_ANSWER_REPLIES = {"contact_name": "intake_bad_name", "company": "intake_bad_company"}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
 # Fields whose answer is a value ("11.5.8", "FP7", "AIX 7.2"), never a question.
 ASKED_VALUES = ("version", "patch_level", "os")
@@ -93,6 +95,7 @@ class Outcome(enum.Enum):
     CANCEL = "cancel"
     CONTRACT = "contract"
     CASE = "case"
+    PAUSE = "pause"  # the customer leaves; the report is kept for "继续报修"
 
 
 PAUSES = {
@@ -292,19 +295,22 @@ def _corrections(
     cue = has_correction_cue(text)
     correcting = cue or requested == "case_confirmed"
     whole = text.strip()
-    named, said = parse_correction(text) if cue else (None, None)
-    if requested == "severity" and said and find_severity(said) is not None:
+    # "补丁级别改为FC15，操作系统改为CentOS 7": each named field gets its own value.
+    pairs = dict(parse_corrections(text)) if cue else {}
+    if requested == "severity" and any(find_severity(v) is not None for v in pairs.values()):
         # "这是生产系统…我觉得应该是二级" answers the severity question: "系统" is no
         # operating system being corrected.
-        named, said = None, None
-    if named and said:
+        pairs = {}
+    for named, said in list(pairs.items()):
         # "错误日志改为 … command was issued": the new value is the named field's; the
         # "was" in it (WebSphere Application Server) is no correction of the product.
         entities = _outside(entities, text.rfind(said), len(said))
+        if named in SKIPPABLE and clean(said) in wording()["skip_words"]:
+            pairs[named] = wording().not_provided  # "其他信息改成没有"
     for slot, value in _entity_values(entities).items():
-        if slot == named and said:
+        if slot in pairs:
             # "错误日志改为 AMQ9208E: Error on receive…": the whole new value, not the code.
-            value = said
+            value = pairs[slot]
         if slot == requested:
             continue
         if not correcting and requested and len(str(value)) >= 0.8 * len(whole):
@@ -316,9 +322,10 @@ def _corrections(
             result.corrected.append(slot)
         elif current.get(slot) is None:
             result.values[slot] = value
-    if named and said and not result.corrected and current.get(named) != said:
-        result.values[named] = said
-        result.corrected.append(named)
+    for named, said in pairs.items():
+        if named not in result.values and current.get(named) != said:
+            result.values[named] = said
+            result.corrected.append(named)
 
 
 def _outside(
@@ -525,16 +532,6 @@ def read_turn(
         pause = PAUSES.get(intent or "") if confidence >= INTERRUPTION_CONFIDENCE else None
         if pause is not None and requested is not None and not gives_values_only(text, entities):
             return Extraction(outcome=pause, replies=["intake_kept"])
-    if (
-        requested in FREE_TEXT_FIELDS
-        and intent in ACKNOWLEDGEMENTS
-        and confidence >= INTERRUPTION_CONFIDENCE
-        and not gives_values_only(text, entities)
-    ):
-        # "好的" is nobody's name: asked again (an empty reading would be rejected by
-        # Rasa's form and answered with the fallback).
-        bad = "intake_bad_name" if requested == "contact_name" else "intake_bad_company"
-        return Extraction(values={requested: None}, replies=[bad])
     # At the summary or the severity a question is about them: their own hints answer.
     if intent == "out_of_scope" and requested in INTAKE_FIELDS_ALL and is_aside(text):
         return Extraction(values={requested: None}, replies=["intake_aside"])
@@ -544,6 +541,20 @@ def read_turn(
             return Extraction(values={"product": candidate, "product_candidate": None})
         if intent == "deny" and not match_product(text):
             return Extraction(values={"product_candidate": None})
+    if (
+        requested in ACKNOWLEDGED_FIELDS
+        and intent in ACKNOWLEDGEMENTS
+        and confidence >= INTERRUPTION_CONFIDENCE
+        and not gives_values_only(text, entities)
+    ):
+        # Asked again (an empty reading would be rejected by Rasa's form and answered
+        # with the fallback).
+        skippable = "intake_need_detail_skippable" if requested in SKIPPABLE else None
+        bad = NO_ANSWER_REPLIES.get(requested) or skippable or "intake_need_detail"
+        return Extraction(values={requested: None}, replies=[bad])
+    if intent == "goodbye" and confidence >= INTERRUPTION_CONFIDENCE and requested is not None:
+        # "拜拜" mid-report: nothing is stored as an answer; the report waits for "继续报修".
+        return Extraction(outcome=Outcome.PAUSE)
     result = extract(requested, text, intent, entities, current, catalogue)
     if requested == "product" and candidate and "product_candidate" not in result.values:
         result.values["product_candidate"] = None

@@ -15,14 +15,19 @@ from typing import Any
 
 import yaml
 
+from bot.textnorm import normalise
+
 WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "intake.yml"
 _PUNCT = "。.!！~～?？ ，,"
 CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
 
 
 def clean(text: str | None) -> str:
-    """``text`` lower-cased, without surrounding spaces and punctuation."""
-    return (text or "").strip().strip(_PUNCT).lower()
+    """``text`` as the word lists are written, without surrounding spaces and punctuation.
+
+    Simplified Mandarin, half-width, lower-case: "繼續" is "继续", "唔清楚" is "不清楚".
+    """
+    return normalise(text or "").text.strip().strip(_PUNCT).lower()
 
 
 def clauses(text: str | None) -> list[str]:

@@ -548,3 +548,66 @@ def test_an_acknowledgement_at_the_name_or_company_question_is_no_answer(request
     # A name the model happens to read as a greeting, unsure, is still a name.
     r = read_turn("contact_name", "何好", "greet", 0.4, [], {"intake_id": "i1"})
     assert r.values == {"contact_name": "何好"}
+
+
+@pytest.mark.parametrize(
+    "requested, text, intent, reply",
+    [
+        ("version", "好滴", "affirm", "intake_need_detail_skippable"),
+        ("configuration", "ok", "affirm", "intake_need_detail_skippable"),
+        ("symptoms", "谢谢", "thank", "intake_need_detail"),
+    ],
+)
+def test_an_acknowledgement_is_no_technical_detail(requested, text, intent, reply):
+    """Found by a blind tester: a case was opened with "好的 / 谢谢 / ok" as its details."""
+    r = read_turn(requested, text, intent, 1.0, [], {"intake_id": "i1", "product": "DB2"})
+    assert r.values == {requested: None} and r.replies == [reply]
+
+
+def test_goodbye_mid_report_keeps_it_for_later():
+    r = read_turn("contact_name", "拜拜", "goodbye", 1.0, [], {"intake_id": "i1"})
+    assert r.outcome is Outcome.PAUSE and r.values == {}
+
+
+@pytest.mark.parametrize("text", ["繼續", "算了還是繼續吧", "继续"])
+def test_carry_on_in_traditional_characters_keeps_the_report(text):
+    """Found by a blind tester: "繼續" at "确定取消吗" cancelled the report."""
+    current = {"intake_id": "i1", "contact_name": "张演示", "intake_resume": "company"}
+    r = read_turn(CANCEL_QUESTION, text, "affirm", 0.9, [], current)
+    assert r.outcome is None and r.replies == ["intake_cancel_kept"]
+
+
+@pytest.mark.parametrize("text", ["唔清楚", "木有", "唔知"])
+def test_dont_know_in_dialect_is_not_provided(text):
+    r = read_turn("patch_level", text, "inform", 0.9, [], {"intake_id": "i1", "product": "DB2"})
+    assert r.values == {"patch_level": wording().not_provided}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("补丁级别改为FC15，操作系统改为CentOS 7", {"patch_level": "FC15", "os": "CentOS 7"}),
+        (
+            "其他信息改成没有，配置改成单机无HA，补丁级别是FP8",
+            {"other_info": "未提供", "configuration": "单机无HA", "patch_level": "FP8"},
+        ),
+        ("联系人改为李雷，电话改为13911112222", {"contact_name": "李雷", "phone": "13911112222"}),
+    ],
+)
+def test_several_corrections_in_one_message_each_change_their_field(text, expected):
+    """Found by a blind tester: only the first changed, with the rest as its value."""
+    summary = {**SUMMARY, "requested_slot": "case_confirmed"}
+    entities = spans(text)
+    r = read_turn("case_confirmed", text, "inform", 0.9, entities, summary)
+    assert {k: r.values.get(k) for k in expected} == expected
+    assert sorted(r.corrected) == sorted(expected)
+
+
+def test_a_corrected_description_keeps_its_numbers_and_its_whole_text():
+    """Found by a blind tester: "2009" in the new description replaced the contract."""
+    text = "错误现象改为：队列管理器偶尔报2009错误，客户端断开"
+    at = text.index("2009")
+    number = [{"entity": "customer_number", "value": "2009", "start": at, "end": at + 4}]
+    summary = {**SUMMARY, "requested_slot": "case_confirmed"}
+    r = read_turn("case_confirmed", text, "inform", 0.9, number, summary)
+    assert r.values == {"symptoms": "队列管理器偶尔报2009错误，客户端断开"}
