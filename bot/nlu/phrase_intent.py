@@ -32,11 +32,17 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.components import RESPONSE_SELECTOR_KEY, InferenceComponent
 from bot.nlu.memory import is_remembered, set_sure_intent
 from bot.services.wording import words_pattern
+from bot.textnorm import normalise
 
 
 def phrase_pattern(phrases: list[Any]) -> re.Pattern[str]:
-    """The configured phrases, lower-cased, as one pattern (Latin ones whole words)."""
-    return words_pattern(tuple(str(p).lower() for p in phrases))
+    """The configured phrases as one pattern (Latin ones whole words).
+
+    Normalised as the messages are (simplified Mandarin, lower-case): a phrase written
+    in Cantonese or traditional characters ("係幾多") matches what the TextNormaliser
+    made of the customer's words ("是多少").
+    """
+    return words_pattern(tuple(normalise(str(p)).text.lower() for p in phrases))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -218,7 +218,7 @@ class CaseService:
             )
             for e in case.events
         )
-        return render(
+        text = render(
             "case_status",
             case_id=case.case_id,
             product=case.product,
@@ -226,6 +226,10 @@ class CaseService:
             status=state_label(case.status),
             history=history,
         )
+        if case.status == "open" and case.response_due_at > self._clock():
+            # "工程师什么时候联系我": the promise made when the case was opened.
+            text += render("case_status_due", due=self.format_due(case.response_due_at))
+        return text
 
     async def escalate(
         self, case: CaseRecord, note: str, wanted_severity: int | None = None
@@ -234,11 +238,22 @@ class CaseService:
 
         A level the customer asks for ("这个单改成一级") is in the note the staff read
         and is answered: the engineers review it against the guide's definitions (the
-        level is changed from the desk, not by the customer's word alone).
+        level is changed from the desk, not by the customer's word alone). A level no
+        higher than the case's is noted, not escalated.
         """
+        if wanted_severity is not None and wanted_severity >= case.severity:
+            # The same or a lower level ("降到三级") asks for no more resources: the
+            # request is added to the history for the engineers, and stage 3 not promised.
+            await self._cases.add_event(case.case_id, "info_added", note)
+            key = (
+                "case_severity_same" if wanted_severity == case.severity else "case_severity_lower"
+            )
+            return render(
+                key, case_id=case.case_id, severity_name=self.severity_name(wanted_severity)
+            )
         await self._cases.add_event(case.case_id, "escalated", note)
         text = render("case_escalated", case_id=case.case_id)
-        if wanted_severity is not None and wanted_severity != case.severity:
+        if wanted_severity is not None:
             text += render(
                 "case_severity_requested", severity_name=self.severity_name(wanted_severity)
             )

@@ -11,16 +11,21 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.phrase_intent import PhraseIntent
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = {
-    c["intent"]: c
-    for c in yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-    if c["name"].endswith("PhraseIntent")
-}
+PIPELINE = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+CONFIGS: dict = {}
+for _c in PIPELINE:
+    if _c["name"].endswith("PhraseIntent"):
+        CONFIGS.setdefault(_c["intent"], _c)  # an intent's first rule (more may follow)
 
 
 def read(
-    text: str, products: list[str], intent: str = "report_outage", rule: str = "find_hotline"
+    text: str,
+    products: list[str],
+    intent: str = "report_outage",
+    rule: str = "find_hotline",
+    config: dict | None = None,
 ) -> str:
+    """The intent after the rule (``config``, or the first for intent ``rule``)."""
     message = Message(
         data={
             "text": text,
@@ -29,7 +34,7 @@ def read(
             "entities": [{"entity": "product", "value": p} for p in products],
         }
     )
-    component = PhraseIntent({**PhraseIntent.get_default_config(), **CONFIGS[rule]})
+    component = PhraseIntent({**PhraseIntent.get_default_config(), **(config or CONFIGS[rule])})
     component.process([message])
     return str(message.get("intent")["name"])
 
@@ -217,3 +222,62 @@ def test_a_text_the_memory_knows_keeps_its_label():
             message.set(REMEMBERED, True)
         PhraseIntent(config).process([message])
         assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("张单号码是多少呀", "find_hotline"),  # "張單號碼係幾多呀" after the TextNormaliser
+        ("烦请告知案例编号", "nlu_fallback"),
+        ("thx, what's my ticket number again?", "nlu_fallback"),
+    ],
+)
+def test_case_number_questions_in_other_words(text, intent):
+    """Found by a blind tester. The rule's "係幾多" is normalised like the messages."""
+    assert read(text, [], intent, "check_case_status") == "check_case_status"
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("工程师什么时候联系我", "nlu_fallback", "check_case_status"),
+        ("工程师什么时候联系我", "human_handoff", "check_case_status"),
+        ("工程师什么时候联系我", "report_outage", "report_outage"),  # only the listed intents
+        ("工程师真专业", "out_of_scope", "out_of_scope"),  # no such phrase
+    ],
+)
+def test_when_the_engineer_calls_is_the_cases_status(text, intent, expected):
+    config = next(
+        c
+        for c in PIPELINE
+        if c["name"].endswith("PhraseIntent") and "工程师" in c.get("anchors", ())
+    )
+    assert read(text, [], intent, config=config) == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("改成一级", "nlu_fallback", "escalate_case"),
+        ("能不能降到三级", "out_of_scope", "escalate_case"),
+        ("一级是什么意思", "faq", "faq"),  # a level and no change asked
+        ("改成一级", "report_outage", "report_outage"),  # only the listed intents
+    ],
+)
+def test_a_level_asked_for_goes_to_the_case_flow(text, intent, expected):
+    """Found by a blind tester: "改成一级" after a case was opened was not understood."""
+    config = next(
+        c
+        for c in PIPELINE
+        if c["name"].endswith("PhraseIntent") and c.get("entities") == ["severity"]
+    )
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.5},
+            "intent_ranking": [{"name": intent, "confidence": 0.5}],
+            "entities": [{"entity": "severity", "value": "1"}],
+        }
+    )
+    PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    assert message.get("intent")["name"] == expected

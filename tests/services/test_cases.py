@@ -53,7 +53,27 @@ async def test_lookup_owner_proof_and_unknown(db):
     proof = await svc.lookup(case.case_id, "rest", "someone", "138 0000 0001")
     assert proof.access is Access.GRANTED
     assert (await svc.lookup("PMR-261126-9999", "wechat", "openid-1")).access is Access.NOT_FOUND
+    # Open, its response time still ahead: when the engineer will call.
+    assert "前与您联系" in svc.status_text(case)
     text = await svc.escalate(case, "还没解决")
     assert "第三阶段" in text
     status = svc.status_text((await svc.lookup(case.case_id, "wechat", "openid-1")).case)
     assert "已升级" in status and "升级" in status
+
+
+async def test_a_level_no_higher_than_the_cases_is_noted_not_escalated(db):
+    """Found by a blind tester: "把严重程度降到三级" moved the case to stage 3."""
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-lvl", "i-lvl")
+    text = await svc.escalate(case, "把严重程度降到三级", 3)
+    assert "第三阶段" not in text and "严重程度三" in text
+    text = await svc.escalate(case, "能不能提到二级", 2)
+    assert "目前已是严重程度二" in text and "第三阶段" not in text
+    found = (await svc.lookup(case.case_id, "wechat", "openid-lvl")).case
+    assert found.status == "open"
+    assert [e.note for e in found.events if e.kind == "info_added"] == [
+        "把严重程度降到三级",
+        "能不能提到二级",
+    ]
+    text = await svc.escalate(found, "改成一级", 1)
+    assert "第三阶段" in text and "严重程度一" in text

@@ -611,3 +611,18 @@ def test_a_corrected_description_keeps_its_numbers_and_its_whole_text():
     summary = {**SUMMARY, "requested_slot": "case_confirmed"}
     r = read_turn("case_confirmed", text, "inform", 0.9, number, summary)
     assert r.values == {"symptoms": "队列管理器偶尔报2009错误，客户端断开"}
+
+
+@pytest.mark.parametrize(
+    "requested, text, value",
+    [
+        ("contact_name", "我係張演示", "張演示"),
+        ("contact_name", "鄙人张演示", "张演示"),
+        ("company", "公司係演示科技有限公司", "演示科技有限公司"),
+    ],
+)
+def test_how_one_introduces_oneself_is_not_part_of_the_name(requested, text, value):
+    """Found by a blind tester: "我係張演示" was stored with the "我係"."""
+    assert read_turn(requested, text, "inform", 0.9, [], {"intake_id": "i1"}).values == {
+        requested: value
+    }
