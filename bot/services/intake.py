@@ -54,7 +54,7 @@ INTERRUPTION_CONFIDENCE = 0.6
 # "好的" / "谢谢" / "你好" at a question asking for a name or a detail acknowledges it:
 # no answer (a blind tester's case was opened with "好的" as every detail).
 ACKNOWLEDGEMENTS = frozenset({"affirm", "thank", "greet"})
-ACKNOWLEDGED_FIELDS = ("contact_name", "company", *STAGE2_FIELDS)
+ACKNOWLEDGED_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 NO_ANSWER_REPLIES = {"contact_name": "intake_bad_name", "company": "intake_bad_company"}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
 # Fields whose answer is a value ("11.5.8", "FP7", "AIX 7.2"), never a question.

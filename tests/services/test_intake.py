@@ -556,6 +556,7 @@ def test_an_acknowledgement_at_the_name_or_company_question_is_no_answer(request
         ("version", "好滴", "affirm", "intake_need_detail_skippable"),
         ("configuration", "ok", "affirm", "intake_need_detail_skippable"),
         ("symptoms", "谢谢", "thank", "intake_need_detail"),
+        ("phone", "唔該", "thank", "intake_need_detail"),  # not "号码格式不对"
     ],
 )
 def test_an_acknowledgement_is_no_technical_detail(requested, text, intent, reply):
