@@ -137,9 +137,10 @@ def parse_corrections(text: str | None) -> list[tuple[str, str]]:
     if len(heads) >= 2:
         pairs: list[tuple[str, str]] = []
         for head, after in zip(heads, [*heads[1:], None], strict=True):
+            # "联系人改为李雷、电话改为…": a list's separators end a value too.
             raw = text[head.end() : after.start() if after else len(text)]
-            value = raw.strip(" ，,：:。；;、").removesuffix("".join(w["value_trailers"]))
-            slot, checked = _checked(_field_before(head.group()), value.strip())
+            value = _strip_value(raw.strip(" ；;、"))
+            slot, checked = _checked(_field_before(head.group()), value)
             if slot and checked:
                 pairs.append((slot, checked))
         if len(pairs) >= 2:

@@ -209,6 +209,11 @@ def _without_prefix(text: str, list_name: str) -> str:
     return wording().without_prefix(text, list_name).strip("。，, ") or text
 
 
+def _skipped(slot: str, text: str) -> bool:
+    """True when ``text`` says an optional field has nothing ("没有", "跳过", "唔清楚")."""
+    return slot in SKIPPABLE and clean(text) in wording()["skip_words"]
+
+
 def _answer(
     slot: str, raw: str, entity_values: Mapping[str, str], catalogue: Catalogue
 ) -> str | None:
@@ -216,7 +221,7 @@ def _answer(
     text = raw.strip()
     if not text:
         return None
-    if slot in SKIPPABLE and clean(text) in wording()["skip_words"]:
+    if _skipped(slot, text):
         return wording().not_provided  # "无" as the log too: nothing to store
     if slot == "error_log":
         return raw  # a pasted log is stored exactly as sent
@@ -305,7 +310,7 @@ def _corrections(
         # "错误日志改为 … command was issued": the new value is the named field's; the
         # "was" in it (WebSphere Application Server) is no correction of the product.
         entities = _outside(entities, text.rfind(said), len(said))
-        if named in SKIPPABLE and clean(said) in wording()["skip_words"]:
+        if _skipped(named, said):
             pairs[named] = wording().not_provided  # "其他信息改成没有"
     for slot, value in _entity_values(entities).items():
         if slot in pairs:
