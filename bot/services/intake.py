@@ -210,7 +210,7 @@ def _without_prefix(text: str, list_name: str) -> str:
 
 
 def _skipped(slot: str, text: str) -> bool:
-    """True when ``text`` says an optional field has nothing ("没有", "跳过", "唔清楚")."""
+    """True when ``text`` says an optional field has nothing (the skip words, normalised)."""
     return slot in SKIPPABLE and clean(text) in wording()["skip_words"]
 
 

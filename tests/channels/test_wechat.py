@@ -589,18 +589,20 @@ async def test_bad_bodies_are_refused(
 async def test_forged_and_stale_requests_are_forbidden(http: aiohttp.ClientSession) -> None:
     bot = FakeBot()
     push = wechat_text(OPENID, "伪造", "9401")
-    now = int(time.time())
     async with serve_channel(make_channel(), bot) as url:
         forged = signed_query("not-the-token")
         assert (await post(http, url, push, **forged))[0] == 403
-        stale = signed_query(TOKEN, timestamp=str(now - 301))
+        # The clock is read right before each request: on a loaded CI machine the
+        # server's start took over a second, and "now + 301" taken before it fell
+        # inside the 300-second window.
+        stale = signed_query(TOKEN, timestamp=str(int(time.time()) - 301))
         assert (await post(http, url, push, **stale))[0] == 403
-        future = signed_query(TOKEN, timestamp=str(now + 301))
+        future = signed_query(TOKEN, timestamp=str(int(time.time()) + 301))
         assert (await post(http, url, push, **future))[0] == 403
         garbage = signed_query(TOKEN, timestamp="17e9")
         assert (await post(http, url, push, **garbage))[0] == 403
         assert (await post(http, url, push, nonce="1"))[0] == 403
-        recent = signed_query(TOKEN, timestamp=str(now - 200))
+        recent = signed_query(TOKEN, timestamp=str(int(time.time()) - 200))
         assert (await post(http, url, push, **recent))[0] == 200
     assert len(bot.calls) == 1
 
