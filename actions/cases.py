@@ -21,13 +21,13 @@ from actions.context import (
 )
 from bot.replies import render
 from bot.services.cases import Access
-from bot.services.wording import is_unknown_answer, wording
+from bot.services.wording import clean, is_unknown_answer, wording
 from bot.store import StoreUnavailable
 from bot.store.cases import CaseRecord
 from bot.validators import normalise_case_id
 
 # Requests that leave the case form for their own flow (the rules in data/rules.yml).
-LEAVES_CASE_FORM = ("report_outage", "check_contract")
+LEAVES_CASE_FORM = ("report_outage", "check_contract", "human_handoff")
 # An escalation note keeps the beginning of a long message (the whole is in the tracker).
 NOTE_CHARS = 500
 
@@ -56,8 +56,20 @@ class ActionCaseIntent(Action):
         case_id = first(entity_values(tracker, "case_id"))
         if not case_id:
             case_id = await _own_case(dispatcher, tracker)
+        if not case_id and action == "escalate" and _is_complaint(tracker):
+            # "我要投诉" with no case in sight may be about the service itself: a person
+            # takes that; a case number still makes it the case's escalation.
+            dispatcher.utter_message(
+                text=render("complaint_without_case"),
+                buttons=[{"title": render("button_handoff"), "payload": "/human_handoff"}],
+            )
         events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
         return events
+
+
+def _is_complaint(tracker: Tracker) -> bool:
+    """True when the latest message complains ("投诉", "不满意") rather than only chases."""
+    return wording().has_any("complaint_words", clean(tracker.latest_message.get("text")))
 
 
 async def _own_case(dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:

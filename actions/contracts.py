@@ -1,4 +1,9 @@
-"""check_contract: identity first (customer no. + contract no. + phone / e-mail)."""
+"""check_contract: identity first (customer or contract no. + phone / e-mail).
+
+A caller verified once is not asked again in the same conversation: the proven
+contract and proof are kept (slot ``proven_contract``) and checked against the store
+again at each question, so a changed contact or contract is noticed.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +35,23 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,29}")
 _LETTER = re.compile(r"[A-Za-z]")
 # Requests that leave the contract form for their own flow (the rules in data/rules.yml).
 LEAVES_CONTRACT_FORM = ("report_outage", "check_case_status", "escalate_case")
+NUMBER_SLOTS = ("cc_customer_number", "cc_contract_number")
+
+
+def proven_contract(tracker: Tracker) -> dict[str, str] | None:
+    """The contract this conversation proved, when the numbers asked about are its own.
+
+    No numbers given ("再查一下合同") means that contract; any number given must be
+    its customer or contract number, else it is another contract and needs its proof.
+    """
+    proven = tracker.get_slot("proven_contract")
+    if not isinstance(proven, dict) or not proven.get("proof"):
+        return None
+    own = {proven.get("customer_number"), proven.get("contract_number")}
+    given = [tracker.get_slot(s) for s in NUMBER_SLOTS]
+    if all(value is None or value in own for value in given):
+        return proven
+    return None
 
 
 class ValidateContractForm(FormValidationAction):
@@ -45,9 +67,14 @@ class ValidateContractForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """The customer number is not needed once the contract number came first."""
-        if tracker.get_slot("cc_contract_number") and not tracker.get_slot("cc_customer_number"):
+        """Either number with the proof; nothing more for a contract proven before."""
+        if proven_contract(tracker):
+            return []
+        customer, contract = (tracker.get_slot(s) for s in NUMBER_SLOTS)
+        if contract and not customer:
             return [s for s in domain_slots if s != "cc_customer_number"]
+        if customer and not contract:
+            return [s for s in domain_slots if s != "cc_contract_number"]
         return domain_slots
 
     async def get_extraction_events(
@@ -105,7 +132,14 @@ class ActionCheckContract(Action):
             tracker.get_slot(s) for s in ("cc_customer_number", "cc_contract_number", "cc_proof")
         )
         clear = [SlotSet(s, None) for s in ("cc_customer_number", "cc_contract_number", "cc_proof")]
-        if not (contract_no and proof):
+        proven = proven_contract(tracker)
+        if proven and not proof:
+            customer, contract_no, proof = (
+                proven.get("customer_number"),
+                proven.get("contract_number"),
+                proven["proof"],
+            )
+        if not ((contract_no or customer) and proof):
             return clear
         try:
             conversation = conversation_key(channel_of(tracker), tracker.sender_id)
@@ -137,4 +171,9 @@ class ActionCheckContract(Action):
         asked = entities_that_started(tracker, "contract_form", "product")
         if asked:
             dispatcher.utter_message(text=svc.contracts.coverage_text(contract, asked))
-        return [*clear, SlotSet("cc_failures", 0)]
+        remembered = {
+            "customer_number": contract.customer_number,
+            "contract_number": contract.contract_number,
+            "proof": proof,
+        }
+        return [*clear, SlotSet("cc_failures", 0), SlotSet("proven_contract", remembered)]

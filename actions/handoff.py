@@ -45,11 +45,15 @@ def agent_context(tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
         for slot in required
         if slot not in INTERNAL_SLOTS | PROOF_SLOTS and tracker.get_slot(slot) is not None
     }
+    proven = tracker.get_slot("proven_contract")
+    verified_contract = proven.get("contract_number") if isinstance(proven, dict) else None
     return {
         "form": form,
         "fields": fields,
-        # A case is opened only after the intake checked the customer and contract numbers.
-        "identity_verified": bool(tracker.get_slot("last_case_id")),
+        # A case is opened only after the intake checked the customer and contract
+        # numbers; a contract check proved the registered phone or e-mail.
+        "identity_verified": bool(tracker.get_slot("last_case_id") or verified_contract),
+        "verified_contract": verified_contract,
         "reason": "fallback" if tracker.get_slot("fallback_count") else "asked",
     }
 

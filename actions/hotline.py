@@ -52,7 +52,8 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
         region = svc.hotline.catalogue.region_of(first(regions) or text) or tracker.get_slot(
             "region"
         )
-    reply = svc.hotline.answer(products, region, utc_now(), pao=pao)
+    abroad = svc.hotline.catalogue.is_outside_mainland(text)
+    reply = svc.hotline.answer(products, region, utc_now(), pao=pao, abroad=abroad)
     if reply.choices:
         buttons = [
             {"title": title, "payload": "/find_hotline" + json.dumps({"product": product})}

@@ -82,6 +82,7 @@ class Catalogue:
     south_places: tuple[str, ...]
     north_words: tuple[str, ...]
     south_words: tuple[str, ...]
+    outside_mainland: tuple[str, ...]
     service_hours: Mapping[str, Any]
     severities: Mapping[int, Severity]
     websites: Mapping[str, str]
@@ -148,6 +149,11 @@ class Catalogue:
         if any(p in folded for p in self.south_places):
             return SOUTH
         return None
+
+    def is_outside_mainland(self, text: str) -> bool:
+        """True when ``text`` names a place the guide's mainland numbers do not serve."""
+        folded = _fold(text or "")
+        return any(p in folded for p in self.outside_mainland)
 
     # -- facts ----------------------------------------------------------------
     def severity(self, level: int) -> Severity:
@@ -230,6 +236,7 @@ def _build(raw: Mapping[str, Any]) -> Catalogue:
         south_places=tuple(regions.get("south_places", [])),
         north_words=tuple(regions.get("north_words", [])),
         south_words=tuple(regions.get("south_words", [])),
+        outside_mainland=tuple(regions.get("outside_mainland", [])),
         service_hours=dict(raw["service_hours"]),
         severities={
             int(k): Severity(int(k), v["name"], v["definition"], v["example"])

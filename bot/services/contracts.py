@@ -1,7 +1,8 @@
 """Contract checks: for opening a case, and for a customer asking about their contract.
 
 Identity before disclosure: a contract's details are only described to someone who
-gives its customer number, its contract number and the registered phone or e-mail.
+gives its customer number or contract number (or both) and the registered phone or
+e-mail.
 Any mismatch gets the same neutral answer, so a caller cannot probe which part was
 wrong.
 """
@@ -131,13 +132,23 @@ class ContractService:
         return "\n".join(lines)
 
     async def verify_identity(
-        self, customer_number: str | None, contract_number: str, proof: str
+        self, customer_number: str | None, contract_number: str | None, proof: str
     ) -> ContractRecord | None:
         """The contract when all match (proof: registered phone or e-mail), else None.
 
-        The customer number is optional: the contract number names the contract, and
-        both are printed on the same licence (the guide: "客户号/PPA 合同号").
+        Either number names the contract (the guide: "客户号/PPA 合同号", both printed on
+        the same licence); given both, they must belong together. With the customer
+        number alone, the customer's contract registered to ``proof`` that runs longest.
         """
+        if not contract_number:
+            if not customer_number:
+                return None
+            mine = [
+                c
+                for c in await self._contracts.for_customer(customer_number.strip())
+                if is_registered_contact(c, proof)
+            ]
+            return max(mine, key=lambda c: c.end_date) if mine else None
         contract = await self._contracts.get(contract_number)
         if contract is None:
             return None
@@ -146,15 +157,24 @@ class ContractService:
         return contract if is_registered_contact(contract, proof) else None
 
     async def verify_caller(
-        self, conversation: str, customer_number: str | None, contract_number: str, proof: str
+        self,
+        conversation: str,
+        customer_number: str | None,
+        contract_number: str | None,
+        proof: str,
     ) -> Verdict[ContractRecord]:
         """:meth:`verify_identity` under the brute-force limits of the guard."""
         if self._guard is None:
             raise RuntimeError("no identity guard configured")
+        subject = (
+            normalise_contract_number(contract_number) or contract_number
+            if contract_number
+            else (customer_number or "").strip()
+        )
         return await self._guard.check(
             conversation,
             "contract",
-            normalise_contract_number(contract_number) or contract_number,
+            subject,
             lambda: self.verify_identity(customer_number, contract_number, proof),
         )
 

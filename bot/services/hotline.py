@@ -108,9 +108,12 @@ class HotlineService:
         )
         if self.hours.is_open(now):
             return hours + render("hotline_open_now")
-        return hours + render(
-            "hotline_closed_now", service_request=self.catalogue.websites["service_request"]
-        )
+        return hours + render("hotline_closed_now", service_request=self._service_request)
+
+    @property
+    def _service_request(self) -> str:
+        """The guide's 7×24 online service request address."""
+        return self.catalogue.websites["service_request"]
 
     def answer(
         self,
@@ -118,8 +121,13 @@ class HotlineService:
         region: str | None,
         now: dt.datetime,
         pao: bool = False,
+        abroad: bool = False,
     ) -> HotlineReply:
-        """The full answer for the products (canonical names or aliases) asked about."""
+        """The full answer for the products (canonical names or aliases) asked about.
+
+        ``abroad``: the caller is outside the mainland (Taiwan, Hong Kong, overseas),
+        which the guide's free numbers do not serve; the answer says so.
+        """
         lines: list[str] = []
         unknown: list[str] = []
         for name in products:
@@ -130,6 +138,8 @@ class HotlineService:
             text = self.line_text(product, region)
             if text not in lines:
                 lines.append(text)
+        # The support hours are the product lines'; the guide gives none for the PAO line.
+        with_hours = bool(lines)
         if pao:
             lines.append(self.pao_text(region))
         general = general_line_text(self.catalogue)
@@ -140,7 +150,10 @@ class HotlineService:
             return HotlineReply(
                 render("hotline_ask_product", general=general), tuple(self.family_choices())
             )
-        lines.append(self.hours_text(now))
+        if abroad:
+            lines.append(render("hotline_outside_mainland", service_request=self._service_request))
+        if with_hours or unknown:
+            lines.append(self.hours_text(now))
         return HotlineReply("\n".join(lines))
 
     def handoff_text(self, product: str | None, region: str | None, now: dt.datetime) -> str:

@@ -224,13 +224,60 @@ async def test_contract_check_with_the_contract_number_instead_of_the_customer_n
         "cc_proof",
     ]
     t = tracker("PPA-DEMO-0002", slots={"cc_customer_number": "8800002"})
-    assert await form.required_slots(required, d, t, DOMAIN) == required
+    assert await form.required_slots(required, d, t, DOMAIN) == [
+        "cc_customer_number",
+        "cc_proof",
+    ]
+    both = {"cc_customer_number": "8800002", "cc_contract_number": "PPA-DEMO-0002"}
+    assert await form.required_slots(required, d, tracker(slots=both), DOMAIN) == required
     slots = {"cc_contract_number": "PPA-DEMO-0002", "cc_proof": "13800000002"}
     d, _ = await run(ActionCheckContract(), tracker(slots=slots))
     assert "Cognos" in texts(d)  # described: verified without the customer number
     wrong = {**slots, "cc_customer_number": "8800001"}  # given, it must match
     d, _ = await run(ActionCheckContract(), tracker(slots=wrong))
     assert render("contract_unverified") in texts(d)
+
+
+async def test_contract_check_with_the_customer_number_alone(services):
+    """The question asks for "客户号或 PPA 合同号": the customer number and the
+    registered phone are enough (the tester was asked for the contract number too)."""
+    slots = {"cc_customer_number": "8800002", "cc_proof": "13800000002"}
+    d, events = await run(ActionCheckContract(), tracker(slots=slots))
+    assert "PPA-DEMO-0002" in texts(d) and "Cognos" in texts(d)
+    assert slot_events(events)["proven_contract"]["contract_number"] == "PPA-DEMO-0002"
+    # Another customer's phone proves nothing, and the answer does not say which part.
+    wrong = {**slots, "cc_proof": "13800000001"}
+    d, events = await run(ActionCheckContract(), tracker(slots=wrong))
+    assert render("contract_unverified") in texts(d) and "Cognos" not in texts(d)
+    assert "proven_contract" not in slot_events(events)
+
+
+async def test_a_proven_contract_is_not_asked_for_again_in_the_conversation(services):
+    from actions.contracts import ValidateContractForm
+
+    form, d = ValidateContractForm(), CollectingDispatcher()
+    required = ["cc_customer_number", "cc_contract_number", "cc_proof"]
+    proven = {
+        "customer_number": "8800001",
+        "contract_number": "PPA-DEMO-0001",
+        "proof": "13800000001",
+    }
+    again = tracker("再查一下合同", slots={"proven_contract": proven})
+    assert await form.required_slots(required, d, again, DOMAIN) == []
+    d, _ = await run(ActionCheckContract(), again)
+    assert "PPA-DEMO-0001" in texts(d) and "WebSphere MQ" in texts(d)
+    # Its own number again is the same contract; another number needs its own proof.
+    same = tracker(slots={"proven_contract": proven, "cc_customer_number": "8800001"})
+    assert await form.required_slots(required, d, same, DOMAIN) == []
+    other = tracker(slots={"proven_contract": proven, "cc_contract_number": "PPA-DEMO-0002"})
+    assert await form.required_slots(required, d, other, DOMAIN) == [
+        "cc_contract_number",
+        "cc_proof",
+    ]
+    # The proof is checked against the store again: a contact changed since is noticed.
+    stale = tracker(slots={"proven_contract": {**proven, "proof": "13900000009"}})
+    d, _ = await run(ActionCheckContract(), stale)
+    assert render("contract_unverified") in texts(d) and "WebSphere MQ" not in texts(d)
 
 
 async def test_contract_check_answers_the_products_it_was_asked_about(services):
@@ -334,6 +381,25 @@ async def test_an_escalation_asking_for_a_level_is_answered_and_noted(services, 
         ),
     )
     assert "第三阶段" in texts(d) and "复核" not in texts(d) and "7×24" not in texts(d)
+
+
+async def test_a_complaint_without_a_case_offers_a_person(services):
+    """Found by a blind tester: "我要投诉" was only asked for a case number."""
+    from actions.cases import ActionCaseIntent
+
+    d, events = await run(ActionCaseIntent(), tracker("我要投訴", "escalate_case", sender="c0"))
+    assert texts(d) == render("complaint_without_case")
+    assert d.messages[0]["buttons"][0]["payload"] == "/human_handoff"
+    assert slot_events(events)["case_id"] is None  # the form still asks for a case number
+    # Chasing is no complaint; a complaint about this conversation's case is its escalation.
+    d, _ = await run(ActionCaseIntent(), tracker("帮我催一下", "escalate_case", sender="c0"))
+    assert not d.messages
+    slots = {**INTAKE, "intake_id": "complain-1"}
+    _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="c1"))
+    case_id = slot_events(events)["last_case_id"]
+    t = tracker("我要投诉", "escalate_case", slots={"last_case_id": case_id}, sender="c1")
+    d, events = await run(ActionCaseIntent(), t)
+    assert not d.messages and slot_events(events)["case_id"] == case_id
 
 
 async def test_a_case_named_by_its_product_is_that_product_case(services):

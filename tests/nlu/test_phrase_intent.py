@@ -203,6 +203,32 @@ def test_where_to_find_the_customer_number_is_the_guides_answer(text, intent, ex
     assert message.get("intent")["name"] == expected
 
 
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("PMR是什么意思", "faq", "faq/what_is_pmr"),  # was answered "what is PPA"
+        ("pmr 啥意思啊", "out_of_scope", "faq/what_is_pmr"),
+        ("what does PMR stand for", "nlu_fallback", "faq/what_is_pmr"),
+        ("我的PMR号是什么来着", "check_case_status", None),  # the conversation's case
+        ("PMR还没处理 是什么情况", "escalate_case", None),
+    ],
+)
+def test_what_pmr_means_is_its_own_answer(text, intent, expected):
+    from bot.nlu.components import RESPONSE_SELECTOR_KEY
+
+    message = Message(
+        data={"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": []}
+    )
+    config = {**PhraseIntent.get_default_config(), **CONFIGS["faq/what_is_pmr"]}
+    PhraseIntent(config).process([message])
+    selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get("faq", {}).get("response", {})
+    if expected is None:
+        assert message.get("intent")["name"] == intent
+    else:
+        assert message.get("intent")["name"] == "faq"
+        assert selected.get("intent_response_key") == expected
+
+
 def test_a_text_the_memory_knows_keeps_its_label():
     """A training or reviewed label holds for its very text: "快递一直没到 帮我催催" is
     off-topic in the data, though it has the chasing rule's words."""

@@ -49,3 +49,21 @@ def test_no_product_gives_the_general_line_then_asks_with_choices():
 def test_pao_line_with_menu_path():
     text = svc.answer([], "south", OPEN, pao=True).text
     assert "108002610126" in text and "按 6" in text and "108006100126" not in text
+    # The support hours are the product lines' (a blind tester saw them repeated under
+    # the PAO line, for which the guide gives none); with a product they stay.
+    assert "08:30" not in text
+    assert "08:30" in svc.answer(["DB2"], None, OPEN, pao=True).text
+
+
+def test_callers_outside_the_mainland_are_told_the_numbers_are_mainland_ones():
+    """A blind tester in Taiwan was given the mainland numbers without a word."""
+    note = "以上是指南中面向中国大陆的免费电话"
+    text = svc.answer(["DB2"], None, OPEN, abroad=True).text
+    assert "800-810-1818-5200" in text and note in text
+    assert "http://www.ibm.com/support/servicerequest" in text
+    assert note not in svc.answer(["DB2"], None, OPEN).text
+    catalogue = svc.catalogue
+    for place in ("我在台湾", "香港分公司", "我們在臺北", "人在海外"):
+        assert catalogue.is_outside_mainland(place), place
+    for place in ("我在上海", "广州", "台州", ""):
+        assert not catalogue.is_outside_mainland(place), place
