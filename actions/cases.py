@@ -1,4 +1,4 @@
-"""check_case_status and escalate_case (stage 3) on an existing case."""
+"""check_case_status, escalate_case (stage 3) and closing on an existing case."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from actions.context import (
     services,
 )
 from bot.replies import render
-from bot.services.cases import Access
+from bot.services.cases import Access, is_case_addition, is_close_request
+from bot.services.severity import find_severity
 from bot.services.wording import clean, is_unknown_answer, wording
 from bot.store import StoreUnavailable
 from bot.store.cases import CaseRecord
@@ -41,30 +42,60 @@ class ActionCaseIntent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent, _ = latest_intent(tracker)
-        action = "escalate" if intent == "escalate_case" else "status"
-        events = [SlotSet("case_action", action), SlotSet("case_proof", None)]
-        if action == "escalate":
-            # The request in the customer's words (not the case id or phone the form
-            # asks for next) is the note the staff read; a level named is answered.
-            text = tracker.latest_message.get("text") or ""
-            wanted = first(entity_values(tracker, "severity"))
-            events += [
-                SlotSet("case_note", text[:NOTE_CHARS]),
-                SlotSet("case_severity_wanted", wanted),
-            ]
-        case_id = first(entity_values(tracker, "case_id"))
-        if not case_id:
-            case_id = await _own_case(dispatcher, tracker)
-        if not case_id and action == "escalate" and _is_complaint(tracker):
-            # "我要投诉" with no case in sight may be about the service itself: a person
-            # takes that; a case number still makes it the case's escalation.
-            dispatcher.utter_message(
-                text=render("complaint_without_case"),
-                buttons=[{"title": render("button_handoff"), "payload": "/human_handoff"}],
-            )
-        events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
-        return events
+        return await case_request(dispatcher, tracker, _case_action(tracker))
+
+
+def adds_to_case(tracker: Tracker) -> bool:
+    """ "补充信息：…" with a case in sight (named, or this conversation's last one)."""
+    text = tracker.latest_message.get("text")
+    has_case = entity_values(tracker, "case_id") or tracker.get_slot("last_case_id")
+    return bool(has_case) and is_case_addition(text)
+
+
+def _case_action(tracker: Tracker) -> str:
+    """What the customer wants done with the case: status, escalation, closing, a note."""
+    text = tracker.latest_message.get("text")
+    if is_close_request(text):
+        return "close"
+    if is_case_addition(text):
+        return "add_info"
+    intent, _ = latest_intent(tracker)
+    return "escalate" if intent == "escalate_case" else "status"
+
+
+async def case_request(
+    dispatcher: CollectingDispatcher, tracker: Tracker, action: str
+) -> list[dict[str, Any]]:
+    """The case form's slots for ``action``: the customer's words and the case meant."""
+    # "查下PMR-…的进度，我电话138…": the phone given with the request is its proof.
+    events = [
+        SlotSet("case_action", action),
+        SlotSet("case_proof", first(entity_values(tracker, "phone"))),
+    ]
+    if action in ("escalate", "close", "add_info"):
+        # The request in the customer's words (not the case id or phone the form
+        # asks for next) is the note the staff read; a level named is answered.
+        text = tracker.latest_message.get("text") or ""
+        wanted = first(entity_values(tracker, "severity"))
+        if wanted is None and action == "escalate":
+            level = find_severity(text)  # "把严重程度调到1": no severity entity
+            wanted = str(level) if level is not None else None
+        events += [
+            SlotSet("case_note", text[:NOTE_CHARS]),
+            SlotSet("case_severity_wanted", wanted),
+        ]
+    case_id = first(entity_values(tracker, "case_id"))
+    if not case_id:
+        case_id = await _own_case(dispatcher, tracker)
+    if not case_id and action == "escalate" and _is_complaint(tracker):
+        # "我要投诉" with no case in sight may be about the service itself: a person
+        # takes that; a case number still makes it the case's escalation.
+        dispatcher.utter_message(
+            text=render("complaint_without_case"),
+            buttons=[{"title": render("button_handoff"), "payload": "/human_handoff"}],
+        )
+    events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
+    return events
 
 
 def _is_complaint(tracker: Tracker) -> bool:
@@ -242,8 +273,14 @@ class ActionCaseSubmit(Action):
                 # Unknown id and wrong proof get the same answer: no hint at other cases.
                 dispatcher.utter_message(text=render("case_not_found", case_id=case_id))
                 return clear
-            if tracker.get_slot("case_action") == "escalate":
-                note = tracker.get_slot("case_note") or tracker.latest_message.get("text") or ""
+            action = tracker.get_slot("case_action")
+            note = tracker.get_slot("case_note") or tracker.latest_message.get("text") or ""
+            if action == "close":
+                dispatcher.utter_message(text=await svc.cases.close(found.case, note[:NOTE_CHARS]))
+            elif action == "add_info":
+                text = await svc.cases.add_info(found.case, note[:NOTE_CHARS])
+                dispatcher.utter_message(text=text)
+            elif action == "escalate":
                 wanted = _level(tracker.get_slot("case_severity_wanted"))
                 text = await svc.cases.escalate(found.case, note[:NOTE_CHARS], wanted)
                 if wanted == 1 and found.case.severity != 1:

@@ -24,6 +24,7 @@ from bot.services.identity import IdentityGuard
 from bot.services.intake import INTERRUPTION_CONFIDENCE, is_interruption
 from bot.store import Database
 from bot.store.attempts import IdentityAttemptRepository
+from bot.store.case_desk import CaseDeskRepository
 from bot.store.cases import CaseRepository
 from bot.store.contracts import ContractRepository
 from bot.store.nlu_misses import NluMissRepository
@@ -47,6 +48,7 @@ class Services:
             clock=clock,
             notify_urls=settings.case_notify_urls,
             guard=self.identity,
+            desk=CaseDeskRepository(self.db),
         )
         self.nlu_misses = NluMissRepository(self.db)
 

@@ -13,7 +13,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.cases import ActionCaseIntent
+from actions.cases import ActionCaseIntent, adds_to_case
 from actions.context import channel_of, latest_intent, services
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
@@ -27,6 +27,7 @@ from bot.services.intake import (
     contact_to_keep,
     name_problem,
     read_turn,
+    with_opening,
     with_original_text,
 )
 from bot.services.products import match_product
@@ -37,6 +38,8 @@ from bot.validators import mask_phone, normalise_contract_number, parse_phone
 
 logger = logging.getLogger(__name__)
 MAX_FAILURES = 3
+# The form stops but keeps what it has: action_open_case says how to carry on.
+_HOLD = {"requested_slot": None, "intake_next": Outcome.HOLD.value}
 FORM_SLOTS = (*INTAKE_FIELDS_ALL, "severity", "case_confirmed")
 # Slots the intake keeps besides the form's own: all cleared with it.
 INTAKE_STATE = (
@@ -48,6 +51,7 @@ INTAKE_STATE = (
     "intake_next",
     "intake_resume",
     "product_candidate",
+    "fault_opening",
 )
 READ_SLOTS = (*FORM_SLOTS, *INTAKE_STATE)
 # Counters and choices of the other forms, cleared when that form is cancelled.
@@ -78,10 +82,24 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     text = tracker.latest_message.get("text") or ""
     current = {s: tracker.get_slot(s) for s in READ_SLOTS}
     entities = with_original_text(text, tracker.latest_message.get("entities", []))
+    if requested is None and not current["intake_id"] and adds_to_case(tracker):
+        # "我要补充日志：…" after a case was opened adds to that case, not a new report.
+        return [SlotSet("intake_next", Outcome.CASE.value), SlotSet("requested_slot", None)]
     result = read_turn(requested, text, intent, confidence, entities, current)
     events: list[dict[str, Any]] = []
     if not current["intake_id"]:
         events.append(SlotSet("intake_id", uuid.uuid4().hex))
+        proven = proven_contract_number(tracker)
+        if (
+            proven
+            and result.outcome is None
+            and not current["contract_number"]
+            and "contract_number" not in result.values
+        ):
+            # The contract this conversation just proved: not asked for again (a blind
+            # tester was). Checked against the product like any number given.
+            result.values["contract_number"] = proven
+            dispatcher.utter_message(text=render("intake_contract_from_check", number=proven))
         last = tracker.get_slot("last_contact")
         carried = contact_carried_over(last, result.values, current, text)
         if carried and result.outcome is None:
@@ -96,7 +114,7 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
             )
     for key in result.replies:
         dispatcher.utter_message(text=render(key))
-    events += [SlotSet(k, v) for k, v in result.values.items()]
+    events += [SlotSet(k, v) for k, v in with_opening(result.values, current).items()]
     if result.outcome is not None:
         events += [
             SlotSet("intake_next", result.outcome.value),
@@ -105,6 +123,12 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     elif result.ask:
         events.append(SlotSet("requested_slot", result.ask))
     return events
+
+
+def proven_contract_number(tracker: Tracker) -> str | None:
+    """The contract number this conversation's contract check proved, if any."""
+    proven = tracker.get_slot("proven_contract")
+    return proven.get("contract_number") if isinstance(proven, dict) else None
 
 
 def _cleared_is_asked_again(validate: Callable[..., Awaitable[dict[str, Any]]]) -> Any:
@@ -173,7 +197,7 @@ class ValidateOutageForm(FormValidationAction):
                     tracker.get_slot("product"), tracker.get_slot("region"), utc_now()
                 )
             )
-            return {slot: None, "intake_failures": 0, "requested_slot": None}
+            return {slot: None, "intake_failures": 0, **_HOLD}
         dispatcher.utter_message(text=render(key, **values))
         return {slot: None, "intake_failures": failures}
 
@@ -212,7 +236,7 @@ class ValidateOutageForm(FormValidationAction):
             )
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_store_unavailable")
-            return {"contract_number": None, "requested_slot": None}
+            return {"contract_number": None, **_HOLD}
         contract = result.contract
         # The number alone entitles a caller to support (the guide: staff get it from
         # their PPA contact); the contract's details are shown only to its registered
@@ -270,7 +294,7 @@ class ValidateOutageForm(FormValidationAction):
                 result = await svc.contracts.check_for_case(number, product.name, svc.today())
             except StoreUnavailable:
                 dispatcher.utter_message(response="utter_store_unavailable")
-                return {"product": None, "requested_slot": None}
+                return {"product": None, **_HOLD}
             if result.outcome is CaseContractCheck.NOT_COVERED and result.contract:
                 c = result.contract
                 registered = tracker.get_slot("contract_as_given") is None
@@ -346,6 +370,23 @@ class ActionAskProduct(Action):
                 (render("button_no"), render("word_no")),
             ),
         )
+        return []
+
+
+class ActionAskSymptoms(Action):
+    """Ask for the symptoms, quoting a thin opening the answer will add to."""
+
+    def name(self) -> str:
+        return "action_ask_symptoms"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        opening = tracker.get_slot("fault_opening")
+        if opening:
+            dispatcher.utter_message(text=render("intake_ask_symptoms_after", opening=opening))
+        else:
+            dispatcher.utter_message(response="utter_ask_symptoms")
         return []
 
 
@@ -441,13 +482,16 @@ class ActionOpenCase(Action):
         if after == Outcome.PAUSE.value:  # "拜拜" mid-report: kept for "继续报修"
             dispatcher.utter_message(text=render("intake_paused"))
             return [SlotSet("intake_next", None)]
+        if after == Outcome.HOLD.value:  # stopped by failures or the store: nothing lost
+            dispatcher.utter_message(text=render("intake_held"))
+            return [SlotSet("intake_next", None)]
         if after == Outcome.CONTRACT.value:  # the report stays for "继续报修"
             return [SlotSet("intake_next", None), FollowupAction("contract_form")]
         if after == Outcome.CASE.value:
             events = await ActionCaseIntent().run(dispatcher, tracker, domain)
             return [SlotSet("intake_next", None), *events, FollowupAction("case_form")]
         if tracker.get_slot("case_confirmed") != "yes":
-            return _reset_intake(tracker)  # the form was stopped (failures or store down)
+            return _reset_intake(tracker)  # the form was stopped without an outcome
         return await self._open(dispatcher, tracker)
 
     async def _open(

@@ -8,22 +8,35 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.cases import adds_to_case, case_request
 from actions.context import entity_values, previous_bot_action, services
 from actions.hotline import follow_up_product, hotline_reply
 from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
 from bot.replies import render
+from bot.services.cases import is_close_request
 from bot.services.contact_details import has_identity_values
 from bot.services.nlu_review import record_miss
 from bot.services.wording import wording
 from bot.validators import normalise_case_id
 
-FAULT_ENTITIES = ("error_code", "version", "os")
+# An error code alone is a fault; a version or OS is one only with a product or a
+# fault word ("AIX操作系统" asked the hotline, a bare "9.0.2" answered nothing).
+DETAIL_ENTITIES = ("version", "os")
 # A customer or contract number given to no question: the contract check's slots.
 UNPROMPTED_NUMBERS = (
     ("customer_number", "cc_customer_number"),
     ("contract_number", "cc_contract_number"),
 )
+
+
+def _describes_a_fault(tracker: Tracker, text: str) -> bool:
+    """An error code, or a version / OS with a product or a fault word."""
+    if entity_values(tracker, "error_code"):
+        return True
+    if not any(entity_values(tracker, e) for e in DETAIL_ENTITIES):
+        return False
+    return bool(entity_values(tracker, "product")) or wording().has_any("fault_words", text)
 
 
 class ActionRouteInform(Action):
@@ -45,18 +58,26 @@ class ActionRouteInform(Action):
         chosen = menu_choice(dispatcher, tracker)
         if chosen is not None:
             return chosen
-        if tracker.get_slot("hotline_pending") or follow_up_product(tracker):
-            return hotline_reply(dispatcher, tracker)
+        if adds_to_case(tracker):
+            return [
+                *await case_request(dispatcher, tracker, "add_info"),
+                FollowupAction("case_form"),
+            ]
         case_ids = entity_values(tracker, "case_id")
         if case_ids:
+            # Before a pending product question: a case number is never a product (a blind
+            # tester's case numbers got the product list after one unknown number).
             return [
                 SlotSet("case_action", "status"),
                 SlotSet("case_id", normalise_case_id(case_ids[0])),
+                SlotSet("hotline_pending", False),
                 FollowupAction("case_form"),
             ]
+        if tracker.get_slot("hotline_pending") or follow_up_product(tracker):
+            return hotline_reply(dispatcher, tracker)
         text = (tracker.latest_message.get("text") or "").lower()
         entities = tracker.latest_message.get("entities") or []
-        if any(entity_values(tracker, e) for e in FAULT_ENTITIES) or (
+        if _describes_a_fault(tracker, text) or (
             # "报障：王样例/样例数据有限公司/138…/8800003": stage 1 of a fault report.
             has_identity_values(entities) and wording().has_any("report_words", text)
         ):
@@ -87,8 +108,33 @@ ASKED_ANYTHING_ELSE = {
     "utter_thank",
     "utter_anything_else",
     "utter_cancelled",
-    "utter_nothing_to_cancel",
+    "action_cancel_outside_form",
 }
+
+
+class ActionCancelOutsideForm(Action):
+    """A cancel with no form open: withdrawing a case ("把单子撤了"), else nothing to cancel.
+
+    The classifiers read a case's withdrawal as ``cancel``; with a case word it closes
+    that case (the case form asks for what is missing), as "可以关单了" does.
+    """
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_cancel_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Start the case's closing, or say there is nothing to cancel."""
+        text = tracker.latest_message.get("text") or ""
+        names_case = entity_values(tracker, "case_id") or wording().has_any(
+            "case_words", text.lower()
+        )
+        if names_case and is_close_request(text):
+            return [*await case_request(dispatcher, tracker, "close"), FollowupAction("case_form")]
+        dispatcher.utter_message(response="utter_nothing_to_cancel")
+        return []
 
 
 class ActionNoOutsideForm(Action):

@@ -21,6 +21,12 @@ _MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 # the country code, since 8 bare digits are also a mainland number without its area.
 _REGIONAL = re.compile(r"(?:\+|00)?(?P<cc>852|853|886)0?(?P<number>[2-9]\d{7,8})")
 _REGIONAL_DIGITS = {"852": (8,), "853": (8,), "886": (8, 9)}
+# A Taiwan number as dialled there: a one-digit area code written apart ("02-2345-6789",
+# "(04)2345-6789"). The mainland has no one-digit area code, so the separator after
+# "0X" tells it from "022-3456789" (Tianjin).
+_TAIWAN_LOCAL = re.compile(
+    r"(?:\(0(?P<paren>[2-9])\)|0(?P<area>[2-9])[\s-])\s*(?P<head>\d{3,4})[\s-]?(?P<tail>\d{4})"
+)
 # 010 and 02x are the only three-digit area codes; all others are 0 + three digits.
 _LANDLINE = re.compile(
     r"(?P<area>010|02\d|0[3-9]\d{2})-?(?P<number>[1-9]\d{6,7})"
@@ -44,7 +50,8 @@ def parse_phone(text: str | None) -> str | None:
 
     Accepts spaces, hyphens, full-width digits, a +86 / 86 prefix on mobiles, a
     parenthesised area code and an extension written 转, -, ext or 分机. Hong Kong,
-    Macau and Taiwan numbers with their country code become "+852-23456789".
+    Macau and Taiwan numbers with their country code become "+852-23456789"; a Taiwan
+    number as dialled there ("02-2345-6789") becomes "+886-223456789".
     """
     if not text:
         return None
@@ -56,6 +63,10 @@ def parse_phone(text: str | None) -> str | None:
     regional = _REGIONAL.fullmatch(bare)
     if regional and len(regional["number"]) in _REGIONAL_DIGITS[regional["cc"]]:
         return f"+{regional['cc']}-{regional['number']}"
+    taiwan = _TAIWAN_LOCAL.fullmatch(prepared.strip())
+    if taiwan:
+        area = taiwan["paren"] or taiwan["area"]
+        return f"+886-{area}{taiwan['head']}{taiwan['tail']}"
     landline = _LANDLINE.fullmatch(re.sub(r"[\s()]", "", prepared))
     if landline is None:
         return None
@@ -157,6 +168,7 @@ _EMAIL_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 _LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}[\s-]?[1-9]\d{6,7}(?!\d)")
 _REGIONAL_IN_TEXT = re.compile(r"(?<!\d)(?:\+|00)?(?:852|853|886)[\s-]?\d{4}[\s-]?\d{4,5}(?!\d)")
+_TAIWAN_IN_TEXT = re.compile(r"(?<!\d)(?:\(0[2-9]\)|0[2-9][\s-])\s*\d{3,4}[\s-]?\d{4}(?!\d)")
 _DIGIT_RUN = re.compile(r"\d{6,}")
 
 
@@ -173,4 +185,5 @@ def mask_text(text: str | None) -> str:
     out = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
     out = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
     out = _REGIONAL_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
+    out = _TAIWAN_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), out)
     return _DIGIT_RUN.sub(lambda m: "*" * len(m.group(0)), out)

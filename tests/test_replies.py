@@ -192,6 +192,7 @@ def rasa_uttered(domain: dict) -> set[str]:
             named.update(step["action"] for step in flow.get("steps", []) if "action" in step)
     for form in domain.get("forms", {}).values():
         named.update(f"utter_ask_{slot}" for slot in form.get("required_slots", []))
+    named.add("utter_restart")  # what Rasa's action_restart says ("/restart")
     policies = load_yaml("config.yml").get("policies", [])
     if any(p.get("core_fallback_action_name") == "action_default_fallback" for p in policies):
         named.add("utter_default")  # what Rasa's action_default_fallback says
@@ -273,3 +274,10 @@ def test_channel_texts_come_from_the_replies() -> None:
     assert texts.welcome_text().splitlines()[1:] == [
         render("channel_menu_item", label=item.label) for item in texts.menu.values()
     ]
+
+
+def test_no_reply_key_is_written_twice() -> None:
+    """YAML keeps the last of two equal keys: the first text would silently never show."""
+    keys = re.findall(r"^([a-z0-9_]+):", REPLIES_PATH.read_text(encoding="utf-8"), re.M)
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    assert not twice, f"replies.yml keys written twice: {twice}"

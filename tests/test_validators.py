@@ -55,6 +55,11 @@ from bot.validators import (
         ("010-12345678 分机号：88", "010-12345678-88"),
         ("０１０－１２３４５６７８", "010-12345678"),
         ("0755–88889999", "0755-88889999"),  # en dash from a word processor
+        # A Taiwan number as dialled there (a blind tester's was refused three times and
+        # the report lost); written together it is still Tianjin's 022.
+        ("02-2345-6789", "+886-223456789"),
+        ("(04)2345-6789", "+886-423456789"),
+        ("0223456789", "022-3456789"),
     ],
 )
 def test_parse_phone_accepts(text: str, expected: str) -> None:
@@ -246,6 +251,7 @@ def test_mask_email(email: str | None, masked: str) -> None:
         ("我的手机13912345678，谢谢", "我的手机139****5678,谢谢"),
         ("电话 +86 139 1234 5678", "电话 +86 1** **** 5678"),
         ("座机010-62345678", "座机010-****5678"),
+        ("台北 02-2345-6789", "台北 02-2***-6789"),
         ("Zhang.San@Example.com 收不到", "z***@example.com 收不到"),
         ("合同号 20261234567 版本 11.5", "合同号 *********** 版本 11.5"),
         ("客户号１２３４５６７", "客户号*******"),

@@ -1,4 +1,4 @@
-"""Opening, reading and escalating support cases (the guide's stages 1–3)."""
+"""Opening, reading, escalating and closing support cases (the guide's stages 1–3)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from bot.catalogue import Catalogue, default_catalogue
 from bot.replies import render
 from bot.services.hours import Clock, SupportHours, utc_now
 from bot.services.identity import IdentityGuard, conversation_key
+from bot.services.wording import clean, wording
+from bot.store.case_desk import CaseDeskRepository
 from bot.store.cases import CaseRecord, CaseRepository, NewCase
+from bot.store.models import DESK_CLOSED
 from bot.validators import normalise_case_id, same_phone
 
 STAGE1_FIELDS = ("contact_name", "company", "phone", "contract_number")
@@ -88,12 +91,15 @@ class CaseService:
         clock: Clock = utc_now,
         notify_urls: Sequence[str] = (),
         guard: IdentityGuard | None = None,
+        desk: CaseDeskRepository | None = None,
     ) -> None:
         """Cases in ``cases``; due times by ``hours``; new cases notify ``notify_urls``.
 
-        ``guard`` limits failed phone proofs (no limit without one, as in unit tests).
+        ``guard`` limits failed phone proofs (no limit without one, as in unit tests);
+        ``desk`` is the staff desk's view, told when the customer closes a case.
         """
         self._cases = cases
+        self._desk = desk
         self._catalogue = catalogue or default_catalogue()
         self._hours = hours or SupportHours.from_catalogue(self._catalogue)
         self._clock = clock
@@ -259,6 +265,31 @@ class CaseService:
             )
         return text
 
+    async def close(self, case: CaseRecord, note: str) -> str:
+        """Close the case at the customer's request ("问题解决了，可以关单了") and say so.
+
+        The desk shows it closed with the customer's words (no staff name), and
+        ``case.updated`` is queued like a status change made by staff.
+        """
+        if case.status == "closed":
+            return render("case_already_closed", case_id=case.case_id)
+        closed = await self._cases.add_event(case.case_id, "closed", note) or case
+        if self._desk is not None:
+            await self._desk.change(
+                closed,
+                None,
+                kind="status",
+                text=render("case_closed_note", note=note),
+                desk_status=DESK_CLOSED,
+                notify_urls=self._notify_urls,
+            )
+        return render("case_closed_by_customer", case_id=case.case_id)
+
+    async def add_info(self, case: CaseRecord, note: str) -> str:
+        """Add what the customer adds ("补充：db2diag里有 ADM7519W") to the case's history."""
+        await self._cases.add_event(case.case_id, "info_added", note)
+        return render("case_info_added", case_id=case.case_id)
+
     def summary_fields(self, fields: dict[str, str | None]) -> dict[str, str]:
         """Every summary placeholder filled ("—" where a field is empty).
 
@@ -272,3 +303,19 @@ def _shortened(value: str) -> str:
     if len(value) <= SUMMARY_VALUE_CHARS:
         return value
     return value[:SUMMARY_VALUE_CHARS] + render("summary_truncated", total=len(value))
+
+
+def is_close_request(text: str | None) -> bool:
+    """True when the customer asks to close or withdraw a case, not why it was closed.
+
+    "问题解决了 可以关单了" / "把单子撤了" / "please close my ticket" close it;
+    "为什么被关闭了" / "先别关" do not.
+    """
+    w = wording()
+    cleaned = clean(text)
+    return w.has_any("case_close_words", cleaned) and not w.has_any("case_close_not", cleaned)
+
+
+def is_case_addition(text: str | None) -> bool:
+    """True when the customer adds to a case ("补充一下：…", "加个备注", "更新一下案例描述")."""
+    return wording().has_any("case_addition_words", clean(text))

@@ -16,6 +16,9 @@ from bot.services.wording import alternation, clauses, wording
 LONG_ANSWER_CLAUSES = 3  # fewer clauses are one answer to the question asked
 LONG_ANSWER_CHARS = 40
 MIN_DESCRIPTION_CHARS = 4  # what is left of an opening once request words are gone
+# An opening with fewer words of its own than this ("DB2挂了") names the fault but does
+# not describe it: the symptom question is still asked, and the answer adds to it.
+FULL_DESCRIPTION_CHARS = 6
 _PATCH = re.compile(
     r"(?i)(?<![a-z0-9])(fp\s?\d+[a-z]?|fix\s?pack\s?\d+|cf\s?\d+|ifix\s?\d+|if\d+|"
     r"interim\s?fix\s?\d+|sp\s?\d+)"
@@ -33,11 +36,24 @@ def is_long_answer(text: str | None) -> bool:
 
 def describes_fault(text: str | None) -> bool:
     """True when ``text`` says what is wrong, not only that the customer wants a report."""
-    w = wording()
-    rest = re.sub(alternation(w["request_words"]), "", (text or "").lower())
-    rest = _LATIN_TOKEN.sub("", rest)  # product names, versions, codes alone describe nothing
-    rest = re.sub(r"[\W_]+", "", rest)
-    return len(rest) >= MIN_DESCRIPTION_CHARS or w.has_any("fault_words", (text or "").lower())
+    return len(_own_words(text)) >= MIN_DESCRIPTION_CHARS or wording().has_any(
+        "fault_words", (text or "").lower()
+    )
+
+
+def is_thin(text: str | None) -> bool:
+    """True when ``text`` names a fault in a word or two ("DB2挂了", "was起不来")."""
+    return len(_own_words(text)) < FULL_DESCRIPTION_CHARS
+
+
+def _own_words(text: str | None) -> str:
+    """What ``text`` says of the fault in the customer's own words.
+
+    Request words, Latin tokens (product names, versions, codes) and punctuation go.
+    """
+    rest = re.sub(alternation(wording()["request_words"]), "", (text or "").lower())
+    rest = _LATIN_TOKEN.sub("", rest)
+    return re.sub(r"[\W_]+", "", rest)
 
 
 def patch_level(text: str | None) -> str | None:

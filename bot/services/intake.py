@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalogue import Catalogue, default_catalogue
+from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL, STAGE1_FIELDS, STAGE2_FIELDS
 from bot.services.contact_details import (
     has_identity_values,
@@ -32,6 +33,7 @@ from bot.services.corrections import (
 from bot.services.description import (
     describes_fault,
     is_long_answer,
+    is_thin,
     patch_level,
     read_details,
 )
@@ -54,6 +56,7 @@ INTERRUPTION_CONFIDENCE = 0.6
 # "好的" / "谢谢" / "你好" at a question asking for a name or a detail acknowledges it:
 # no answer (a blind tester's case was opened with "好的" as every detail).
 ACKNOWLEDGEMENTS = frozenset({"affirm", "thank", "greet"})
+WAIT_CHARS = 16  # "等一下，老板叫我": a longer message says more than "wait"
 ACKNOWLEDGED_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 NO_ANSWER_REPLIES = {"contact_name": "intake_bad_name", "company": "intake_bad_company"}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
@@ -96,6 +99,7 @@ class Outcome(enum.Enum):
     CONTRACT = "contract"
     CASE = "case"
     PAUSE = "pause"  # the customer leaves; the report is kept for "继续报修"
+    HOLD = "hold"  # stopped (answers that failed, the store down); kept for "继续报修"
 
 
 PAUSES = {
@@ -407,7 +411,9 @@ def extract(
             used = _contact_details(pieces, current, result)
             text = " ".join(p for p in pieces if p not in used)
         if describes_fault(text):
-            result.values["symptoms"] = text  # the customer's own words of the fault
+            # The customer's own words of the fault; a word or two ("DB2挂了") is kept
+            # as the opening, and the symptom question still asked (with_opening).
+            result.values["fault_opening" if is_thin(text) else "symptoms"] = text
             if is_long_answer(text):
                 _long_answer(text, current, result)
         _fuzzy_product(text, current, result)
@@ -546,6 +552,9 @@ def read_turn(
             return Extraction(values={"product": candidate, "product_candidate": None})
         if intent == "deny" and not match_product(text):
             return Extraction(values={"product_candidate": None})
+    held = _holding_reply(requested, text)
+    if requested is not None and held is not None:
+        return Extraction(values={requested: None}, replies=[held])
     if (
         requested in ACKNOWLEDGED_FIELDS
         and intent in ACKNOWLEDGEMENTS
@@ -566,3 +575,38 @@ def read_turn(
     if requested == "case_confirmed" and not result.values:
         return _summary_answer(text, intent)
     return result
+
+
+def _holding_reply(requested: str | None, text: str) -> str | None:
+    """The reply to a message that answers nothing but holds the question open, else None.
+
+    Found by a blind tester, each stored as an answer before: the "carry on with the
+    report" phrase the bot itself offers, stored as the version; "wait, my boss is
+    calling me", stored as the version; at the severity question, a question about
+    the difference between two levels, read as a choice of the first level it named.
+    """
+    if requested not in (*ACKNOWLEDGED_FIELDS, "severity"):
+        return None
+    w = wording()
+    bare = re.sub(r"[\W_]+", "", clean(text))
+    if bare in w["resume_phrases"]:
+        return "intake_resumed"
+    has_digit = any(ch.isdigit() for ch in bare)
+    if not has_digit and len(bare) <= WAIT_CHARS and w.has_any("wait_words", bare):
+        return "intake_wait"
+    if requested == "severity" and w.has_any("severity_question_words", bare):
+        return "intake_severity_explained"
+    return None
+
+
+def with_opening(values: dict[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with a thin opening (a product and a fault word) before its symptoms.
+
+    The case's description is then the customer's first words and their answer.
+    """
+    opening = current.get("fault_opening")
+    symptoms = values.get("symptoms")
+    if not opening or not symptoms or str(opening) in str(symptoms):
+        return values
+    joined = render("intake_opening_then_symptoms", opening=opening, symptoms=symptoms)
+    return {**values, "symptoms": joined}

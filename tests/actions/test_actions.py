@@ -159,11 +159,27 @@ async def test_a_caller_who_is_not_the_contact_learns_nothing_of_the_contract(se
     assert "PPA 合同号：PPA-DEMO-0001" in texts(d)
 
 
-async def test_three_failures_stop_the_loop(services):
+async def test_three_failures_stop_the_loop_and_keep_the_report(services):
+    """A blind tester's report ended after three bad answers with everything typed lost."""
     form = ValidateOutageForm()
     d = CollectingDispatcher()
     out = await form.validate_phone("123", d, tracker(slots={"intake_failures": 2}), DOMAIN)
     assert out["requested_slot"] is None and "800-810-1818" in texts(d)
+    assert out["intake_next"] == "hold"
+    # The form ends; what was collected stays for "继续报修", which asks the phone again.
+    held = {**INTAKE, "phone": None, "case_confirmed": None, "intake_next": "hold"}
+    d, events = await run(ActionOpenCase(), tracker("123", slots=held))
+    assert texts(d) == render("intake_held")
+    assert slot_events(events) == {"intake_next": None}
+
+
+async def test_the_symptom_question_quotes_a_thin_opening(services):
+    from actions.intake import ActionAskSymptoms
+
+    d, _ = await run(ActionAskSymptoms(), tracker(slots={"fault_opening": "DB2挂了"}))
+    assert texts(d) == render("intake_ask_symptoms_after", opening="DB2挂了")
+    d, _ = await run(ActionAskSymptoms(), tracker())
+    assert [m.get("response") for m in d.messages] == ["utter_ask_symptoms"]
 
 
 async def test_severity_is_suggested_with_reason(services):
@@ -400,6 +416,38 @@ async def test_a_complaint_without_a_case_offers_a_person(services):
     t = tracker("我要投诉", "escalate_case", slots={"last_case_id": case_id}, sender="c1")
     d, events = await run(ActionCaseIntent(), t)
     assert not d.messages and slot_events(events)["case_id"] == case_id
+
+
+async def test_a_customer_withdraws_their_case(services):
+    """Found by a blind tester: "把单子撤了" got "there is nothing to cancel"."""
+    from actions.cases import ActionCaseIntent
+    from actions.routing import ActionCancelOutsideForm
+
+    slots = {**INTAKE, "intake_id": "withdraw-1"}
+    _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="w1"))
+    case_id = slot_events(events)["last_case_id"]
+    mine = {"last_case_id": case_id}
+    # Read as a cancel with no form open: the case it names is closed via the case form.
+    d, events = await run(
+        ActionCancelOutsideForm(), tracker("把单子撤了", "cancel", slots=mine, sender="w1")
+    )
+    assert not d.messages
+    assert [e["name"] for e in events if e.get("event") == "followup"] == ["case_form"]
+    asked = slot_events(events)
+    assert asked["case_action"] == "close" and asked["case_id"] == case_id
+    assert asked["case_note"] == "把单子撤了"
+    d, _ = await run(ActionCaseSubmit(), tracker("把单子撤了", slots=asked, sender="w1"))
+    assert texts(d) == render("case_closed_by_customer", case_id=case_id)
+    # A plain cancel is still "nothing to cancel"; so is a withdrawal naming no case.
+    for text in ("取消", "撤销"):
+        d, events = await run(ActionCancelOutsideForm(), tracker(text, "cancel", slots=mine))
+        assert [m.get("response") for m in d.messages] == ["utter_nothing_to_cancel"]
+        assert not events
+    # As a case question ("可以关单了") it is a close too; "why was it closed" is not.
+    t = tracker("问题解决了 可以关单了", "check_case_status", slots=mine, sender="w1")
+    assert slot_events((await run(ActionCaseIntent(), t))[1])["case_action"] == "close"
+    t = tracker("为什么单子被关闭了", "check_case_status", slots=mine, sender="w1")
+    assert slot_events((await run(ActionCaseIntent(), t))[1])["case_action"] == "status"
 
 
 async def test_a_case_named_by_its_product_is_that_product_case(services):
@@ -641,6 +689,78 @@ async def test_route_inform(services):
     assert texts(d) == render("how_can_i_help")
 
 
+async def test_route_inform_after_a_blind_testers_conversations(services):
+    """A case number after a pending product question was answered with the product
+    list; "AIX操作系统" and a bare "9.0.2" started fault reports."""
+    from actions.routing import ActionRouteInform
+
+    case = [{"entity": "case_id", "value": "PMR-261207-7549"}]
+    pending = {"hotline_pending": True}
+    _, events = await run(
+        ActionRouteInform(), tracker("PMR-261207-7549", entities=case, slots=pending)
+    )
+    assert slot_events(events)["case_id"] == "PMR-261207-7549"
+    assert events[-1]["name"] == "case_form"
+    for text, ents in (
+        ("AIX操作系统", [{"entity": "os", "value": "AIX"}]),
+        ("9.0.2", [{"entity": "version", "value": "9.0.2"}]),
+    ):
+        d, events = await run(ActionRouteInform(), tracker(text, entities=ents))
+        assert not any(e.get("name") == "outage_form" for e in events), text
+    # With a product or a fault word a version still starts the report.
+    ents = [{"entity": "version", "value": "9.0.2"}]
+    _, events = await run(ActionRouteInform(), tracker("9.0.2 起不来", entities=ents))
+    assert events[-1]["name"] == "outage_form"
+
+
+async def test_information_added_to_the_conversations_case(services, db):
+    """A blind tester's "补充信息：…" after a case was opened was lost or began a new report."""
+    from actions.cases import ActionCaseIntent
+    from actions.routing import ActionRouteInform
+
+    slots = {**INTAKE, "intake_id": "add-1"}
+    _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="adder"))
+    case_id = slot_events(events)["last_case_id"]
+    mine = {"last_case_id": case_id}
+    note = "补充信息：online.log 里有 listener thread 报错"
+    d, events = await run(ActionRouteInform(), tracker(note, slots=mine, sender="adder"))
+    asked = slot_events(events)
+    assert asked["case_action"] == "add_info" and asked["case_id"] == case_id
+    assert events[-1]["name"] == "case_form"
+    d, _ = await run(ActionCaseSubmit(), tracker(note, slots=asked, sender="adder"))
+    assert texts(d) == render("case_info_added", case_id=case_id)
+    async with db.session() as s:
+        added = select(m.CaseEvent.note).where(m.CaseEvent.kind == "info_added")
+        assert note in (await s.execute(added)).scalars().all()
+    # Read as a new report ("我要补充日志：…"), it goes to the case too, not to stage 1.
+    from actions.intake import read_intake_turn
+
+    d = CollectingDispatcher()
+    opening = tracker("我要补充日志：db2diag里有 ADM7519W", "report_outage", slots=mine)
+    assert slot_events(read_intake_turn(d, opening)) == {
+        "intake_next": "case",
+        "requested_slot": None,
+    }
+    # Without a case in sight it is an answer like any other; a phone with a case
+    # question is that question's proof.
+    d, events = await run(ActionRouteInform(), tracker(note, sender="adder"))
+    assert texts(d) == render("how_can_i_help")
+    ask = tracker(
+        "查下PMR-261207-1417的进度，我电话13800000001",
+        "check_case_status",
+        [
+            {"entity": "case_id", "value": "PMR-261207-1417"},
+            {"entity": "phone", "value": "13800000001"},
+        ],
+        sender="someone",
+    )
+    asked = slot_events((await run(ActionCaseIntent(), ask))[1])
+    assert asked["case_proof"] == "13800000001" and asked["case_action"] == "status"
+    # "把严重程度调到1": the level without a severity entity.
+    raise_it = tracker("把严重程度调到1", "escalate_case", slots=mine, sender="adder")
+    assert slot_events((await run(ActionCaseIntent(), raise_it))[1])["case_severity_wanted"] == "1"
+
+
 async def test_cancel_clears_the_form_but_keeps_the_last_case(services):
     from actions.intake import ActionCancelForm
 
@@ -851,3 +971,24 @@ async def test_the_second_case_of_the_list_is_picked_by_its_place(services):
         t = tracker(text, "check_case_status", slots=asked, sender=sender, active_loop="case_form")
         events = await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN)
         assert slot_events(events).get("case_id") is None, text
+
+
+async def test_a_report_after_a_contract_check_uses_that_contract(services):
+    """A blind tester was asked for the contract number right after proving it."""
+    from actions.intake import read_intake_turn
+
+    proven = {
+        "customer_number": "8800001",
+        "contract_number": "PPA-DEMO-0001",
+        "proof": "13800000001",
+    }
+    d = CollectingDispatcher()
+    t = tracker("我要报修", "report_outage", slots={"proven_contract": proven})
+    filled = slot_events(read_intake_turn(d, t))
+    assert filled["contract_number"] == "PPA-DEMO-0001"
+    assert texts(d) == render("intake_contract_from_check", number="PPA-DEMO-0001")
+    # A number given in the opening is the one used.
+    d = CollectingDispatcher()
+    ents = [{"entity": "customer_number", "value": "8800002"}]
+    t = tracker("报修 客户号8800002", "report_outage", ents, slots={"proven_contract": proven})
+    assert slot_events(read_intake_turn(d, t)).get("contract_number") != "PPA-DEMO-0001"

@@ -307,3 +307,31 @@ def test_a_level_asked_for_goes_to_the_case_flow(text, intent, expected):
     )
     PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
     assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("投诉，你们效率太低了", "out_of_scope", "escalate_case"),  # a blind tester's
+        ("你们这服务太差了，我要投诉", "nlu_fallback", "escalate_case"),
+        ("外卖超时一小时了，我要投诉", "out_of_scope", "out_of_scope"),  # not about us
+        ("快递员态度太差了，怎么投诉", "out_of_scope", "out_of_scope"),
+    ],
+)
+def test_a_complaint_about_us_goes_to_the_case_flow(text, intent, expected):
+    rule = next(c for c in PIPELINE if "投诉" in c.get("anchors", []))
+    assert read(text, [], intent=intent, config=rule) == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("问题解决了，可以关单了", "nlu_fallback", "check_case_status"),  # a blind tester's
+        ("这个case可以关了", "out_of_scope", "check_case_status"),
+        ("把单子撤了", "cancel", "cancel"),  # a cancel stays one (the action reads it)
+        ("为什么我的单子被关闭了", "out_of_scope", "out_of_scope"),
+    ],
+)
+def test_closing_a_case_goes_to_the_case_flow(text, intent, expected):
+    rule = next(c for c in PIPELINE if "关单" in c.get("phrases", []))
+    assert read(text, [], intent=intent, config=rule) == expected

@@ -77,3 +77,40 @@ async def test_a_level_no_higher_than_the_cases_is_noted_not_escalated(db):
     ]
     text = await svc.escalate(found, "改成一级", 1)
     assert "第三阶段" in text and "严重程度一" in text
+
+
+async def test_a_customer_closes_their_case_and_the_desk_sees_it(db):
+    """A blind tester could not withdraw a case ("把单子撤了", "问题解决了 可以关单了")."""
+    from bot.replies import render
+    from bot.store.case_desk import CaseDeskRepository
+    from bot.store.models import DESK_CLOSED
+
+    desk = CaseDeskRepository(db)
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10, desk=desk)
+    case, _ = await svc.open(FIELDS, 3, "wechat", "openid-close", "i-close")
+    text = await svc.close(case, "问题自己解决了，可以关单了")
+    assert text == render("case_closed_by_customer", case_id=case.case_id)
+    closed = (await svc.lookup(case.case_id, "wechat", "openid-close")).case
+    assert closed is not None and closed.status == "closed"
+    assert "已关闭" in svc.status_text(closed)
+    assert (await desk.state(case.case_id)).desk_status == DESK_CLOSED
+    notes = await desk.notes(case.case_id)
+    assert [n.text for n in notes] == ["客户要求关闭：问题自己解决了，可以关单了"]
+    assert notes[0].staff is None  # the customer, not a member of staff
+    # Closing it again changes nothing and says so.
+    assert await svc.close(closed, "关单") == render("case_already_closed", case_id=case.case_id)
+    assert len(await desk.notes(case.case_id)) == 1
+
+
+def test_close_requests_are_told_from_questions_about_closing():
+    from bot.services.cases import is_close_request
+
+    for text in (
+        "问题解决了 可以关单了",
+        "把单子撤了",
+        "please close my ticket",
+        "呢個case可以關閉",
+    ):
+        assert is_close_request(text), text
+    for text in ("为什么我的单子被关闭了", "先别关单", "单子进度怎么样", "", None):
+        assert not is_close_request(text), text

@@ -30,6 +30,33 @@ def test_first_report_fills_every_slot_it_mentions():
     }
 
 
+@pytest.mark.parametrize(
+    "opening, thin",
+    [
+        ("DB2挂了", True),
+        ("was起不来 帮忙报修", True),
+        ("MQ 宕机了！！", True),
+        ("数据库连不上了，所有应用都报错", False),
+        ("生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！", False),
+    ],
+)
+def test_a_thin_opening_is_kept_and_the_symptoms_still_asked(opening, thin):
+    """A blind tester's case was opened with "DB2挂了" as its whole description."""
+    from bot.services.intake import with_opening
+
+    r = read_turn(None, opening, "report_outage", 0.9, [], {})
+    assert ("symptoms" in r.values) is not thin
+    assert (r.values.get("fault_opening") == opening) is thin
+    if thin:
+        # The symptom answered later follows the opening in the case's description.
+        current = {"fault_opening": opening}
+        answer = read_turn("symptoms", "所有连接都被拒绝", "inform", 0.9, [], current)
+        merged = with_opening(answer.values, current)
+        assert merged["symptoms"] == f"{opening}；所有连接都被拒绝"
+        assert with_opening(merged, current) == merged  # added once
+    assert with_opening({"version": "11.5"}, {"fault_opening": opening}) == {"version": "11.5"}
+
+
 def test_entities_do_not_overwrite_earlier_answers_without_a_correction_cue():
     current = {"version": "11.5.8"}
     r = extract(
@@ -627,3 +654,44 @@ def test_how_one_introduces_oneself_is_not_part_of_the_name(requested, text, val
     assert read_turn(requested, text, "inform", 0.9, [], {"intake_id": "i1"}).values == {
         requested: value
     }
+
+
+@pytest.mark.parametrize(
+    "requested, text, reply",
+    [
+        ("version", "继续报修", "intake_resumed"),  # was stored as the version
+        ("patch_level", "我回来了，继续", "intake_resumed"),
+        ("version", "等一下，老板叫我", "intake_wait"),
+        ("company", "等下，我再去确认一下", "intake_wait"),
+        ("severity", "严重程度一和二有什么区别？", "intake_severity_explained"),
+        ("severity", "我们这种算几级啊", "intake_severity_explained"),
+    ],
+)
+def test_messages_that_hold_the_question_are_no_answer(requested, text, reply):
+    """A blind tester's "继续报修" and "等一下，老板叫我" became the version; a question
+    about the levels chose severity 1."""
+    r = read_turn(requested, text, "inform", 0.9, [], {"contact_name": "张演示"})
+    assert r.values == {requested: None} and r.replies == [reply]
+
+
+@pytest.mark.parametrize(
+    "requested, text, stored",
+    [
+        ("symptoms", "重启后继续报错", "symptoms"),  # "继续" inside an answer
+        ("contact_name", "叫我小张就行", "contact_name"),
+        ("version", "等下 是11.5.8", "version"),  # a value after the wait word
+        ("severity", "应该算2吧", "severity"),
+    ],
+)
+def test_answers_with_those_words_are_still_answers(requested, text, stored):
+    r = read_turn(requested, text, "inform", 0.9, [], {"contact_name": "张演示"})
+    assert r.values.get(stored), r
+
+
+def test_a_thankful_yes_to_the_cancel_question_cancels():
+    """A blind tester's "好的谢谢" to "cancel the report?" kept them in the report."""
+    from bot.services.intake import CANCEL_QUESTION, Outcome
+
+    for text in ("好的谢谢", "好的 谢谢", "ok thanks"):
+        r = read_turn(CANCEL_QUESTION, text, "thank", 0.9, [], {"intake_resume": "version"})
+        assert r.outcome is Outcome.CANCEL, text
