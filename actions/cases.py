@@ -271,7 +271,10 @@ class ActionCaseSubmit(Action):
                 return clear
             if found.access is not Access.GRANTED or found.case is None:
                 # Unknown id and wrong proof get the same answer: no hint at other cases.
-                dispatcher.utter_message(text=render("case_not_found", case_id=case_id))
+                # With a phone, either may be wrong: the answer says so without telling
+                # which (a blind tester read "no such case" of a case that exists).
+                key = "case_not_matched" if proof else "case_not_found"
+                dispatcher.utter_message(text=render(key, case_id=case_id))
                 return clear
             action = tracker.get_slot("case_action")
             note = tracker.get_slot("case_note") or tracker.latest_message.get("text") or ""

@@ -353,6 +353,17 @@ async def test_case_status_only_for_owner(services):
         tracker(sender="other", slots={"case_id": case_id, "case_action": "status"}),
     )
     assert "没有找到" in texts(d)
+    # A wrong phone: either may be wrong, and the answer does not say which (a blind
+    # tester read "no such case" of a case that exists); an unknown id answers the same.
+    for wrong in (case_id, "PMR-261126-9999"):
+        d, _ = await run(
+            ActionCaseSubmit(),
+            tracker(
+                sender="other",
+                slots={"case_id": wrong, "case_proof": "13900000000", "case_action": "status"},
+            ),
+        )
+        assert texts(d) == render("case_not_matched", case_id=wrong)
     d, _ = await run(
         ActionCaseSubmit(),
         tracker(

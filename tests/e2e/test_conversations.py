@@ -83,8 +83,9 @@ def test_two_requests_in_one_message_are_answered_in_order(stack):
     assert "800-810-1818-5200" in said and "客户号" in said, said
     assert said.index("800-810-1818-5200") < said.index("客户号")
     assert _user_texts(stack.db_url, "two-1") == ["DB2热线多少？", "我们合同什么时候到期"]
-    # The contract check goes on as usual from there.
-    assert "合同号" in texts(stack.say("two-1", "8800001"))
+    # The contract check goes on as usual from there: the customer number is enough,
+    # the registered phone or e-mail comes next.
+    assert "联系电话或注册 Email" in texts(stack.say("two-1", "8800001"))
 
 
 def test_one_request_in_two_sentences_stays_one_turn(stack):
@@ -141,7 +142,7 @@ def test_status_for_the_owner_and_not_for_a_stranger(stack):
     stranger = texts(stack.say("stranger", f"查一下 {case_id} 的进度"))
     assert "电话" in stranger and "处理中" not in stranger
     proof = texts(stack.say("stranger", "13911112222"))
-    assert "没有找到" in proof and "处理中" not in proof
+    assert "对不上" in proof and "处理中" not in proof  # neither the case nor the phone named
 
 
 def test_bad_phone_is_asked_again_with_the_reason(stack):

@@ -37,6 +37,7 @@ def _uttered_by_code() -> set[str]:
     names = {f"utter_ask_{slot}" for slot in slots}
     for path in (ROOT / "actions").glob("*.py"):
         names |= set(re.findall(r'response="(utter_\w+)"', path.read_text(encoding="utf-8")))
+    names.add("utter_restart")  # what Rasa's action_restart says ("/restart")
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     policies = config.get("policies") or []
     if any(p.get("core_fallback_action_name") == "action_default_fallback" for p in policies):
