@@ -20,9 +20,9 @@ from actions.context import (
     services,
 )
 from bot.replies import render
-from bot.services.cases import Access, is_case_addition, is_close_request
+from bot.services.cases import Access, is_case_addition, is_close_request, is_complaint
 from bot.services.severity import find_severity
-from bot.services.wording import clean, is_unknown_answer, wording
+from bot.services.wording import is_unknown_answer, wording
 from bot.store import StoreUnavailable
 from bot.store.cases import CaseRecord
 from bot.validators import normalise_case_id
@@ -46,7 +46,7 @@ class ActionCaseIntent(Action):
 
 
 def adds_to_case(tracker: Tracker) -> bool:
-    """ "补充信息：…" with a case in sight (named, or this conversation's last one)."""
+    """Whether the customer adds to a case in sight (named, or this conversation's last)."""
     text = tracker.latest_message.get("text")
     has_case = entity_values(tracker, "case_id") or tracker.get_slot("last_case_id")
     return bool(has_case) and is_case_addition(text)
@@ -87,7 +87,7 @@ async def case_request(
     case_id = first(entity_values(tracker, "case_id"))
     if not case_id:
         case_id = await _own_case(dispatcher, tracker)
-    if not case_id and action == "escalate" and _is_complaint(tracker):
+    if not case_id and action == "escalate" and is_complaint(tracker.latest_message.get("text")):
         # "我要投诉" with no case in sight may be about the service itself: a person
         # takes that; a case number still makes it the case's escalation.
         dispatcher.utter_message(
@@ -96,11 +96,6 @@ async def case_request(
         )
     events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
     return events
-
-
-def _is_complaint(tracker: Tracker) -> bool:
-    """True when the latest message complains ("投诉", "不满意") rather than only chases."""
-    return wording().has_any("complaint_words", clean(tracker.latest_message.get("text")))
 
 
 async def _own_case(dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:

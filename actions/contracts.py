@@ -77,6 +77,22 @@ class ValidateContractForm(FormValidationAction):
             return [s for s in domain_slots if s != "cc_contract_number"]
         return domain_slots
 
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """rasa-sdk's validation, keeping a number cleared by :func:`_replaced_pair`.
+
+        rasa-sdk drops set slots that are not required any more, and a cleared number is
+        not: without this the stale one stayed and was checked with the new one.
+        """
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        cleared = [
+            SlotSet(slot, None)
+            for slot, value in tracker.slots_to_validate().items()
+            if slot in NUMBER_SLOTS and value is None
+        ]
+        return [*events, *cleared]
+
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
@@ -97,6 +113,7 @@ class ValidateContractForm(FormValidationAction):
         proof = entity_values(tracker, "phone") + entity_values(tracker, "email")
         if proof:
             values["cc_proof"] = proof[0]
+        values.update(_replaced_pair(tracker, values))
         if requested and requested not in values and values:
             # "13800000001" asked for the contract number is the phone given early: kept
             # as the proof, not also tried as the contract number.
@@ -116,6 +133,19 @@ class ValidateContractForm(FormValidationAction):
                 given_contract = requested == "cc_customer_number" and _LETTER.search(m.group())
                 values["cc_contract_number" if given_contract else requested] = m.group()
         return [SlotSet(k, v) for k, v in values.items()]
+
+
+def _replaced_pair(tracker: Tracker, values: dict[str, Any]) -> dict[str, Any]:
+    """The other number cleared when one number is given anew.
+
+    After "无法核实" a blind tester sent the right contract number; the customer number
+    from before was still checked with it, so the right phone failed until locked.
+    """
+    given = [slot for slot in NUMBER_SLOTS if slot in values]
+    if len(given) != 1:
+        return {}
+    other = next(slot for slot in NUMBER_SLOTS if slot not in given)
+    return {other: None} if tracker.get_slot(other) else {}
 
 
 class ActionCheckContract(Action):

@@ -23,6 +23,8 @@ PAO_WORDS = ("pao", "passport")
 # What ``hotline_product`` holds after the PAO help line alone was given: "我在上海"
 # right after it means that line's southern number (the line is no catalogue product).
 PAO_LINE = "PAO"
+# The FAQ answer that gives the PAO help line's two numbers.
+PAO_LOGIN_FAQ = "faq/pao_login_help"
 
 
 def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
@@ -89,10 +91,22 @@ def follow_up_product(tracker: Tracker) -> str | None:
     """
     if not entity_values(tracker, "region") or entity_values(tracker, "product"):
         return None
-    if previous_bot_action(tracker) not in HOTLINE_ACTIONS:
+    previous = previous_bot_action(tracker)
+    if previous == "utter_faq" and previous_faq(tracker) == PAO_LOGIN_FAQ:
+        return PAO_LINE  # "北方区号码再发一下" after the PAO login help's two numbers
+    if previous not in HOTLINE_ACTIONS:
         return None
     product = tracker.get_slot("hotline_product")
     return str(product) if product else None
+
+
+def previous_faq(tracker: Tracker) -> str | None:
+    """The FAQ topic ("faq/pao_login_help") of the customer's message before this one."""
+    users = [e for e in reversed(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    intent = (users[1].get("parse_data") or {}).get("intent") or {}
+    return intent.get("full_retrieval_intent_name")
 
 
 class ActionFindHotline(Action):

@@ -17,7 +17,7 @@ from bot.replies import render
 from bot.services.cases import is_close_request
 from bot.services.contact_details import has_identity_values
 from bot.services.nlu_review import record_miss
-from bot.services.wording import wording
+from bot.services.wording import clean, wording
 from bot.validators import normalise_case_id
 
 # An error code alone is a fault; a version or OS is one only with a product or a
@@ -129,7 +129,7 @@ class ActionCancelOutsideForm(Action):
         """Start the case's closing, or say there is nothing to cancel."""
         text = tracker.latest_message.get("text") or ""
         names_case = entity_values(tracker, "case_id") or wording().has_any(
-            "case_words", text.lower()
+            "case_words", clean(text)
         )
         if names_case and is_close_request(text):
             return [*await case_request(dispatcher, tracker, "close"), FollowupAction("case_form")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from bot.catalogue import Catalogue, default_catalogue
 from bot.replies import render
 from bot.services.hours import Clock, SupportHours, utc_now
 from bot.services.identity import IdentityGuard, conversation_key
-from bot.services.wording import clean, wording
+from bot.services.wording import alternation, clean, wording
 from bot.store.case_desk import CaseDeskRepository
 from bot.store.cases import CaseRecord, CaseRepository, NewCase
 from bot.store.models import DESK_CLOSED
@@ -240,30 +241,47 @@ class CaseService:
     async def escalate(
         self, case: CaseRecord, note: str, wanted_severity: int | None = None
     ) -> str:
-        """Record stage 3 (more resources) and say so.
+        """Answer a request for more on an open case; stage 3 only when it asks for that.
 
-        A level the customer asks for ("这个单改成一级") is in the note the staff read
-        and is answered: the engineers review it against the guide's definitions (the
-        level is changed from the desk, not by the customer's word alone). A level no
-        higher than the case's is noted, not escalated.
+        The guide's stage 3 brings in more resources when a problem needs them, so a
+        blind tester's "催一下" minutes after opening, a complaint or a level asked for
+        did not belong there. Each is added to the case's history for the engineers
+        and answered for what it is:
+
+        * a level ("这个单改成一级"): noted, the engineers review it against the guide's
+          definitions (the level is changed from the desk); level 1 gets the 7×24 line
+          from the caller;
+        * a complaint: noted, with a person offered by the caller;
+        * chasing ("催一下", "加急") before the promised response time: noted, and the
+          time repeated;
+        * otherwise ("还是没解决，要求升级", or chasing past the promised time): stage 3.
+
+        A closed case is neither escalated nor reopened.
         """
-        if wanted_severity is not None and wanted_severity >= case.severity:
-            # The same or a lower level ("降到三级") asks for no more resources: the
-            # request is added to the history for the engineers, and stage 3 not promised.
+        if case.status == "closed":
+            return render("case_already_closed", case_id=case.case_id)
+        if wanted_severity is not None:
             await self._cases.add_event(case.case_id, "info_added", note)
-            key = (
-                "case_severity_same" if wanted_severity == case.severity else "case_severity_lower"
-            )
+            # A lower number is a higher level: severity 1 is the most urgent.
+            if wanted_severity < case.severity:
+                key = "case_severity_higher"
+            elif wanted_severity == case.severity:
+                key = "case_severity_same"
+            else:
+                key = "case_severity_lower"
             return render(
                 key, case_id=case.case_id, severity_name=self.severity_name(wanted_severity)
             )
+        if is_complaint(note) and not asks_escalation(note):
+            await self._cases.add_event(case.case_id, "info_added", note)
+            return render("case_complaint_noted", case_id=case.case_id)
+        due = case.response_due_at
+        not_due_yet = due is not None and self._clock() < due
+        if is_chase(note) and not asks_escalation(note) and not_due_yet:
+            await self._cases.add_event(case.case_id, "info_added", note)
+            return render("case_chased", case_id=case.case_id, due=self.format_due(due))
         await self._cases.add_event(case.case_id, "escalated", note)
-        text = render("case_escalated", case_id=case.case_id)
-        if wanted_severity is not None:
-            text += render(
-                "case_severity_requested", severity_name=self.severity_name(wanted_severity)
-            )
-        return text
+        return render("case_escalated", case_id=case.case_id)
 
     async def close(self, case: CaseRecord, note: str) -> str:
         """Close the case at the customer's request ("问题解决了，可以关单了") and say so.
@@ -286,7 +304,13 @@ class CaseService:
         return render("case_closed_by_customer", case_id=case.case_id)
 
     async def add_info(self, case: CaseRecord, note: str) -> str:
-        """Add what the customer adds ("补充：db2diag里有 ADM7519W") to the case's history."""
+        """Add what the customer adds ("补充：db2diag里有 ADM7519W") to the case's history.
+
+        An announcement alone ("我要补充日志") is not stored: the customer is asked to
+        send the content with "补充：" in front (a blind tester's log was lost).
+        """
+        if announces_only(note):
+            return render("case_info_what", case_id=case.case_id)
         await self._cases.add_event(case.case_id, "info_added", note)
         return render("case_info_added", case_id=case.case_id)
 
@@ -319,3 +343,30 @@ def is_close_request(text: str | None) -> bool:
 def is_case_addition(text: str | None) -> bool:
     """True when the customer adds to a case ("补充一下：…", "加个备注", "更新一下案例描述")."""
     return wording().has_any("case_addition_words", clean(text))
+
+
+def is_complaint(text: str | None) -> bool:
+    """True when the customer complains ("投诉", "不满意") rather than only chases."""
+    return wording().has_any("complaint_words", clean(text))
+
+
+def is_chase(text: str | None) -> bool:
+    """True when the customer chases ("催一下", "加急", "快点处理")."""
+    return wording().has_any("chase_words", clean(text))
+
+
+def asks_escalation(text: str | None) -> bool:
+    """True when the customer asks for more resources ("升级", "找更高级的工程师")."""
+    return wording().has_any("escalation_words", clean(text))
+
+
+ANNOUNCEMENT_CHARS = 4  # fewer characters of its own: "我要补充日志" says nothing yet
+
+
+def announces_only(text: str | None) -> bool:
+    """True when an addition has no content besides the wish to add ("我想补充点信息")."""
+    w = wording()
+    rest = clean(text)
+    for name in ("case_addition_words", "addition_fillers"):
+        rest = re.sub(alternation(w[name]), "", rest)
+    return len(re.sub(r"[\W_]+", "", rest)) < ANNOUNCEMENT_CHARS

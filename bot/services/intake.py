@@ -594,6 +594,8 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
     has_digit = any(ch.isdigit() for ch in bare)
     if not has_digit and len(bare) <= WAIT_CHARS and w.has_any("wait_words", bare):
         return "intake_wait"
+    if requested == "severity" and w.has_any("response_time_words", bare):
+        return "intake_severity_response"
     if requested == "severity" and w.has_any("severity_question_words", bare):
         return "intake_severity_explained"
     return None

@@ -254,6 +254,40 @@ async def test_contract_check_with_the_contract_number_instead_of_the_customer_n
     assert render("contract_unverified") in texts(d)
 
 
+async def test_a_new_number_during_the_contract_check_replaces_the_pair(services):
+    """A blind tester sent the right contract number after "无法核实"; the wrong customer
+    number from before was still checked with it and the right phone failed."""
+    from actions.contracts import ValidateContractForm
+
+    t = tracker(
+        "PPA-DEMO-0002",
+        entities=[{"entity": "contract_number", "value": "PPA-DEMO-0002"}],
+        slots={"requested_slot": "cc_proof", "cc_customer_number": "8800001"},
+    )
+    d = CollectingDispatcher()
+    events = slot_events(await ValidateContractForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {"cc_contract_number": "PPA-DEMO-0002", "cc_customer_number": None}
+    # Through the whole validation too (rasa-sdk dropped the cleared number, no longer
+    # required, and the stale one was checked live).
+    t = tracker(
+        "PPA-DEMO-0002",
+        entities=[{"entity": "contract_number", "value": "PPA-DEMO-0002"}],
+        slots={"requested_slot": "cc_proof", "cc_customer_number": "8800001"},
+        active_loop="contract_form",
+    )
+    import yaml
+
+    from harness.model import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    events = slot_events(await ValidateContractForm().run(CollectingDispatcher(), t, domain))
+    assert events["cc_contract_number"] == "PPA-DEMO-0002"
+    assert events["cc_customer_number"] is None
+    slots = {"cc_contract_number": "PPA-DEMO-0002", "cc_proof": "13800000002"}
+    d, _ = await run(ActionCheckContract(), tracker(slots=slots))
+    assert "Cognos" in texts(d)
+
+
 async def test_contract_check_with_the_customer_number_alone(services):
     """The question asks for "客户号或 PPA 合同号": the customer number and the
     registered phone are enough (the tester was asked for the contract number too)."""
@@ -392,13 +426,14 @@ async def test_an_escalation_asking_for_a_level_is_answered_and_noted(services, 
     d, events = await run(
         ActionCaseSubmit(), tracker("13800000001", slots={**intent_slots}, sender="raiser")
     )
-    assert "第三阶段" in texts(d)
-    assert render("case_severity_requested", severity_name="严重程度一") in texts(d)
+    # A level is no request for more resources: noted, not stage 3 (a later blind tester).
+    higher = render("case_severity_higher", case_id=case_id, severity_name="严重程度一")
+    assert "第三阶段" not in texts(d) and higher in texts(d)
     assert "7×24" in texts(d) and case_id in texts(d)
     assert slot_events(events)["case_note"] is None
     async with db.session() as s:
-        escalated = select(m.CaseEvent.note).where(m.CaseEvent.kind == "escalated")
-        notes = (await s.execute(escalated)).scalars().all()
+        added = select(m.CaseEvent.note).where(m.CaseEvent.kind == "info_added")
+        notes = (await s.execute(added)).scalars().all()
     assert "这个单改成一级" in notes and "13800000001" not in notes
     # A plain escalation says nothing about levels.
     d, _ = await run(
@@ -641,6 +676,17 @@ async def test_a_place_right_after_the_pao_line_picks_its_number(services):
     ]
     d, _ = await run(ActionFallback(), t)
     assert south in texts(d) and north not in texts(d)
+    # After the PAO login help's answer (an FAQ with both numbers) too.
+    t = tracker("北方区号码再发一下", "find_hotline", [{"entity": "region", "value": "north"}])
+    login = {"intent": {"name": "faq", "full_retrieval_intent_name": "faq/pao_login_help"}}
+    t.events = [
+        {"event": "user", "text": "PAO登录不了找谁", "parse_data": login},
+        {"event": "action", "name": "utter_faq"},
+        {"event": "action", "name": "action_listen"},
+        t.events[-1],
+    ]
+    d, _ = await run(ActionFindHotline(), t)
+    assert north in texts(d) and south not in texts(d)
     # A product named with the PAO line leaves no single line to follow up.
     db2 = [{"entity": "product", "value": "DB2"}]
     d, events = await run(ActionFindHotline(), tracker("DB2和PAO的热线", "find_hotline", db2))

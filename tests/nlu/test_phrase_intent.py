@@ -335,3 +335,32 @@ def test_a_complaint_about_us_goes_to_the_case_flow(text, intent, expected):
 def test_closing_a_case_goes_to_the_case_flow(text, intent, expected):
     rule = next(c for c in PIPELINE if "关单" in c.get("phrases", []))
     assert read(text, [], intent=intent, config=rule) == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("补充信息：发生前做过 onmode -ky", "out_of_scope", "inform"),  # a blind tester's
+        ("我想补充点信息", "nlu_fallback", "inform"),
+        ("补充一下，DB2又挂了", "report_outage", "report_outage"),  # the models' reading
+    ],
+)
+def test_adding_to_a_case_is_an_answer(text, intent, expected):
+    rule = next(
+        c for c in PIPELINE if c.get("intent") == "inform" and "补充" in c.get("anchors", [])
+    )
+    assert read(text, [], intent=intent, config=rule) == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("问那么多干嘛，我要人工！", "out_of_scope", "human_handoff"),  # a blind tester's
+        ("人工智能是什么", "out_of_scope", "out_of_scope"),
+        ("人工智能要学什么", "out_of_scope", "out_of_scope"),
+        ("人工操作以后就报错了", "inform", "inform"),  # an answer stays one
+    ],
+)
+def test_a_person_asked_for_in_other_words(text, intent, expected):
+    rule = next(c for c in PIPELINE if c.get("intent") == "human_handoff")
+    assert read(text, [], intent=intent, config=rule) == expected

@@ -75,8 +75,9 @@ async def test_a_level_no_higher_than_the_cases_is_noted_not_escalated(db):
         "把严重程度降到三级",
         "能不能提到二级",
     ]
+    # A higher level is noted too (a later blind tester: no stage 3 for a level).
     text = await svc.escalate(found, "改成一级", 1)
-    assert "第三阶段" in text and "严重程度一" in text
+    assert "第三阶段" not in text and "调整为严重程度一" in text
 
 
 async def test_a_customer_closes_their_case_and_the_desk_sees_it(db):
@@ -114,3 +115,49 @@ def test_close_requests_are_told_from_questions_about_closing():
         assert is_close_request(text), text
     for text in ("为什么我的单子被关闭了", "先别关单", "单子进度怎么样", "", None):
         assert not is_close_request(text), text
+
+
+async def test_chasing_a_complaint_and_a_closed_case_are_no_stage_3(db):
+    """A blind tester's "催一下" minutes after opening went to stage 3; so did "升级处理"
+    on a case they had just closed, which reopened it."""
+    from bot.replies import render
+
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-chase", "i-chase")
+    due = svc.format_due(case.response_due_at)
+    text = await svc.escalate(case, "帮我催一下")
+    assert text == render("case_chased", case_id=case.case_id, due=due)
+    text = await svc.escalate(case, "你们响应太慢了，我要投诉")
+    assert text == render("case_complaint_noted", case_id=case.case_id)
+    found = (await svc.lookup(case.case_id, "wechat", "openid-chase")).case
+    assert found is not None and found.status == "open"
+    assert [e.kind for e in found.events] == ["opened", "info_added", "info_added"]
+    # Asking for more resources is stage 3; so is chasing after the promised time.
+    assert "第三阶段" in await svc.escalate(found, "催了也没用，还是没解决，要求升级")
+    late = CaseService(CaseRepository(db), clock=lambda: THU_10 + dt.timedelta(hours=3))
+    other, _ = await late.open(FIELDS, 2, "wechat", "openid-late", "i-late")
+    later = CaseService(CaseRepository(db), clock=lambda: THU_10 + dt.timedelta(hours=6))
+    assert "第三阶段" in await later.escalate(other, "催一下")
+    # A closed case is neither escalated nor reopened.
+    await svc.close(found, "问题解决了")
+    closed = (await svc.lookup(case.case_id, "wechat", "openid-chase")).case
+    assert closed is not None
+    text = await svc.escalate(closed, "升级处理")
+    assert text == render("case_already_closed", case_id=case.case_id)
+    after = (await svc.lookup(case.case_id, "wechat", "openid-chase")).case
+    assert after is not None and after.status == "closed"
+
+
+async def test_an_announced_addition_asks_for_its_content(db):
+    """A blind tester's "我要补充日志" was stored as the addition; the log after it was lost."""
+    from bot.replies import render
+
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-add", "i-add")
+    for announced in ("我要补充日志", "我想补充点信息", "补充："):
+        assert await svc.add_info(case, announced) == render("case_info_what", case_id=case.case_id)
+    content = "补充：SystemErr.log 里有 java.lang.OutOfMemoryError"
+    assert await svc.add_info(case, content) == render("case_info_added", case_id=case.case_id)
+    found = (await svc.lookup(case.case_id, "wechat", "openid-add")).case
+    assert found is not None
+    assert [e.note for e in found.events if e.kind == "info_added"] == [content]

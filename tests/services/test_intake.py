@@ -665,6 +665,9 @@ def test_how_one_introduces_oneself_is_not_part_of_the_name(requested, text, val
         ("company", "等下，我再去确认一下", "intake_wait"),
         ("severity", "严重程度一和二有什么区别？", "intake_severity_explained"),
         ("severity", "我们这种算几级啊", "intake_severity_explained"),
+        # A second blind tester's: read as a wait, and as choosing level 3.
+        ("version", "请稍候，我去机房查看版本号", "intake_wait"),
+        ("severity", "三级的话多久响应？", "intake_severity_response"),
     ],
 )
 def test_messages_that_hold_the_question_are_no_answer(requested, text, reply):
@@ -695,3 +698,29 @@ def test_a_thankful_yes_to_the_cancel_question_cancels():
     for text in ("好的谢谢", "好的 谢谢", "ok thanks"):
         r = read_turn(CANCEL_QUESTION, text, "thank", 0.9, [], {"intake_resume": "version"})
         assert r.outcome is Outcome.CANCEL, text
+
+
+def test_a_greeting_that_asks_for_a_report_is_no_symptom():
+    """A second blind tester's formal opening became the symptom; the real one landed in
+    the error log."""
+    opening = "您好，本人欲申报一项技术故障，烦请协助登记。"
+    r = read_turn(None, opening, "report_outage", 0.9, [], {})
+    assert "symptoms" not in r.values
+
+
+def test_every_word_in_the_word_lists_is_a_word():
+    """An unquoted "补充:" in a YAML list is a one-key mapping, not the word: the
+    additions written "补充：…" were missed."""
+    import yaml
+
+    from bot.services.wording import WORDS_PATH
+
+    raw = yaml.safe_load(WORDS_PATH.read_text(encoding="utf-8"))
+    odd = [
+        (name, word)
+        for name, words in raw.items()
+        if isinstance(words, list)
+        for word in words
+        if not isinstance(word, (str, int, float))
+    ]
+    assert not odd
