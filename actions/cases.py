@@ -21,6 +21,7 @@ from actions.context import (
 )
 from bot.replies import render
 from bot.services.cases import Access, is_case_addition, is_close_request, is_complaint
+from bot.services.corrections import has_correction_cue
 from bot.services.severity import find_severity
 from bot.services.wording import is_unknown_answer, wording
 from bot.store import StoreUnavailable
@@ -49,7 +50,9 @@ def adds_to_case(tracker: Tracker) -> bool:
     """Whether the customer adds to a case in sight (named, or this conversation's last)."""
     text = tracker.latest_message.get("text")
     has_case = entity_values(tracker, "case_id") or tracker.get_slot("last_case_id")
-    return bool(has_case) and is_case_addition(text)
+    # "联系电话换成 139…，原来那个手机没电了": a new number for the engineer to call.
+    new_phone = bool(entity_values(tracker, "phone")) and has_correction_cue(text)
+    return bool(has_case) and (is_case_addition(text) or new_phone)
 
 
 def _case_action(tracker: Tracker) -> str:

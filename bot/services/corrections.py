@@ -11,6 +11,7 @@ import re
 from bot.services.products import match_product
 from bot.services.severity import find_severity
 from bot.services.wording import alternation, clauses, clean, wording
+from bot.textnorm import to_simplified
 from bot.validators import parse_phone
 
 CANCEL_CONFIDENCE = 0.6
@@ -37,7 +38,7 @@ def _cue(text: str) -> tuple[int, int] | None:
 
 def has_correction_cue(text: str | None) -> bool:
     """True when ``text`` corrects something ("电话改成…", "不对，是…")."""
-    return bool(text) and _cue(text or "") is not None
+    return bool(text) and _cue(to_simplified(text or "")) is not None
 
 
 def _field_before(text: str) -> str | None:
@@ -90,7 +91,7 @@ def parse_correction(text: str | None) -> tuple[str | None, str | None]:
     The field is the one named before the cue (or right after it); without one it is
     inferred from the value (a phone, a severity, a product, a version).
     """
-    text = text or ""
+    text = to_simplified(text or "")  # "補丁級別改成 FP1": the field words are simplified
     cue = _cue(text)
     if cue is None:
         return None, None
@@ -126,7 +127,7 @@ def parse_corrections(text: str | None) -> list[tuple[str, str]]:
     ("改为", or after the first real cue also "是": "…，补丁级别是FP8"); each value runs
     to the next field's name. A message naming one field is :func:`parse_correction`'s.
     """
-    text = text or ""
+    text = to_simplified(text or "")
     if _cue(text) is None:
         return []
     w = wording()

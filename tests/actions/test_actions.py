@@ -789,6 +789,15 @@ async def test_information_added_to_the_conversations_case(services, db):
     async with db.session() as s:
         added = select(m.CaseEvent.note).where(m.CaseEvent.kind == "info_added")
         assert note in (await s.execute(added)).scalars().all()
+    # A new phone for the engineer to call is an addition too (a sixth blind tester's).
+    new_phone = tracker(
+        "联系电话换成 13900001111，原来那个手机没电了",
+        entities=[{"entity": "phone", "value": "13900001111"}],
+        slots=mine,
+        sender="adder",
+    )
+    d, events = await run(ActionRouteInform(), new_phone)
+    assert slot_events(events)["case_action"] == "add_info"
     # Read as a new report ("我要补充日志：…"), it goes to the case too, not to stage 1.
     from actions.intake import read_intake_turn
 

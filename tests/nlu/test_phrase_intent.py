@@ -364,3 +364,19 @@ def test_adding_to_a_case_is_an_answer(text, intent, expected):
 def test_a_person_asked_for_in_other_words(text, intent, expected):
     rule = next(c for c in PIPELINE if c.get("intent") == "human_handoff")
     assert read(text, [], intent=intent, config=rule) == expected
+
+
+def test_a_new_phone_is_an_answer():
+    """A sixth blind tester's new number for the engineer was "please rephrase"."""
+    rule = next(
+        c for c in PIPELINE if c["name"].endswith("PhraseIntent") and c.get("entities") == ["phone"]
+    )
+    message = Message(
+        data={
+            "text": "联系电话换成 13900001111，原来那个手机没电了",
+            "intent": {"name": "nlu_fallback", "confidence": 0.5},
+            "entities": [{"entity": "phone", "value": "13900001111"}],
+        }
+    )
+    PhraseIntent({**PhraseIntent.get_default_config(), **rule}).process([message])
+    assert message.get("intent")["name"] == "inform"

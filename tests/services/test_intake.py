@@ -724,3 +724,18 @@ def test_every_word_in_the_word_lists_is_a_word():
         if not isinstance(word, (str, int, float))
     ]
     assert not odd
+
+
+@pytest.mark.parametrize(
+    "text, field, value",
+    [
+        # A sixth blind tester's: the first set the version to "FP1" and severity 1.
+        ("補丁級別改成 FP1", "patch_level", "FP1"),
+        ("錯誤現象改為：實例起不來", "symptoms", "实例起不来"),
+        ("錯誤日誌改做：冇", "error_log", NOT_PROVIDED),
+    ],
+)
+def test_corrections_in_traditional_characters_change_their_field(text, field, value):
+    current = {"version": "11.7.1", "patch_level": NOT_PROVIDED, "severity": "2"}
+    r = read_turn("case_confirmed", text, "inform", 0.9, [], current)
+    assert r.values == {field: value} and r.corrected == [field]
