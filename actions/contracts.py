@@ -44,14 +44,25 @@ def proven_contract(tracker: Tracker) -> dict[str, str] | None:
     No numbers given ("再查一下合同") means that contract; any number given must be
     its customer or contract number, else it is another contract and needs its proof.
     """
-    proven = tracker.get_slot("proven_contract")
-    if not isinstance(proven, dict) or not proven.get("proof"):
+    proven = _proven_slot(tracker)
+    if not proven.get("proof"):
         return None
     own = {proven.get("customer_number"), proven.get("contract_number")}
     given = [tracker.get_slot(s) for s in NUMBER_SLOTS]
     if all(value is None or value in own for value in given):
         return proven
     return None
+
+
+def proven_contract_number(tracker: Tracker) -> str | None:
+    """The contract number this conversation's contract check proved, if any."""
+    return _proven_slot(tracker).get("contract_number")
+
+
+def _proven_slot(tracker: Tracker) -> dict[str, str]:
+    """The ``proven_contract`` slot (empty when nothing was proven)."""
+    proven = tracker.get_slot("proven_contract")
+    return proven if isinstance(proven, dict) else {}
 
 
 class ValidateContractForm(FormValidationAction):

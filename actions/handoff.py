@@ -10,6 +10,7 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Services, channel_of, entity_values, first, services
+from actions.contracts import proven_contract_number
 from bot.desk.config import DeskSettings
 from bot.replies import render
 from bot.services.handoff import HandoffService
@@ -45,8 +46,7 @@ def agent_context(tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
         for slot in required
         if slot not in INTERNAL_SLOTS | PROOF_SLOTS and tracker.get_slot(slot) is not None
     }
-    proven = tracker.get_slot("proven_contract")
-    verified_contract = proven.get("contract_number") if isinstance(proven, dict) else None
+    verified_contract = proven_contract_number(tracker)
     return {
         "form": form,
         "fields": fields,

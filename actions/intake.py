@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.cases import ActionCaseIntent, adds_to_case
 from actions.context import channel_of, latest_intent, services
+from actions.contracts import proven_contract_number
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
 from bot.services.contracts import CaseContractCheck, is_registered_contact
@@ -123,12 +124,6 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     elif result.ask:
         events.append(SlotSet("requested_slot", result.ask))
     return events
-
-
-def proven_contract_number(tracker: Tracker) -> str | None:
-    """The contract number this conversation's contract check proved, if any."""
-    proven = tracker.get_slot("proven_contract")
-    return proven.get("contract_number") if isinstance(proven, dict) else None
 
 
 def _cleared_is_asked_again(validate: Callable[..., Awaitable[dict[str, Any]]]) -> Any:

@@ -272,12 +272,14 @@ class CaseService:
             return render(
                 key, case_id=case.case_id, severity_name=self.severity_name(wanted_severity)
             )
-        if is_complaint(note) and not asks_escalation(note):
+        w, said = wording(), clean(note)
+        asks_more = w.has_any("escalation_words", said)  # "升级", "找更高级的工程师"
+        if w.has_any("complaint_words", said) and not asks_more:
             await self._cases.add_event(case.case_id, "info_added", note)
             return render("case_complaint_noted", case_id=case.case_id)
         due = case.response_due_at
         not_due_yet = due is not None and self._clock() < due
-        if is_chase(note) and not asks_escalation(note) and not_due_yet:
+        if w.has_any("chase_words", said) and not asks_more and not_due_yet:
             await self._cases.add_event(case.case_id, "info_added", note)
             return render("case_chased", case_id=case.case_id, due=self.format_due(due))
         await self._cases.add_event(case.case_id, "escalated", note)
@@ -348,16 +350,6 @@ def is_case_addition(text: str | None) -> bool:
 def is_complaint(text: str | None) -> bool:
     """True when the customer complains ("投诉", "不满意") rather than only chases."""
     return wording().has_any("complaint_words", clean(text))
-
-
-def is_chase(text: str | None) -> bool:
-    """True when the customer chases ("催一下", "加急", "快点处理")."""
-    return wording().has_any("chase_words", clean(text))
-
-
-def asks_escalation(text: str | None) -> bool:
-    """True when the customer asks for more resources ("升级", "找更高级的工程师")."""
-    return wording().has_any("escalation_words", clean(text))
 
 
 ANNOUNCEMENT_CHARS = 4  # fewer characters of its own: "我要补充日志" says nothing yet
