@@ -181,3 +181,48 @@ async def seed_week(db: Database) -> None:
         ]
     ):
         await misses.record(f"wx-week-1-{n}", text, kind, guess, 0.61, now - timedelta(hours=n))
+
+
+async def test_a_proven_contract_and_a_case_the_customer_closed(desk: Desk) -> None:
+    """What this session's conversations leave for staff: the contract a customer proved
+    before asking for a person, and a case they closed themselves from the chat."""
+    from bot.services.cases import CaseService
+    from bot.store.case_desk import CaseDeskRepository
+    from bot.store.cases import CaseRepository
+
+    await desk.add_staff("carol", "agent")
+    svc = desk.services
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            await sign_in(page, desk, "carol")
+            await page.click("text=○ 未接待")
+            context = {"identity_verified": True, "verified_contract": "PPA-DEMO-0001"}
+            queued = await svc.handoffs.request(
+                NewHandoff("wx-openid-proven", "wechat", context, "DB2", 2), "hotline"
+            )
+            assert queued.handoff is not None
+            await page.goto(f"{desk.url}/handoffs/{queued.handoff.id}")
+            info = page.locator("aside dl").first
+            await expect(info).to_contain_text("已核实合同")
+            await expect(info).to_contain_text("PPA-DEMO-0001")
+            await shot(page, "desk-handoff-proven-contract.png")
+
+            case_id = await new_case(svc.db, "browser-closed", severity=2, sender_id="closer")
+            cases = CaseService(CaseRepository(svc.db), desk=CaseDeskRepository(svc.db))
+            case = await CaseRepository(svc.db).get(case_id)
+            assert case is not None
+            words = "问题已经自己解决了，是存储的多路径配置不对，改好以后实例正常启动，可以关单了，谢谢各位"
+            await cases.close(case, words)
+            await page.goto(f"{desk.url}/cases/{case_id}")
+            await expect(page.locator("#desk-status")).to_have_text("已关闭")
+            history = page.locator("ul.history")
+            # A note without a member of staff is the customer's (it read "· ·" before).
+            await expect(history).to_contain_text("· 客户 · 状态 客户要求关闭：" + words)
+            await expect(page.locator("text=已超响应期限")).to_have_count(0)
+            await shot(page, "desk-case-closed-by-customer.png")
+            await page.set_viewport_size({"width": 420, "height": 900})
+            await shot(page, "desk-case-closed-by-customer-narrow.png")
+        finally:
+            await browser.close()
