@@ -27,6 +27,7 @@ from bot.services.intake import (
     contact_carried_over,
     contact_to_keep,
     name_problem,
+    noted_text,
     read_turn,
     with_opening,
     with_original_text,
@@ -113,6 +114,9 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
                     phone=mask_phone(carried.get("phone")),
                 )
             )
+        noted = noted_text(result.values) if result.outcome is None and not carried else None
+        if noted:
+            dispatcher.utter_message(text=noted)
     for key in result.replies:
         dispatcher.utter_message(text=render(key))
     events += [SlotSet(k, v) for k, v in with_opening(result.values, current).items()]
@@ -239,6 +243,16 @@ class ValidateOutageForm(FormValidationAction):
         registered = contract is not None and is_registered_contact(
             contract, tracker.get_slot("phone")
         )
+        if contract and not registered:
+            # Anyone else is told nothing about the contract, neither its end nor what it
+            # covers (a blind tester listed a stranger's products one refusal at a time):
+            # the report goes ahead and staff check the entitlement on the desk.
+            return {
+                "contract_number": contract.contract_number,
+                "customer_number": contract.customer_number,
+                "contract_as_given": str(value).strip(),
+                "intake_failures": 0,
+            }
         if result.outcome is CaseContractCheck.OK and contract:
             return {
                 "contract_number": contract.contract_number,
@@ -252,14 +266,10 @@ class ValidateOutageForm(FormValidationAction):
                 text=render(
                     "contract_expired", end_date=contract.end_date.isoformat(), renewal=renewal
                 )
-                if registered
-                else render("contract_expired_undisclosed", renewal=renewal)
             )
             return await self._fail(dispatcher, tracker, "contract_number", "intake_contract_other")
         if result.outcome is CaseContractCheck.NOT_COVERED and contract:
-            dispatcher.utter_message(
-                text=not_covered_text(contract, tracker.get_slot("product"), registered)
-            )
+            dispatcher.utter_message(text=not_covered_text(contract, tracker.get_slot("product")))
             return await self._fail(
                 dispatcher, tracker, "contract_number", "intake_contract_other_covering"
             )
@@ -290,10 +300,9 @@ class ValidateOutageForm(FormValidationAction):
             except StoreUnavailable:
                 dispatcher.utter_message(response="utter_store_unavailable")
                 return {"product": None, **_HOLD}
-            if result.outcome is CaseContractCheck.NOT_COVERED and result.contract:
-                c = result.contract
-                registered = tracker.get_slot("contract_as_given") is None
-                dispatcher.utter_message(text=not_covered_text(c, product.name, registered))
+            registered = tracker.get_slot("contract_as_given") is None
+            if result.outcome is CaseContractCheck.NOT_COVERED and result.contract and registered:
+                dispatcher.utter_message(text=not_covered_text(result.contract, product.name))
                 return await self._fail(
                     dispatcher, tracker, "product", "intake_product_not_in_contract"
                 )
@@ -313,10 +322,8 @@ class ValidateOutageForm(FormValidationAction):
         return {"error_log": str(value)}  # stored whole, however long
 
 
-def not_covered_text(contract: ContractRecord, product: str | None, registered: bool) -> str:
-    """Why the contract cannot carry this report; its product list only for its contact."""
-    if not registered:
-        return render("contract_not_covered_undisclosed", product=product)
+def not_covered_text(contract: ContractRecord, product: str | None) -> str:
+    """Why the contract cannot carry this report (said to its registered contact only)."""
     return render(
         "contract_not_covered",
         contract_number=contract.contract_number,
@@ -515,6 +522,9 @@ class ActionOpenCase(Action):
                 SlotSet("requested_slot", "case_confirmed"),
             ]
         dispatcher.utter_message(text=svc.cases.opened_text(case, created))
+        if tracker.get_slot("contract_as_given") and created:
+            # Not the contract's registered contact: told alike whatever the contract says.
+            dispatcher.utter_message(text=render("case_entitlement_to_verify"))
         if case.severity == 1 and created:
             # Severity 1 cannot wait for the engineer's call back: the line that takes it
             # at any hour, with the case number to quote.

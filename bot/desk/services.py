@@ -6,6 +6,7 @@ from bot.config import Settings
 from bot.desk.config import DeskSettings
 from bot.desk.link import HttpCustomerLink
 from bot.services.case_desk import CaseDeskService
+from bot.services.contracts import ContractService
 from bot.services.handoff import CustomerLink, HandoffService
 from bot.store import Database
 from bot.store.case_desk import CaseDeskRepository
@@ -35,6 +36,7 @@ class DeskServices:
         self.audit = AuditRepository(db)
         self.cases = CaseRepository(db, tz=settings.timezone)
         self.contracts = ContractRepository(db)
+        self.contract_service = ContractService(self.contracts, settings)
         self.case_desk_repo = CaseDeskRepository(db)
         self.handoff_repo = HandoffRepository(db)
         self.reports = ReportRepository(db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -66,6 +67,12 @@ async def case_page(request: web.Request) -> web.Response:
         request,
         "case.html",
         case=case,
+        entitlement=await svc.contract_service.entitlement_text(
+            case.contract_number or case.customer_number,
+            case.product,
+            case.phone,
+            utc_now().astimezone(ZoneInfo(svc.settings.timezone)).date(),
+        ),
         state=await svc.case_desk_repo.state(case.case_id),
         notes=await svc.case_desk_repo.notes(case.case_id),
         lines=await transcript(svc.db, case.sender_id, with_agents=True),

@@ -9,6 +9,7 @@ characters that is no request or fault word is the name.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +19,9 @@ from bot.services.wording import alternation, wording
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
 _PIECES = re.compile(r"[，,。；;！!？?、/|｜:：\s]+")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+_SHORT_COMPANY_THEN_NAME = re.compile(
+    r"^(?P<company>[^的\s]{2,20})的(?P<name>[\u4e00-\u9fff·]{2,4})$"
+)
 
 
 def spelled(text: str, ent: Mapping[str, Any]) -> str:
@@ -50,27 +54,133 @@ def has_identity_values(entities: Sequence[Mapping[str, Any]]) -> bool:
     return any(e.get("entity") in IDENTITY_ENTITIES for e in entities)
 
 
-def read_contact_details(pieces: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """``contact_name`` and ``company`` among ``pieces``, and the pieces they came from."""
+def _is_name(name: str) -> bool:
+    """True when ``name`` reads as a person's name: two to four Chinese characters, no request."""
+    w = wording()
+    return bool(
+        _NAME.match(name)
+        and not w.has_any("request_words", name)
+        and not w.has_any("fault_words", name)
+        and not w.has_any("not_names", name)
+        and not w.has_any("company_words", name)
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _introduction_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The patterns "<company>的<name>" and "在<company>工作", from the word lists."""
+    w = wording()
+    ending = alternation(w["company_endings"])
+    company_then_name = re.compile(
+        rf"^(?P<company>.{{1,40}}?(?:{ending}))(?:{alternation(w['company_name_joiners'])})?"
+        r"(?P<name>[\u4e00-\u9fff·]{2,4})$"
+    )
+    workplace = re.compile(
+        rf"^(?:{alternation(w['workplace_before'])})(?P<company>.{{1,40}}?(?:{ending}))"
+        rf"(?:{alternation(w['workplace_after'])})$"
+    )
+    return company_then_name, workplace
+
+
+def _introduction(piece: str) -> dict[str, str]:
+    """The company, and the name, a sentence introducing the customer gives.
+
+    "我是演示科技有限公司的张演示" → both; "在上海华信软件公司工作" → the company.
+    """
+    company_then_name, workplace = _introduction_patterns()
+    body = wording().without_prefix(piece.lower(), "name_prefixes")
+    original = piece[len(piece) - len(body) :]  # the company as written (Latin case kept)
+    m = workplace.match(body)
+    if m:
+        return {"company": original[m.start("company") : m.end("company")]}
+    introduced = body != piece.lower()  # "我是 / 本人系 …"
+    surnames = wording()["surnames"]
+    m = company_then_name.match(body)
+    if m and _is_name(m["name"]) and (introduced or m["name"].startswith(surnames)):
+        return {"company": original[: m.end("company")], "contact_name": m["name"]}
+    # "我是华信的陈工": a company without a company word, when a surname follows 的.
+    m = _SHORT_COMPANY_THEN_NAME.match(body)
+    if (
+        introduced
+        and m
+        and _is_name(m["name"])
+        and m["name"].startswith(surnames)
+        and not wording().has_any("not_names", m["company"])  # "生产环境的王总"
+    ):
+        return {"company": original[: m.end("company")], "contact_name": m["name"]}
+    return {}
+
+
+def _introduced_name(piece: str) -> str | None:
+    """The name after "我叫 / 本人 / 姓名：…"; after a bare "我是" only one with a surname."""
+    w = wording()
+    name = re.sub(
+        rf"(?:{alternation(w['detail_trailers'])})$", "", w.without_prefix(piece, "name_prefixes")
+    )
+    if name == piece or not _is_name(name):
+        return None
+    weak = re.match(rf"(?:{alternation(w['weak_name_prefixes'])})", piece) is not None
+    if weak and not name.startswith(w["surnames"]):
+        return None  # "我是运维"
+    return name
+
+
+def read_contact_details(
+    pieces: Sequence[str], cued_only: bool = False
+) -> tuple[dict[str, str], list[str]]:
+    """``contact_name`` and ``company`` among ``pieces``, and the pieces they came from.
+
+    With ``cued_only`` (no phone or number says these are contact details) a piece
+    counts only when it introduces the customer: "我叫…", "我是…公司的…", "在…公司工作".
+    """
     w = wording()
     found: dict[str, str] = {}
     used: list[str] = []
     trailing = rf"(?:{alternation(w['detail_trailers'])})$"
+    ending = alternation(w["company_endings"])
     for piece in pieces:
-        lowered = piece.lower()
-        company = re.sub(trailing, "", w.without_prefix(piece, "company_prefixes"))
-        if "company" not in found and w.has_any("company_words", lowered) and len(company) >= 2:
+        intro = {k: v for k, v in _introduction(piece).items() if k not in found}
+        if intro:
+            found.update(intro)
+            used.append(piece)
+            continue
+        stripped = w.without_prefix(piece, "company_prefixes")
+        company = re.sub(trailing, "", stripped)
+        # "我们公司是…有限公司" is cued; "公司的DB2挂了" names no company.
+        cued_company = stripped != piece and re.search(rf"(?:{ending})$", company.lower())
+        if (
+            "company" not in found
+            and (cued_company or (not cued_only and w.has_any("company_words", piece.lower())))
+            and len(company) >= 2
+        ):
             found["company"] = company
             used.append(piece)
             continue
+        if "contact_name" in found:
+            continue
         name = re.sub(trailing, "", w.without_prefix(piece, "name_prefixes"))
-        if (
-            "contact_name" not in found
-            and _NAME.match(name)
-            and not w.has_any("request_words", name)
-            and not w.has_any("fault_words", name)
-            and not w.has_any("not_names", name)
-        ):
-            found["contact_name"] = name
+        introduced = _introduced_name(piece)
+        if introduced or (not cued_only and _is_name(name)):
+            found["contact_name"] = introduced or name
             used.append(piece)
+    if cued_only and "contact_name" in found and "company" not in found:
+        # "我系李演示，示例软件有限公司": next to an introduced name, a piece that is
+        # only a company name is the company.
+        bare = re.compile(rf"^[^\s]{{2,30}}?(?:{ending})$")
+        for piece in pieces:
+            if (
+                piece not in used
+                and bare.match(piece.lower())
+                and not w.has_any("fault_words", piece)
+                and not w.has_any("request_words", piece)
+                and not w.has_any("not_company_words", piece)
+            ):
+                found["company"] = piece
+                used.append(piece)
+                break
     return found, used
+
+
+def is_greeting(piece: str) -> bool:
+    """True when ``piece`` only greets ("您好", "在吗")."""
+    return piece.strip().lower() in wording()["greeting_pieces"]

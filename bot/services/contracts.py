@@ -106,6 +106,31 @@ class ContractService:
             return CaseContractResult(CaseContractCheck.NOT_COVERED, contract)
         return CaseContractResult(CaseContractCheck.OK, contract)
 
+    async def entitlement_text(
+        self, number: str | None, product: str | None, proof: str | None, today: dt.date
+    ) -> str:
+        """For staff: the case's contract today, for its product, and who reported it.
+
+        The bot tells a caller who is not the registered contact nothing about the
+        contract, so the desk is where an expired or uncovered report is noticed.
+        """
+        if not number:
+            return render("entitlement_none")
+        result = await self.check_for_case(number, product, today)
+        contract = result.contract
+        text = render(
+            f"entitlement_{result.outcome.value}",
+            end_date=contract.end_date.isoformat() if contract else "",
+            start_date=contract.start_date.isoformat() if contract else "",
+            product=product or "",
+        )
+        if contract is None:
+            return text
+        key = (
+            "entitlement_contact" if is_registered_contact(contract, proof) else "entitlement_other"
+        )
+        return text + render(key)
+
     def covers(self, contract: ContractRecord, product: str) -> bool:
         """True when the contract lists ``product``, or its brand as a whole.
 

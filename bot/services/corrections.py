@@ -75,7 +75,7 @@ def _strip_value(value: str) -> str:
 def _infer_field(value: str) -> str | None:
     if parse_phone(value):
         return "phone"
-    if find_severity(value) is not None:
+    if find_severity(value) is not None or find_severity(next(iter(clauses(value)), "")):
         return "severity"
     if match_product(value) is not None:
         return "product"
@@ -111,11 +111,16 @@ def parse_correction(text: str | None) -> tuple[str | None, str | None]:
 def _checked(slot: str | None, value: str) -> tuple[str | None, str | None]:
     """``(slot, value)`` with a phone or level read from the value; (None, None) if none."""
     if slot == "phone":
-        phone = parse_phone(value)
+        phone = parse_phone(value) or parse_phone(next(iter(clauses(value)), ""))
         return ("phone", phone) if phone else (None, None)
     if slot == "severity":
         # "改成三吧 别浪费你们资源": the level, then a remark.
-        level = find_severity(value) or find_severity((value.split() or [""])[0])
+        # "改成三吧，测试环境不急": the level in the first clause.
+        level = (
+            find_severity(value)
+            or find_severity((value.split() or [""])[0])
+            or find_severity(next(iter(clauses(value)), ""))
+        )
         return ("severity", str(level)) if level else (None, None)
     return (slot, value) if slot and value else (None, None)
 

@@ -20,6 +20,7 @@ from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL, STAGE1_FIELDS, STAGE2_FIELDS
 from bot.services.contact_details import (
     has_identity_values,
+    is_greeting,
     pieces_without_values,
     read_contact_details,
 )
@@ -46,7 +47,7 @@ from bot.services.severity import (
 )
 from bot.services.wording import clean, wording, words_pattern
 from bot.textnorm import normalise
-from bot.validators import parse_phone
+from bot.validators import mask_phone, parse_phone
 
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
 CANCEL_QUESTION = "intake_cancel"
@@ -362,10 +363,10 @@ def _long_answer(text: str, current: Mapping[str, Any], result: Extraction) -> i
 
 
 def _contact_details(
-    pieces: Sequence[str], current: Mapping[str, Any], result: Extraction
+    pieces: Sequence[str], current: Mapping[str, Any], result: Extraction, cued_only: bool = False
 ) -> list[str]:
     """Fill the empty name and company from ``pieces``; returns the pieces used."""
-    found, used = read_contact_details(pieces)
+    found, used = read_contact_details(pieces, cued_only)
     for slot, value in found.items():
         if current.get(slot) is None and slot not in result.values:
             result.values[slot] = value
@@ -406,10 +407,13 @@ def extract(
         result.replies.append("intake_updated")
         return result
     if requested is None and not current.get("intake_id"):
-        if has_identity_values(entities):  # "报障：王样例/样例数据有限公司/138…/8800003"
-            pieces = pieces_without_values(text, entities)
-            used = _contact_details(pieces, current, result)
-            text = " ".join(p for p in pieces if p not in used)
+        # "报障：王样例/样例数据有限公司/138…/8800003"; without a phone or a number only a
+        # piece that introduces the customer counts ("我是演示科技有限公司的张演示").
+        identity = has_identity_values(entities)
+        pieces = pieces_without_values(text, entities)
+        used = _contact_details(pieces, current, result, cued_only=not identity)
+        if identity or used or any(is_greeting(p) for p in pieces):
+            text = " ".join(p for p in pieces if p not in used and not is_greeting(p))
         if describes_fault(text):
             # The customer's own words of the fault; a word or two ("DB2挂了") is kept
             # as the opening, and the symptom question still asked (with_opening).
@@ -442,6 +446,10 @@ def extract(
             if requested in result.values:
                 return result
             text = " ".join(pieces)
+        elif (
+            _contact_details(pieces, current, result, cued_only=True) and requested in result.values
+        ):
+            return result  # "我是演示科技有限公司的张演示" at the name question
         if not text:  # only values for later questions: the form asks again
             # A bare phone at the name question is the phone, whatever it was asked for
             # (kept, or Rasa rejected the turn and the message was lost).
@@ -471,6 +479,17 @@ def extract(
         if level is None:
             # "生产系统完全不能用": the impact rather than a level; the guide's level for it.
             impact = suggest_severity(text, cat)
+            # "生产也受影响了" lifts the test system's 3: the answer is read as given.
+            production_now = wording().has_any("production_words", text) and not (
+                is_non_production(text, cat)
+            )
+            non_production = is_non_production(f"{description_of(current)} {text}", cat)
+            if impact.matched and non_production and not production_now and impact.level < 3:
+                # "就是起不来啊" about a test system: the symptom again, not a choice of
+                # level 1 against the guide's 3 for non-production faults; asked again.
+                result.values["severity"] = None
+                result.replies.append("severity_impact_non_production")
+                return result
             if impact.matched:
                 level = impact.level
                 result.replies.append("severity_from_impact")
@@ -484,6 +503,36 @@ def extract(
             if level < 3 and is_non_production(f"{description_of(current)} {text}", cat):
                 result.replies.append("severity_non_production")
     return result
+
+
+# What a first message filled, read back before the next question (in this order).
+NOTED_FIELDS = (*STAGE1_FIELDS, "product", "version", "patch_level", "os")
+
+
+def _noted_label(field_name: str, value: str) -> str:
+    """The field's name; the contract field holding a customer number (digits) says so."""
+    words = wording().field_words[field_name]
+    if field_name == "contract_number" and value.isdigit() and len(words) > 1:
+        return words[1]  # field_words: contract_number: [合同号, 客户号]
+    return words[0]
+
+
+def noted_text(values: Mapping[str, Any]) -> str | None:
+    """The report's opening when the first message introduced the customer, else None.
+
+    "我是演示科技有限公司的张演示，电话…，DB2 起不来了" skips the name question, whose
+    text opens the report; this says the report started and what was taken (the phone
+    masked), so the customer sees why the next question is not the name.
+    """
+    if not values.get("contact_name"):
+        return None
+    items = []
+    for f in NOTED_FIELDS:
+        if values.get(f):
+            value = str(values[f])
+            shown = mask_phone(value) if f == "phone" else value
+            items.append(render("intake_noted_item", label=_noted_label(f, value), value=shown))
+    return render("intake_started_noted", details=render("detail_separator").join(items))
 
 
 def _cancel_answer(text: str, intent: str | None, current: Mapping[str, Any]) -> Extraction:

@@ -12,6 +12,9 @@ from bot.catalogue import Catalogue, _fold, default_catalogue
 from bot.services.wording import alternation, wording
 from bot.textnorm import normalise
 
+# Signal groups that stand for a level without being named after it.
+_SIGNAL_LEVEL = {"periodic": 2, "still_running": 3}
+
 
 @dataclass(frozen=True)
 class SeveritySuggestion:
@@ -27,8 +30,9 @@ def suggest_severity(description: str, catalogue: Catalogue | None = None) -> Se
     """The guide's severity that best fits ``description``.
 
     Non-production problems are severity 3 whatever the symptom (the guide's
-    definition of 3 includes 非生产系统故障); otherwise the first level whose
-    signal words appear wins; with no signal the default is 3, which the customer
+    definition of 3 includes 非生产系统故障); a fault that keeps coming back is 2 (the
+    guide's 周期性中断) even when it crashes each time; otherwise the first level
+    whose signal words appear wins; with no signal the default is 3, which the customer
     can raise when confirming.
     """
     cat = catalogue or default_catalogue()
@@ -39,10 +43,10 @@ def suggest_severity(description: str, catalogue: Catalogue | None = None) -> Se
     if hit:
         level, matched = 3, hit
     else:
-        for candidate in ("1", "still_running", "2"):
+        for candidate in ("periodic", "1", "still_running", "2"):
             hit = _first(text, signals.get(candidate, ()))
             if hit:
-                level, matched = (3 if candidate == "still_running" else int(candidate)), hit
+                level, matched = _SIGNAL_LEVEL.get(candidate) or int(candidate), hit
                 break
     sev = cat.severity(level)
     return SeveritySuggestion(level, matched, sev.definition, sev.example)

@@ -74,3 +74,52 @@ def test_a_first_message_with_the_details_is_not_the_fault_description():
     r = read_turn(None, text, "report_outage", 0.9, ents, {})
     assert r.values["contact_name"] == "王样例" and r.values["company"] == "样例数据有限公司"
     assert "symptoms" not in r.values  # nothing is said about the fault yet
+
+
+@pytest.mark.parametrize(
+    "text, name, company, symptom",
+    [
+        (
+            "您好，我是演示科技有限公司的张演示，DB2 生产库起不来了",
+            "张演示",
+            "演示科技有限公司",
+            "DB2 生产库起不来了",
+        ),
+        ("本人系演示科技有限公司的张演示。我司WAS无法启动", "张演示", "演示科技有限公司", None),
+        ("我叫王小明，在上海华信软件公司工作，MQ队列堵了", "王小明", "上海华信软件公司", None),
+        ("我是中国银行上海分行的李四，Domino宕机了", "李四", "中国银行上海分行", None),
+        ("你好，我是华信的陈工，Domino邮件发不出去", "陈工", "华信", "Domino邮件发不出去"),
+        ("FileNet 起不来了，我系李演示，示例软件有限公司", "李演示", "示例软件有限公司", None),
+    ],
+)
+def test_a_fault_report_that_introduces_the_customer(text, name, company, symptom):
+    """A blind tester's formal openings: the name and company were asked again (or the
+    whole sentence was stored as the company) and the introduction was the symptom."""
+    r = read_turn(None, text, "report_outage", 0.9, [], {})
+    assert r.values.get("contact_name") == name
+    assert r.values.get("company") == company
+    described = r.values.get("symptoms") or r.values.get("fault_opening")
+    assert name not in described and company not in described
+    if symptom:
+        assert described == symptom
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是运维，数据库挂了",  # a job, not a name
+        "我是生产环境的王总，DB2挂了",  # a place, not a company
+        "我们公司的DB2挂了",
+        "公司的数据库服务器宕机了，急",
+        "DB2挂了，影响整个公司",
+        "我是说DB2连不上",
+    ],
+)
+def test_without_an_introduction_nothing_is_taken_for_a_name_or_company(text):
+    r = read_turn(None, text, "report_outage", 0.9, [], {})
+    assert "contact_name" not in r.values and "company" not in r.values
+
+
+def test_an_introduction_answers_the_name_question():
+    r = read_turn("contact_name", "我是演示科技有限公司的张演示", "inform", 0.9, [], {})
+    assert r.values == {"contact_name": "张演示", "company": "演示科技有限公司"}

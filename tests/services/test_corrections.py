@@ -30,6 +30,10 @@ from bot.services.corrections import (
         ("操作系统改成 RHEL 8", ("os", "RHEL 8")),
         ("错误现象改为查询时连接被断开", ("symptoms", "查询时连接被断开")),
         ("频率改成偶发", ("frequency", "偶发")),
+        # A blind tester's summary answers: a remark after the level, 改回 as the cue.
+        ("严重程度改成三吧，测试环境不急", ("severity", "3")),
+        ("还是改回二吧，其实没全停", ("severity", "2")),
+        ("电话改成13900000001，原来的停机了", ("phone", "13900000001")),
     ],
 )
 def test_corrections_name_their_field_and_value(text, expected):
@@ -38,7 +42,14 @@ def test_corrections_name_their_field_and_value(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["执行查询时结果不对", "应用系统报错了，连接不上", "每次启动都报错了", "随便说说"]
+    "text",
+    [
+        "执行查询时结果不对",
+        "应用系统报错了，连接不上",
+        "每次启动都报错了",
+        "随便说说",
+        "内存调到8G后就挂了",
+    ],
 )
 def test_fault_descriptions_are_not_corrections(text):
     assert parse_correction(text) == (None, None)

@@ -739,3 +739,15 @@ def test_corrections_in_traditional_characters_change_their_field(text, field, v
     current = {"version": "11.7.1", "patch_level": NOT_PROVIDED, "severity": "2"}
     r = read_turn("case_confirmed", text, "inform", 0.9, [], current)
     assert r.values == {field: value} and r.corrected == [field]
+
+
+def test_the_symptom_again_for_a_test_system_is_no_choice_of_level():
+    """A blind tester repeated "就是起不来啊，刚说了" at the suggestion of 3 for a test
+    system: it was read as choosing 1, against the guide, and a 7x24 case was opened."""
+    test_system = {**FILLED, "symptoms": "测试环境的DB2起不来", "suggested_severity": "3"}
+    r = read_turn("severity", "就是起不来啊，刚说了", "inform", 0.9, [], test_system)
+    assert r.values == {"severity": None}
+    assert r.replies == ["severity_impact_non_production"]
+    # Production hit too: the impact is the level, with the guide's note.
+    r = read_turn("severity", "生产也受影响了，全部用户连不上", "inform", 0.9, [], test_system)
+    assert r.values == {"severity": "1"}

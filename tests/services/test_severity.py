@@ -15,6 +15,11 @@ from bot.services.severity import parse_severity, suggest_severity
         ("一个用户无法连接到服务器", 3),
         ("测试环境的WAS起不来", 3),  # non-production is severity 3 whatever the symptom
         ("想咨询一个性能增强的需求", 3),
+        # A blind tester: a production fault that keeps coming back is the guide's 2
+        # ("不稳定，并有周期性中断"), even when each time it crashes; it was suggested 3.
+        ("队列管理器QM1每隔两三个小时就自己挂一次，生产上部分交易失败", 2),
+        ("WAS 时不时就挂了，重启后能好一阵", 2),
+        ("生产上部分交易失败，其他正常", 2),
     ],
 )
 def test_suggestions(text, level):
