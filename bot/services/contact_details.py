@@ -19,9 +19,6 @@ from bot.services.wording import alternation, wording
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
 _PIECES = re.compile(r"[，,。；;！!？?、/|｜:：\s]+")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
-_SHORT_COMPANY_THEN_NAME = re.compile(
-    r"^(?P<company>[^的\s]{2,20})的(?P<name>[\u4e00-\u9fff·]{2,4})$"
-)
 
 
 def spelled(text: str, ent: Mapping[str, Any]) -> str:
@@ -67,7 +64,7 @@ def _is_name(name: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _introduction_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _introduction_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """The patterns "<company>的<name>" and "在<company>工作", from the word lists."""
     w = wording()
     ending = alternation(w["company_endings"])
@@ -79,7 +76,12 @@ def _introduction_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         rf"^(?:{alternation(w['workplace_before'])})(?P<company>.{{1,40}}?(?:{ending}))"
         rf"(?:{alternation(w['workplace_after'])})$"
     )
-    return company_then_name, workplace
+    # "华信的陈工": a short company without a company word, then a joiner and the name.
+    short_company_then_name = re.compile(
+        rf"^(?P<company>\S{{2,20}}?)(?:{alternation(w['company_name_joiners'])})"
+        r"(?P<name>[\u4e00-\u9fff·]{2,4})$"
+    )
+    return company_then_name, workplace, short_company_then_name
 
 
 def _introduction(piece: str) -> dict[str, str]:
@@ -87,7 +89,7 @@ def _introduction(piece: str) -> dict[str, str]:
 
     "我是演示科技有限公司的张演示" → both; "在上海华信软件公司工作" → the company.
     """
-    company_then_name, workplace = _introduction_patterns()
+    company_then_name, workplace, short_company_then_name = _introduction_patterns()
     body = wording().without_prefix(piece.lower(), "name_prefixes")
     original = piece[len(piece) - len(body) :]  # the company as written (Latin case kept)
     m = workplace.match(body)
@@ -99,7 +101,7 @@ def _introduction(piece: str) -> dict[str, str]:
     if m and _is_name(m["name"]) and (introduced or m["name"].startswith(surnames)):
         return {"company": original[: m.end("company")], "contact_name": m["name"]}
     # "我是华信的陈工": a company without a company word, when a surname follows 的.
-    m = _SHORT_COMPANY_THEN_NAME.match(body)
+    m = short_company_then_name.match(body)
     if (
         introduced
         and m

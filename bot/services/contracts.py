@@ -118,8 +118,20 @@ class ContractService:
             return render("entitlement_none")
         result = await self.check_for_case(number, product, today)
         contract = result.contract
+        outcome = result.outcome
+        key = (
+            "entitlement_ok"
+            if outcome is CaseContractCheck.OK
+            else "entitlement_expired"
+            if outcome is CaseContractCheck.EXPIRED
+            else "entitlement_not_started"
+            if outcome is CaseContractCheck.NOT_STARTED
+            else "entitlement_not_covered"
+            if outcome is CaseContractCheck.NOT_COVERED
+            else "entitlement_not_found"
+        )
         text = render(
-            f"entitlement_{result.outcome.value}",
+            key,
             end_date=contract.end_date.isoformat() if contract else "",
             start_date=contract.start_date.isoformat() if contract else "",
             product=product or "",

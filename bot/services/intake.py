@@ -520,9 +520,9 @@ def _noted_label(field_name: str, value: str) -> str:
 def noted_text(values: Mapping[str, Any]) -> str | None:
     """The report's opening when the first message introduced the customer, else None.
 
-    "我是演示科技有限公司的张演示，电话…，DB2 起不来了" skips the name question, whose
-    text opens the report; this says the report started and what was taken (the phone
-    masked), so the customer sees why the next question is not the name.
+    A first message with the name (and company, phone ...) skips the name question,
+    whose text opens the report; this says the report started and what was taken (the
+    phone masked), so the customer sees why the next question is not the name.
     """
     if not values.get("contact_name"):
         return None
