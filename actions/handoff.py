@@ -95,8 +95,16 @@ async def request_handoff(
         severity=_int(tracker.get_slot("severity")),
         case_id=tracker.get_slot("last_case_id"),
     )
+    phone = first(entity_values(tracker, "phone"))
     try:
         outcome = await handoff_service().request(new, hotline)
+        if not outcome.queued and outcome.handoff is None and phone:
+            # "能不能让工程师直接打给我，我电话139…": nobody is free, and the number to call
+            # back is already here (a blind tester was asked to send it again).
+            dispatcher.utter_message(text=hotline)
+            text = tracker.latest_message.get("text") or phone
+            dispatcher.utter_message(text=await handoff_service().leave_callback(new, text))
+            return []
     except StoreUnavailable:
         dispatcher.utter_message(text=hotline)
         return []

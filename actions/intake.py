@@ -117,6 +117,13 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
         noted = noted_text(result.values) if result.outcome is None and not carried else None
         if noted:
             dispatcher.utter_message(text=noted)
+        opening = result.values.get("symptoms") or result.values.get("fault_opening")
+        if result.outcome is None and opening and suggest_severity(str(opening)).level == 1:
+            # "informix宕机了，所有用户都连不上！！" is a phone call now, not a form first
+            # (a blind tester got the name question before any number).
+            product = result.values.get("product") or current["product"]
+            region = tracker.get_slot("region")
+            dispatcher.utter_message(text=services().hotline.urgent_hint_text(product, region))
     for key in result.replies:
         dispatcher.utter_message(text=render(key))
     events += [SlotSet(k, v) for k, v in with_opening(result.values, current).items()]

@@ -18,7 +18,6 @@ from bot.services.cases import is_close_request
 from bot.services.contact_details import has_identity_values
 from bot.services.nlu_review import record_miss
 from bot.services.wording import clean, wording
-from bot.validators import normalise_case_id
 
 # An error code alone is a fault; a version or OS is one only with a product or a
 # fault word ("AIX操作系统" asked the hotline, a bare "9.0.2" answered nothing).
@@ -36,7 +35,12 @@ def _describes_a_fault(tracker: Tracker, text: str) -> bool:
         return True
     if not any(entity_values(tracker, e) for e in DETAIL_ENTITIES):
         return False
-    return bool(entity_values(tracker, "product")) or wording().has_any("fault_words", text)
+    if wording().has_any("fault_words", text):
+        return True
+    # "was 8.5 呢" after a hotline answer asks for that product's line, not a report.
+    stripped = text.strip().rstrip(" 。.!！~～…")
+    asks = any(stripped.endswith(end) for end in wording()["aside_question_ends"])
+    return bool(entity_values(tracker, "product")) and not asks
 
 
 class ActionRouteInform(Action):
@@ -66,10 +70,10 @@ class ActionRouteInform(Action):
         case_ids = entity_values(tracker, "case_id")
         if case_ids:
             # Before a pending product question: a case number is never a product (a blind
-            # tester's case numbers got the product list after one unknown number).
+            # tester's case numbers got the product list after one unknown number). A
+            # phone in the same message is its proof ("pmr 261207 0568 电话 138…").
             return [
-                SlotSet("case_action", "status"),
-                SlotSet("case_id", normalise_case_id(case_ids[0])),
+                *await case_request(dispatcher, tracker, "status"),
                 SlotSet("hotline_pending", False),
                 FollowupAction("case_form"),
             ]

@@ -15,7 +15,9 @@ tester, because the training data words them differently:
 A message that names one of ``entities`` (found by the catalogue rules) or contains one
 of ``anchors``, and contains one of ``phrases``, gets ``intent`` – unless the models'
 intent is one of ``keep``, or ``only`` is given and the models' intent is not in it, or
-the message also has one of ``unless`` or names one of ``unless_entities``.
+the message also has one of ``unless`` or names one of ``unless_entities``. With
+``whole`` the message must hold nothing else ("那周末呢？" follows an answer about
+hours; "周末去哪玩呢" is not ours).
 Without the thing named the models decide: "快递丢了找谁" is not ours. An FAQ topic
 ("faq/contract_renewal") sets the intent and the ResponseSelector's answer.
 """
@@ -61,6 +63,8 @@ class PhraseIntent(InferenceComponent):
             "only": [],
             "unless": [],
             "unless_entities": [],
+            # The message holds nothing but anchors and phrases ("那周末呢？").
+            "whole": False,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -88,11 +92,21 @@ class PhraseIntent(InferenceComponent):
             kinds = {e.get("entity") for e in entities}
             named = bool(kinds & self._kinds) or self._anchors.search(text) is not None
             blocked = bool(kinds & self._unless_kinds) or self._unless.search(text) is not None
+            if self._config["whole"] and not self._only_anchors_and_phrases(text):
+                continue
             if named and not blocked and self._phrases.search(text):
                 set_sure_intent(message, intent)
                 if topic:
                     _select_response(message, intent, f"{intent}/{topic}")
         return messages
+
+    def _only_anchors_and_phrases(self, text: str) -> bool:
+        """True when ``text`` is anchors and phrases alone (spaces and punctuation aside)."""
+        rest = self._phrases.sub("", self._anchors.sub("", text))
+        return not _FILLER.sub("", rest)
+
+
+_FILLER = re.compile(r"[\s\W_]+")
 
 
 def _select_response(message: Message, intent: str, key: str) -> None:

@@ -10,8 +10,10 @@ words (``bot/data/short_replies.yml``, six intents) reads them exactly:
   lexicon's words, after leading fillers ("哦", "那") and trailing particles ("吧",
   "了", "啊") are set aside, or a run of its words of two or more characters
   ("对对对没错", "谢谢辛苦了"); pieces of particles alone ("哈哈") say nothing;
-* every piece must belong to the same intent: "好的 拜拜" (yes and goodbye) is left to
-  the models, as is anything with a word outside the lexicon or an entity in it.
+* every piece must belong to the same intent, except a polite close: yes, thanks and
+  goodbye together ("好的谢谢，拜拜") are a goodbye (thanks without one, "好的 谢谢");
+  any other mix ("好的 不用"), a word outside the lexicon or an entity is left to the
+  models.
 
 Single characters combine only as whole pieces, so "不错" is not 不 + 错 (a "no").
 """
@@ -39,6 +41,11 @@ MAX_CHARS = 24
 # Latin words joined back when a lexicon entry has spaces ("thank you", "of course").
 MAX_JOINED = 3
 _PIECES = re.compile(r"[^\W_]+")
+# A yes, thanks and goodbye in one short message ("好的谢谢，拜拜", "ok thx bye") is a
+# close: the goodbye when there is one, else the thanks (a blind tester's "好的谢谢，
+# 拜拜" got "please rephrase" and once the handoff text).
+CLOSING_MIX = frozenset({"goodbye", "thank", "affirm"})
+CLOSING_ORDER = ("goodbye", "thank")
 
 
 def lexicon_key(text: str) -> str:
@@ -91,7 +98,11 @@ class ShortReplies:
                     return None
                 found |= intents
                 i += 1
-        return found.pop() if len(found) == 1 else None
+        if len(found) == 1:
+            return found.pop()
+        if found and found <= CLOSING_MIX:  # "好的谢谢，拜拜": a polite close
+            return next(i for i in CLOSING_ORDER if i in found)
+        return None
 
     def _piece(self, piece: str) -> set[str] | None:
         """The intents a piece can be (empty: particles only), or None: not a reply."""
@@ -101,11 +112,21 @@ class ShortReplies:
                 return {self._intent[form]}
         if all(c in self._particles for c in core):
             return set()
-        intents = {i for i in set(self._intent.values()) if self._covers(core, i)}
-        return intents if len(intents) == 1 else None
+        intents = {i for i in set(self._intent.values()) if self._covers(core, {i})}
+        if len(intents) == 1:
+            return intents
+        if not intents and self._covers(core, CLOSING_MIX):  # "好的谢谢"
+            return {
+                self._intent[core[i:j]]
+                for i in range(len(core))
+                for j in range(i + 2, min(len(core), i + self._longest) + 1)
+                if self._intent.get(core[i:j]) in CLOSING_MIX
+            }
+        return None
 
-    def _covers(self, text: str, intent: str) -> bool:
-        """``text`` is a run of ``intent``'s words of two or more characters (particles between)."""
+    def _covers(self, text: str, intents: Iterable[str]) -> bool:
+        """``text`` is a run of ``intents``' words of two or more characters (particles between)."""
+        intents = frozenset(intents)
 
         @functools.cache
         def from_(i: int) -> bool:
@@ -114,7 +135,7 @@ class ShortReplies:
             if i > 0 and text[i] in self._particles and from_(i + 1):
                 return True
             for j in range(min(len(text), i + self._longest), i + 1, -1):
-                if self._intent.get(text[i:j]) == intent and from_(j):
+                if self._intent.get(text[i:j]) in intents and from_(j):
                     return True
             return False
 

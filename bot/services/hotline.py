@@ -164,6 +164,10 @@ class HotlineService:
         """For a severity 1 case: the line that takes it around the clock (the guide's 7×24)."""
         return render("case_urgent_call", target=self._target(product, region), case_id=case_id)
 
+    def urgent_hint_text(self, product: str | None, region: str | None) -> str:
+        """At the start of a report that reads as severity 1: the line to call meanwhile."""
+        return render("intake_urgent_hint", target=self._target(product, region))
+
     def _target(self, product: str | None, region: str | None) -> str:
         """The product's line, or the general one when there is no product."""
         p = self.catalogue.product(product) if product else None

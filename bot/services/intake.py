@@ -45,7 +45,7 @@ from bot.services.severity import (
     is_non_production,
     suggest_severity,
 )
-from bot.services.wording import clean, wording, words_pattern
+from bot.services.wording import alternation, clean, wording, words_pattern
 from bot.textnorm import normalise
 from bot.validators import mask_phone, parse_phone
 
@@ -254,7 +254,9 @@ def is_aside(text: str) -> bool:
     w = wording()
     stripped = text.strip().rstrip(" 。.!！~～…").lower()
     ends = any(stripped.endswith(end) for end in w["aside_question_ends"])
-    return ends or w.has_any("aside_question_words", stripped)
+    # "没做什么操作，自己挂的" answers the trigger question: 什么 after a negation asks nothing.
+    said = re.sub(alternation(w["aside_not_questions"]), "", stripped)
+    return ends or w.has_any("aside_question_words", said)
 
 
 def name_problem(name: str) -> str | None:

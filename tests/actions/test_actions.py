@@ -726,6 +726,16 @@ async def test_route_inform(services):
     )
     assert slot_events(events)["case_id"] == "PMR-261126-0001"
     assert events[-1] == {"event": "followup", "name": "case_form", "timestamp": None}
+    # The phone with it is its proof (a seventh blind tester was asked for it again).
+    ents = [
+        {"entity": "case_id", "value": "pmr 261207 0568"},
+        {"entity": "phone", "value": "13800000001"},
+    ]
+    _, events = await run(
+        ActionRouteInform(), tracker("pmr 261207 0568 电话 13800000001", entities=ents)
+    )
+    assert slot_events(events)["case_id"] == "PMR-261207-0568"
+    assert slot_events(events)["case_proof"] == "13800000001"
     _, events = await run(
         ActionRouteInform(),
         tracker("报SQL1042C", entities=[{"entity": "error_code", "value": "SQL1042C"}]),
@@ -1060,3 +1070,21 @@ async def test_a_report_after_a_contract_check_uses_that_contract(services):
     ents = [{"entity": "customer_number", "value": "8800002"}]
     t = tracker("报修 客户号8800002", "report_outage", ents, slots={"proven_contract": proven})
     assert slot_events(read_intake_turn(d, t)).get("contract_number") != "PPA-DEMO-0001"
+
+
+async def test_a_product_and_version_asked_about_is_its_hotline(services):
+    """A seventh blind tester's "was 8.5 呢" after hotline answers started a report."""
+    from actions.routing import ActionRouteInform
+
+    ents = [
+        {"entity": "product", "value": "WebSphere Application Server"},
+        {"entity": "version", "value": "8.5"},
+    ]
+    d, events = await run(ActionRouteInform(), tracker("was 8.5 呢", entities=ents))
+    assert "800-810-1818-5200" in texts(d)
+    assert not any(e.get("name") == "outage_form" for e in events)
+    # With a fault word it is the report it was.
+    _, events = await run(ActionRouteInform(), tracker("was 8.5 起不来了", entities=ents))
+    assert events[-1]["name"] == "outage_form"
+    _, events = await run(ActionRouteInform(), tracker("was 8.5", entities=ents))
+    assert events[-1]["name"] == "outage_form"

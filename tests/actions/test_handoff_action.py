@@ -39,3 +39,15 @@ async def test_available_agent_queues_and_pauses(services, db):  # type: ignore[
     d, events = await _run(tracker("人工", "human_handoff", slots=slots, sender="s1"))
     assert "第 1 位" in texts(d) and events == [{"event": "pause", "timestamp": None}]
     assert len(await HandoffRepository(db).list()) == 1
+
+
+async def test_nobody_available_and_a_number_given_is_a_callback(services, db):  # type: ignore[no-untyped-def]
+    """A seventh blind tester's "能不能让工程师直接打给我，我电话139…" was asked to send the
+    number again as "留言 + 手机号"."""
+    text = "能不能让工程师直接打给我，我电话13911112222"
+    ents = [{"entity": "phone", "value": "13911112222"}]
+    d, events = await _run(tracker(text, "human_handoff", entities=ents, sender="cb1"))
+    assert events == []
+    assert "800-810-1818" in texts(d) and "13911112222" in texts(d)
+    saved = await HandoffRepository(db).list(status="callback")
+    assert [(h.conversation_id, h.callback_phone) for h in saved] == [("cb1", "13911112222")]

@@ -48,6 +48,10 @@ def _read(text: str, lexicon: ShortReplies = LEXICON) -> str | None:
         ("OK!!", "affirm"),
         ("of course", "affirm"),  # a Latin entry with a space
         ("拜拜 哈哈", "goodbye"),  # a piece of particles alone says nothing
+        # A polite close (a seventh blind tester's "好的谢谢，拜拜" was not understood).
+        ("好的谢谢，拜拜", "goodbye"),
+        ("好的 拜拜", "goodbye"),
+        ("好的，谢谢", "thank"),
     ],
 )
 def test_a_short_reply_of_one_intents_words_is_that_intent(text, intent):
@@ -58,7 +62,7 @@ def test_a_short_reply_of_one_intents_words_is_that_intent(text, intent):
     "text",
     [
         "不错",  # 不 + 错 would be a "no": single characters only as whole pieces
-        "好的 拜拜",  # yes and goodbye: the models decide
+        "好的 不用",  # yes and no: the models decide
         "好的，我的产品是DB2",  # a word outside the lexicon
         "哈哈",  # particles only
         "",

@@ -161,3 +161,21 @@ async def test_an_announced_addition_asks_for_its_content(db):
     found = (await svc.lookup(case.case_id, "wechat", "openid-add")).case
     assert found is not None
     assert [e.note for e in found.events if e.kind == "info_added"] == [content]
+
+
+async def test_an_addition_to_a_closed_case_is_kept_and_says_it_is_closed(db):
+    """A seventh blind tester's addition to a case closed a turn earlier was answered
+    "the engineer will see it"; nobody works a closed case."""
+    from bot.replies import render
+
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-closed", "i-closed")
+    await svc.close(case, "问题解决了")
+    closed = (await svc.lookup(case.case_id, "wechat", "openid-closed")).case
+    assert closed is not None and closed.status == "closed"
+    note = "补充一下：重启前我们改过 SVCENAME 参数"
+    text = await svc.add_info(closed, note)
+    assert text == render("case_info_added_closed", case_id=case.case_id)
+    after = (await svc.lookup(case.case_id, "wechat", "openid-closed")).case
+    assert after is not None and after.status == "closed"
+    assert note in [e.note for e in after.events if e.kind == "info_added"]

@@ -751,3 +751,14 @@ def test_the_symptom_again_for_a_test_system_is_no_choice_of_level():
     # Production hit too: the impact is the level, with the guide's note.
     r = read_turn("severity", "生产也受影响了，全部用户连不上", "inform", 0.9, [], test_system)
     assert r.values == {"severity": "1"}
+
+
+@pytest.mark.parametrize(
+    "field, text",
+    [("trigger_action", "没做什么操作，自己挂的"), ("frequency", "不知道为什么，隔一阵就来一次")],
+)
+def test_a_negated_what_answers_the_question(field, text):
+    """A seventh blind tester's "没做什么操作，自己挂的" (read as off-topic) got "I cannot
+    help with that" at the trigger question: 什么 after a negation asks nothing."""
+    r = read_turn(field, text, "out_of_scope", 0.8, [], {**FILLED, field: None})
+    assert r.values.get(field) == text and "intake_aside" not in r.replies
