@@ -208,8 +208,12 @@ class ActionCheckContract(Action):
                 SlotSet("cc_failures", failures),
                 FollowupAction("contract_form"),
             ]
-        dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
         asked = entities_that_started(tracker, "contract_form", "product")
+        already_shown = bool(proven) and proven.get("contract_number") == contract.contract_number
+        if not (asked and already_shown):
+            # "包不包括informix" about the contract just shown: only the answer (a blind
+            # tester got the whole contract again before it).
+            dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
         if asked:
             dispatcher.utter_message(text=svc.contracts.coverage_text(contract, asked))
         remembered = {

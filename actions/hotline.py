@@ -16,7 +16,12 @@ from bot.replies import render
 from bot.services.clarify import candidates
 from bot.services.hours import utc_now
 from bot.services.nlu_review import record_miss
-from bot.services.products import bare_product, resolve_products
+from bot.services.products import (
+    as_written,
+    bare_product,
+    resolve_products,
+    unknown_product_name,
+)
 from bot.textnorm import has_content
 
 PAO_WORDS = ("pao", "passport")
@@ -45,7 +50,14 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
             pao = True
         else:
             products = [previous]
+    original = tracker.latest_message.get("text") or ""
+    if not products and not pao:
+        # "SPSS 的热线是多少": a product the guide lacks gets the general line and says
+        # so, instead of the list of families without it (a blind tester).
+        named = unknown_product_name(original, svc.hotline.catalogue)
+        products = [named] if named else []
     products, guessed = resolve_products(products, text, svc.hotline.catalogue)
+    products = [as_written(original, p) for p in products]  # "Guardium", not "guardium"
     regions = entity_values(tracker, "region")  # without repeats
     if len(regions) > 1:
         # "上海算南方还是北方": the place decides; "南方北方的都要" gets both numbers.

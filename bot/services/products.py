@@ -155,3 +155,33 @@ def bare_product(text: str | None, catalogue: Catalogue | None = None) -> Produc
     if match.exact:
         return match if cat.product(key) else None
     return match if len(match.said) >= BARE_SHARE * len(key) else None
+
+
+_NAME_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Za-z0-9+]{1,15})(?![A-Za-z0-9])")
+
+
+def unknown_product_name(text: str | None, catalogue: Catalogue | None = None) -> str | None:
+    """A capitalised Latin name that is not a catalogue product ("SPSS 的热线是多少").
+
+    Only a name written as one (capital first: "SPSS", "Tableau"), so pinyin and chat
+    shorthand ("rexian", "kf") are not taken for products; words the domain itself
+    uses (IBM, PPA, Hotline …) are no product either.
+    """
+    cat = catalogue or default_catalogue()
+    for name in _NAME_LIKE.findall(text or ""):
+        known = cat.product(name) is not None or match_product(name, cat) is not None
+        if name.lower() not in _not_product_names() and not known:
+            return name
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _not_product_names() -> frozenset[str]:
+    with open(WORDS_PATH, encoding="utf-8") as fh:
+        return frozenset(str(w).lower() for w in yaml.safe_load(fh)["not_product_names"])
+
+
+def as_written(text: str | None, name: str) -> str:
+    """``name`` as the customer spelled it in ``text`` ("Guardium", not "guardium")."""
+    found = re.search(re.escape(name), text or "", flags=re.IGNORECASE)
+    return found.group() if found else name

@@ -1088,3 +1088,25 @@ async def test_a_product_and_version_asked_about_is_its_hotline(services):
     assert events[-1]["name"] == "outage_form"
     _, events = await run(ActionRouteInform(), tracker("was 8.5", entities=ents))
     assert events[-1]["name"] == "outage_form"
+
+
+async def test_a_product_asked_about_the_contract_just_shown_gets_only_the_answer(services):
+    """A seventh blind tester's "包不包括informix" after the contract was shown got the
+    whole contract again before the answer."""
+    proven = {
+        "customer_number": "8800003",
+        "contract_number": "PPA-DEMO-0003",
+        "proof": "13800000003",
+    }
+    question = {
+        "text": "包不包括informix",
+        "intent": {"name": "check_contract", "confidence": 1.0},
+        "entities": [{"entity": "product", "value": "Informix"}],
+    }
+    t = tracker("包不包括informix", slots={"proven_contract": proven})
+    t.events = [
+        {"event": "user", "text": question["text"], "parse_data": question},
+        {"event": "active_loop", "name": "contract_form"},
+    ]
+    d, _ = await run(ActionCheckContract(), t)
+    assert texts(d) == render("contract_lacks", product="Informix", contract_number="PPA-DEMO-0003")

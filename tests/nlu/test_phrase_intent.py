@@ -366,6 +366,15 @@ def rule_with(key: str, word: str) -> dict:
         (("phrases", "也能打吗"), "周末去哪玩呢", "out_of_scope", "out_of_scope"),
         (("phrases", "也能打吗"), "晚上吃什么呢", "out_of_scope", "out_of_scope"),
         (("phrases", "也能打吗"), "春节快乐呀", "greet", "greet"),
+        # The customer's own contract and a product: the contract check, not the brands.
+        (("phrases", "包唔包", "Informix"), "包不包括informix", "faq", "check_contract"),
+        (
+            ("phrases", "包唔包", "Cognos"),
+            "我哋個合約包唔包Cognos",
+            "nlu_fallback",
+            "check_contract",
+        ),
+        (("phrases", "包唔包", "Informix"), "PPA包不包括Informix", "faq", "faq"),
         # Working hours asked plainly; out of hours is the rule above.
         (("anchors", "几点下班"), "今天几点下班", "out_of_scope", "faq/support_hours"),
         (("anchors", "几点下班"), "你们几点到几点上班？", "nlu_fallback", "faq/support_hours"),
@@ -386,7 +395,8 @@ def rule_with(key: str, word: str) -> dict:
 def test_rules_for_what_blind_testers_found_misread(rule, text, intent, expected):
     """Complaints, closing, additions, a person asked for, hours follow-ups, an
     unanswered phone and the language, each by its own rule."""
-    assert topic_of(text, intent, rule_with(*rule)) == expected
+    key, word, *products = rule  # products the catalogue rules found, if any
+    assert topic_of(text, intent, rule_with(key, word), tuple(products)) == expected
 
 
 def test_a_new_phone_is_an_answer():
