@@ -22,6 +22,7 @@ from bot.services.products import (
     resolve_products,
     unknown_product_name,
 )
+from bot.services.wording import clean, wording
 from bot.textnorm import has_content
 
 PAO_WORDS = ("pao", "passport")
@@ -93,6 +94,8 @@ def _answered_line(products: list[str], pao: bool) -> str | None:
 
 
 HOTLINE_ACTIONS = {"action_find_hotline", "action_route_inform", "action_fallback"}
+# What else there is when our phone does not answer (domain.yml, an FAQ answer).
+UNREACHABLE_RESPONSE = "utter_faq/phone_unreachable"
 
 
 def follow_up_product(tracker: Tracker) -> str | None:
@@ -110,6 +113,18 @@ def follow_up_product(tracker: Tracker) -> str | None:
         return None
     product = tracker.get_slot("hotline_product")
     return str(product) if product else None
+
+
+def unreachable_after_hotline(tracker: Tracker) -> bool:
+    """True for "电话打不通还有别的办法吗" right after the bot gave a number.
+
+    Out of context such a message may be about anyone's phone (the NLU rule needs our
+    words); after our number it is about ours.
+    """
+    text = clean(tracker.latest_message.get("text"))
+    return previous_bot_action(tracker) in HOTLINE_ACTIONS and wording().has_any(
+        "unreachable_words", text
+    )
 
 
 def previous_faq(tracker: Tracker) -> str | None:
@@ -160,6 +175,9 @@ class ActionFallback(Action):
             return []
         if follow_up_product(tracker):  # "广东的" after a product's numbers
             return hotline_reply(dispatcher, tracker)
+        if unreachable_after_hotline(tracker):
+            dispatcher.utter_message(response=UNREACHABLE_RESPONSE)
+            return []
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         await record_miss(
             services().nlu_misses,

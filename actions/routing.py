@@ -10,7 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cases import adds_to_case, case_request
 from actions.context import entity_values, previous_bot_action, services
-from actions.hotline import follow_up_product, hotline_reply
+from actions.hotline import (
+    UNREACHABLE_RESPONSE,
+    follow_up_product,
+    hotline_reply,
+    unreachable_after_hotline,
+)
 from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
 from bot.replies import render
@@ -220,6 +225,9 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer out of scope; record the gated request, if the gate made the call."""
+        if unreachable_after_hotline(tracker):
+            dispatcher.utter_message(response=UNREACHABLE_RESPONSE)
+            return []
         dispatcher.utter_message(response="utter_out_of_scope")
         gated = tracker.latest_message.get(GATED_KEY)
         if gated:

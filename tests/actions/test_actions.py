@@ -1110,3 +1110,22 @@ async def test_a_product_asked_about_the_contract_just_shown_gets_only_the_answe
     ]
     d, _ = await run(ActionCheckContract(), t)
     assert texts(d) == render("contract_lacks", product="Informix", contract_number="PPA-DEMO-0003")
+
+
+async def test_an_unanswered_phone_right_after_our_number_is_ours(services):
+    """A seventh blind tester's "电话打不通还有别的办法吗" after a hotline answer was "not our
+    business"; without our number just before, the out-of-scope answer stands."""
+    from actions.routing import ActionOutOfScope
+
+    text = "电话打不通还有别的办法吗"
+    after = tracker(text, "out_of_scope")
+    after.events = [
+        {"event": "user", "text": "DB2热线", "parse_data": {}},
+        {"event": "action", "name": "action_find_hotline"},
+        {"event": "action", "name": "action_listen"},
+        *after.events,
+    ]
+    d, _ = await run(ActionOutOfScope(), after)
+    assert [m.get("response") for m in d.messages] == ["utter_faq/phone_unreachable"]
+    d, _ = await run(ActionOutOfScope(), tracker(text, "out_of_scope"))
+    assert [m.get("response") for m in d.messages] == ["utter_out_of_scope"]
