@@ -178,6 +178,12 @@ class ValidateCaseForm(FormValidationAction):
             # as a failure, and "没有找到案例号 那怎么办" echoed words as an id).
             key = "case_id_help" if requested == "case_id" else "case_proof_help"
             return ask_again_with(dispatcher, requested, render(key))
+        if requested == "case_id" and not ids and phones and normalise_case_id(text) is None:
+            # "案例号没记，我电话138…，你自己查": the phone is kept as the proof, and the
+            # case number is still needed (a phone alone would list anyone's cases);
+            # the whole message had been echoed as the case number.
+            events = ask_again_with(dispatcher, requested, render("case_id_by_phone"))
+            return [*events, SlotSet("case_proof", phones[0])]
         if ids or requested == "case_id":
             events.append(SlotSet("case_id", normalise_case_id(ids[0] if ids else text) or text))
         if requested == "case_proof":

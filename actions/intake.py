@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.cases import ActionCaseIntent, adds_to_case
-from actions.context import channel_of, latest_intent, services
+from actions.context import channel_of, entity_values, first, latest_intent, services
 from actions.contracts import proven_contract_number
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
@@ -23,6 +23,7 @@ from bot.services.hotline import general_line_text
 from bot.services.hours import utc_now
 from bot.services.intake import (
     Outcome,
+    asks_level,
     company_problem,
     contact_carried_over,
     contact_to_keep,
@@ -88,6 +89,19 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
         # "我要补充日志：…" after a case was opened adds to that case, not a new report.
         return [SlotSet("intake_next", Outcome.CASE.value), SlotSet("requested_slot", None)]
     result = read_turn(requested, text, intent, confidence, entities, current)
+    if (
+        result.outcome is Outcome.CASE
+        and requested is not None
+        and not tracker.get_slot("last_case_id")
+        and not entity_values(tracker, "case_id")
+    ):
+        # "能不能先派人，细节工程师来问" in the middle of a severity-1 report: there is
+        # no case yet to chase (an eighth blind tester was asked for its number). The
+        # line that takes the call now, and the report goes on ("跳过" where unknown).
+        product = current["product"] or first(entity_values(tracker, "product"))
+        target = services().hotline.urgent_hint_text(product, tracker.get_slot("region"))
+        dispatcher.utter_message(text=render("intake_no_case_yet") + target)
+        return [SlotSet(requested, None)]
     events: list[dict[str, Any]] = []
     if not current["intake_id"]:
         events.append(SlotSet("intake_id", uuid.uuid4().hex))
@@ -118,6 +132,10 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
         if noted:
             dispatcher.utter_message(text=noted)
         opening = result.values.get("symptoms") or result.values.get("fault_opening")
+        if result.outcome is None and opening and asks_level(text):
+            # "测试环境的DB2起不来了，算严重程度一吗": the guide's answer first (a blind
+            # tester's report started without it), confirmed at the end as always.
+            dispatcher.utter_message(text=level_answer(str(opening)))
         if result.outcome is None and opening and suggest_severity(str(opening)).level == 1:
             # "informix宕机了，所有用户都连不上！！" is a phone call now, not a form first
             # (a blind tester got the name question before any number).
@@ -224,12 +242,25 @@ class ValidateOutageForm(FormValidationAction):
     @_cleared_is_asked_again
     async def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         phone = parse_phone(value)
-        if phone:
-            return {"phone": phone, "intake_failures": 0}
-        return await self._fail(dispatcher, tracker, "phone", "intake_bad_phone")
+        if not phone:
+            return await self._fail(dispatcher, tracker, "phone", "intake_bad_phone")
+        given = tracker.get_slot("contract_as_given")
+        if given:
+            # The number came first ("…的张演示，客户号8800001"), checked before there was a
+            # phone to tell the registered contact: checked again with it (an eighth
+            # blind tester's own phone was called "not the contract's").
+            checked = await self._check_number(given, dispatcher, tracker, phone)
+            return {**checked, "phone": phone}
+        return {"phone": phone, "intake_failures": 0}
 
     @_cleared_is_asked_again
     async def validate_contract_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return await self._check_number(value, dispatcher, tracker, tracker.get_slot("phone"))
+
+    async def _check_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, phone: str | None
+    ) -> dict[str, Any]:
+        """The customer or contract number looked up for the report, with ``phone``."""
         svc = services()
         if not any(ch.isdigit() for ch in str(value)):
             # "没有别的合同了 那咋办": no number to look up; say what can be done instead.
@@ -247,9 +278,7 @@ class ValidateOutageForm(FormValidationAction):
         # The number alone entitles a caller to support (the guide: staff get it from
         # their PPA contact); the contract's details are shown only to its registered
         # contact, as in the contract check.
-        registered = contract is not None and is_registered_contact(
-            contract, tracker.get_slot("phone")
-        )
+        registered = contract is not None and is_registered_contact(contract, phone)
         if contract and not registered:
             # Anyone else is told nothing about the contract, neither its end nor what it
             # covers (a blind tester listed a stranger's products one refusal at a time):
@@ -416,6 +445,16 @@ class ActionAskIntakeCancel(Action):
             ),
         )
         return []
+
+
+def level_answer(description: str) -> str:
+    """The guide's level for ``description``, with why, before the report goes on."""
+    s = suggest_severity(description)
+    name = services().cases.severity_name(s.level)
+    key = "severity_suggest" if s.matched else "severity_suggest_default"
+    return render(key, matched=s.matched, name=name, definition=s.definition) + render(
+        "severity_asked_first"
+    )
 
 
 class ActionAskSeverity(Action):

@@ -17,7 +17,7 @@ from typing import Any
 from bot.services.wording import alternation, wording
 
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
-_PIECES = re.compile(r"[，,。；;！!？?、/|｜:：\s]+")
+_PIECES = re.compile(r"[，,。；;！!？?、/|｜:：（）()\s]+")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
 
@@ -165,6 +165,7 @@ def read_contact_details(
         if introduced or (not cued_only and _is_name(name)):
             found["contact_name"] = introduced or name
             used.append(piece)
+    _full_name_after(pieces, found, used)
     if cued_only and "contact_name" in found and "company" not in found:
         # "我系李演示，示例软件有限公司": next to an introduced name, a piece that is
         # only a company name is the company.
@@ -181,6 +182,43 @@ def read_contact_details(
                 used.append(piece)
                 break
     return found, used
+
+
+def _full_name_after(pieces: Sequence[str], found: dict[str, str], used: list[str]) -> None:
+    """The full name right after a short one with its surname wins ("王工（王建国）")."""
+    name = found.get("contact_name")
+    if not name or not used:
+        return
+    at = pieces.index(used[-1]) if used[-1] in pieces else -1
+    following = pieces[at + 1] if 0 <= at < len(pieces) - 1 else ""
+    if following.startswith(name[0]) and len(following) > len(name) and _is_name(following):
+        found["contact_name"] = following
+        used.append(following)
+
+
+def text_without(text: str, kept: Sequence[str], used: Sequence[str]) -> str:
+    """``text`` without its pieces that are not ``kept`` or were ``used``, punctuation kept.
+
+    The fault's description stays in the customer's own clauses ("…两节点，每天三到四次…"),
+    which the long-answer reading needs; joining the pieces with spaces had lost them.
+    """
+    out = text
+    for piece in _PIECES.split(text):
+        if piece and (piece not in kept or piece in used or is_greeting(piece)):
+            out = out.replace(piece, "", 1)
+    out = _LEFTOVER_PUNCT.sub(lambda m: _joiner(m.group()), out)
+    return out.strip("，,。；;！!？?、/|｜:：（）() ")
+
+
+_LEFTOVER_PUNCT = re.compile(r"[，,。；;！!？?、/|｜:：（）()\s]{2,}")
+
+
+def _joiner(run: str) -> str:
+    """One separator for a run left where pieces were taken out."""
+    for mark in "。！!？?；;":
+        if mark in run:
+            return mark
+    return "，" if any(c in run for c in "，,、") else " "
 
 
 def is_greeting(piece: str) -> bool:

@@ -23,6 +23,7 @@ from bot.services.contact_details import (
     is_greeting,
     pieces_without_values,
     read_contact_details,
+    text_without,
 )
 from bot.services.corrections import (
     has_correction_cue,
@@ -249,6 +250,11 @@ def _answer(
     return text
 
 
+def asks_level(text: str) -> bool:
+    """True when ``text`` asks which severity its problem is ("算严重程度一吗", "算几级")."""
+    return wording().has_any("severity_asked_words", clean(text))
+
+
 def is_aside(text: str) -> bool:
     """True when ``text`` is a question (read as off-topic, it is not an answer)."""
     w = wording()
@@ -415,7 +421,7 @@ def extract(
         pieces = pieces_without_values(text, entities)
         used = _contact_details(pieces, current, result, cued_only=not identity)
         if identity or used or any(is_greeting(p) for p in pieces):
-            text = " ".join(p for p in pieces if p not in used and not is_greeting(p))
+            text = text_without(text, pieces, used)
         if describes_fault(text):
             # The customer's own words of the fault; a word or two ("DB2挂了") is kept
             # as the opening, and the symptom question still asked (with_opening).
@@ -578,6 +584,10 @@ def read_turn(
             # A hotline or FAQ question at "cancel the report?": its rule answers it and
             # the question is asked again; it is neither a yes nor a "carry on".
             return Extraction()
+        if intent == "goodbye" and confidence >= INTERRUPTION_CONFIDENCE and not is_resume(text):
+            # "拜拜" at "cancel the report?": leaving, with the report kept for "继续报修"
+            # (an eighth blind tester's goodbye was read as "carry on").
+            return Extraction(values={"intake_resume": None}, outcome=Outcome.PAUSE)
         return _cancel_answer(text, intent, current)
     if is_cancel(text, intent, confidence):
         if collected(current):

@@ -13,7 +13,7 @@ from bot.services.wording import alternation, wording
 from bot.textnorm import normalise
 
 # Signal groups that stand for a level without being named after it.
-_SIGNAL_LEVEL = {"periodic": 2, "still_running": 3}
+_SIGNAL_LEVEL = {"limited": 3, "periodic": 2, "still_running": 3}
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ def suggest_severity(description: str, catalogue: Catalogue | None = None) -> Se
     """The guide's severity that best fits ``description``.
 
     Non-production problems are severity 3 whatever the symptom (the guide's
-    definition of 3 includes 非生产系统故障); a fault that keeps coming back is 2 (the
+    definition of 3 includes 非生产系统故障), and so is one user alone (its example);
+    a fault that keeps coming back is 2 (the
     guide's 周期性中断) even when it crashes each time; otherwise the first level
     whose signal words appear wins; with no signal the default is 3, which the customer
     can raise when confirming.
@@ -43,7 +44,7 @@ def suggest_severity(description: str, catalogue: Catalogue | None = None) -> Se
     if hit:
         level, matched = 3, hit
     else:
-        for candidate in ("periodic", "1", "still_running", "2"):
+        for candidate in ("limited", "periodic", "1", "still_running", "2"):
             hit = _first(text, signals.get(candidate, ()))
             if hit:
                 level, matched = _SIGNAL_LEVEL.get(candidate) or int(candidate), hit

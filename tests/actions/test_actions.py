@@ -1129,3 +1129,43 @@ async def test_an_unanswered_phone_right_after_our_number_is_ours(services):
     assert [m.get("response") for m in d.messages] == ["utter_faq/phone_unreachable"]
     d, _ = await run(ActionOutOfScope(), tracker(text, "out_of_scope"))
     assert [m.get("response") for m in d.messages] == ["utter_out_of_scope"]
+
+
+async def test_a_number_given_before_the_phone_is_checked_again_with_it(services):
+    """An eighth blind tester gave the customer number in the opening sentence and the
+    registered phone after; the case said the phone was not the contract's."""
+    form, d = ValidateOutageForm(), CollectingDispatcher()
+    first = {"product": "DB2"}
+    out = await form.validate_contract_number("8800001", d, tracker(slots=first), DOMAIN)
+    assert out["contract_as_given"] == "8800001"  # no phone yet: nothing told
+    slots = {**first, **out}
+    out = await form.validate_phone("13800000001", d, tracker(slots=slots), DOMAIN)
+    assert out["phone"] == "13800000001" and out["contract_as_given"] is None
+    assert out["contract_number"] == "PPA-DEMO-0001"
+    # Another phone stays a caller who is told nothing.
+    d = CollectingDispatcher()
+    out = await form.validate_phone("13711112222", d, tracker(slots=slots), DOMAIN)
+    assert out["contract_as_given"] == "8800001" and texts(d) == ""
+    # The registered contact of a contract that lacks the product hears it now.
+    d = CollectingDispatcher()
+    slots = {
+        "product": "Cognos",
+        "contract_number": "PPA-DEMO-0001",
+        "contract_as_given": "8800001",
+    }
+    out = await form.validate_phone("13800000001", d, tracker(slots=slots), DOMAIN)
+    assert out["contract_number"] is None and "只覆盖所列产品" in texts(d)
+
+
+async def test_a_phone_instead_of_the_case_number_is_kept_and_the_number_asked(services):
+    """An eighth blind tester's "案例号没记，我电话138…，你自己查" was echoed back as the case
+    number ("没有找到案例号 案例号没记…")."""
+    from actions.cases import ValidateCaseForm
+
+    text = "案例号没记，我电话13800000001，你自己查"
+    ents = [{"entity": "phone", "value": "13800000001"}]
+    d = CollectingDispatcher()
+    t = tracker(text, "inform", entities=ents, slots={"requested_slot": "case_id"})
+    events = slot_events(await ValidateCaseForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {"case_id": None, "case_proof": "13800000001"}
+    assert texts(d) == render("case_id_by_phone") and "案例号没记" not in texts(d)

@@ -194,3 +194,17 @@ async def test_the_second_report_of_a_conversation_starts_at_stage_two(services)
     # A report that names its own contact is asked in full.
     _, slots = await validate("我是李四，DB2挂了", "report_outage", {"last_contact": kept})
     assert "phone" not in slots
+
+
+async def test_chasing_a_report_not_yet_submitted_keeps_it(services):
+    """An eighth blind tester's "能不能先派人，细节工程师来问" mid-report was taken to the
+    case form, which asked for the number of a case that did not exist yet."""
+    asked = {"intake_id": "i1", "requested_slot": "version", "product": "DB2"}
+    d, slots = await validate("不知道！能不能先派人，细节工程师来问", "escalate_case", asked)
+    assert slots == {"version": None}  # the same question again, nothing lost
+    assert render("intake_no_case_yet") in texts(d) and "800-810-1818-5200" in texts(d)
+    # With a case of this conversation it is that case's (the form hands over).
+    d, slots = await validate(
+        "能不能先派人", "escalate_case", {**asked, "last_case_id": "PMR-261207-0001"}
+    )
+    assert slots.get("intake_next") == "case"

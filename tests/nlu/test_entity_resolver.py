@@ -74,3 +74,18 @@ def test_another_companys_product_is_not_a_learned_product():
     assert _resolve(_ent("product", "tomcat", 4, 10)) == []
     assert _resolve(_ent("product", "weblogic", 4, 12)) == []
     assert _resolve(_ent("product", "informix", 0, 8)) == [("product", "informix")]
+
+
+def test_a_learned_product_starting_inside_a_word_is_dropped():
+    """The rules found the "ics" of "SPSS Statistics" (a blind tester got ICS's line)."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    text = "SPSS Statistics 许可证激活失败，打哪个电话？"
+    inside = _ent("product", "ICS", 12, 15, RULE_EXTRACTOR)
+    message = Message(data={"text": text, "entities": [inside]})
+    EntityResolver({}).process([message])
+    assert message.get("entities") == []
+    text = "我们的notes起不来"  # a Latin word after Chinese characters is whole
+    message = Message(data={"text": text, "entities": [_ent("product", "Notes", 3, 8)]})
+    EntityResolver({}).process([message])
+    assert [e["value"] for e in message.get("entities")] == ["Notes"]

@@ -123,3 +123,21 @@ def test_without_an_introduction_nothing_is_taken_for_a_name_or_company(text):
 def test_an_introduction_answers_the_name_question():
     r = read_turn("contact_name", "我是演示科技有限公司的张演示", "inform", 0.9, [], {})
     assert r.values == {"contact_name": "张演示", "company": "演示科技有限公司"}
+
+
+def test_a_formal_letter_gives_the_full_name_the_company_and_its_clauses():
+    """An eighth blind tester's letter: the name was stored as "不胜感激", the company as
+    the introducing sentence, and the configuration and frequency were asked again."""
+    text = (
+        "尊敬的IBM技术支持团队：您好！我是演示科技有限公司信息中心的王工（王建国），"
+        "联系电话010-62345678转8021。我司生产环境WAS 9.0.2.5 ND集群两节点，"
+        "每天大约三到四次出现应用无响应，恳请贵司安排工程师协助分析，不胜感激！"
+    )
+    r = read_turn(
+        None, text, "report_outage", 0.9, spans(text, ("phone", "010-62345678转8021")), {}
+    )
+    assert r.values["contact_name"] == "王建国"
+    assert r.values["company"] == "演示科技有限公司信息中心"
+    assert r.values["configuration"] == "我司生产环境WAS 9.0.2.5 ND集群两节点"
+    assert r.values["frequency"] == "每天大约三到四次出现应用无响应"
+    assert "王建国" not in r.values["symptoms"] and "8021" not in r.values["symptoms"]

@@ -762,3 +762,13 @@ def test_a_negated_what_answers_the_question(field, text):
     help with that" at the trigger question: 什么 after a negation asks nothing."""
     r = read_turn(field, text, "out_of_scope", 0.8, [], {**FILLED, field: None})
     assert r.values.get(field) == text and "intake_aside" not in r.replies
+
+
+def test_only_asking_cancels_and_a_goodbye_at_the_cancel_question_leaves():
+    """An eighth blind tester's "我没要报修，只是问问" was stored as the name, and "拜拜" at
+    "cancel the report?" was read as "carry on"."""
+    r = read_turn("contact_name", "我没要报修，只是问问", "inform", 0.9, [], {"product": "DB2"})
+    assert r.ask == CANCEL_QUESTION and "contact_name" not in r.values
+    asked = {"product": "DB2", "intake_resume": "contact_name"}
+    r = read_turn(CANCEL_QUESTION, "拜拜", "goodbye", 0.95, [], asked)
+    assert r.outcome is Outcome.PAUSE

@@ -20,6 +20,9 @@ from bot.services.severity import parse_severity, suggest_severity
         ("队列管理器QM1每隔两三个小时就自己挂一次，生产上部分交易失败", 2),
         ("WAS 时不时就挂了，重启后能好一阵", 2),
         ("生产上部分交易失败，其他正常", 2),
+        # The guide's own example of 3, which "连不上" had made a 1 (an eighth tester).
+        ("Informix数据库有一个用户连不上，其他人正常", 3),
+        ("业务偶尔卡顿 30 秒，每小时一次", 2),
     ],
 )
 def test_suggestions(text, level):
