@@ -94,8 +94,6 @@ def _answered_line(products: list[str], pao: bool) -> str | None:
 
 
 HOTLINE_ACTIONS = {"action_find_hotline", "action_route_inform", "action_fallback"}
-# What else there is when our phone does not answer (domain.yml, an FAQ answer).
-UNREACHABLE_RESPONSE = "utter_faq/phone_unreachable"
 
 
 def follow_up_product(tracker: Tracker) -> str | None:
@@ -176,7 +174,7 @@ class ActionFallback(Action):
         if follow_up_product(tracker):  # "广东的" after a product's numbers
             return hotline_reply(dispatcher, tracker)
         if unreachable_after_hotline(tracker):
-            dispatcher.utter_message(response=UNREACHABLE_RESPONSE)
+            dispatcher.utter_message(response="utter_faq/phone_unreachable")
             return []
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         await record_miss(

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.cases import adds_to_case, case_request
 from actions.context import entity_values, previous_bot_action, services
 from actions.hotline import (
-    UNREACHABLE_RESPONSE,
     follow_up_product,
     hotline_reply,
     unreachable_after_hotline,
@@ -226,7 +225,7 @@ class ActionOutOfScope(Action):
     ) -> list[dict[str, Any]]:
         """Answer out of scope; record the gated request, if the gate made the call."""
         if unreachable_after_hotline(tracker):
-            dispatcher.utter_message(response=UNREACHABLE_RESPONSE)
+            dispatcher.utter_message(response="utter_faq/phone_unreachable")
             return []
         dispatcher.utter_message(response="utter_out_of_scope")
         gated = tracker.latest_message.get(GATED_KEY)

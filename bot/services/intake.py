@@ -251,7 +251,7 @@ def _answer(
 
 
 def asks_level(text: str) -> bool:
-    """True when ``text`` asks which severity its problem is ("算严重程度一吗", "算几级")."""
+    """True when ``text`` asks which severity its problem is (``severity_asked_words``)."""
     return wording().has_any("severity_asked_words", clean(text))
 
 
