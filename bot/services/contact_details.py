@@ -17,7 +17,10 @@ from typing import Any
 from bot.services.wording import alternation, wording
 
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
-_PIECES = re.compile(r"[，,。；;！!？?、/|｜:：（）()\s]+")
+# Split at punctuation and at spaces, except a space inside a Latin phrase ("Demo Tech
+# HK Ltd", "John Smith" are one piece each).
+_PIECES = re.compile(r"[，,。；;！!？?、/|｜:：（）()]+\s*|\.\s+|(?<![A-Za-z.])\s+|\s+(?![A-Za-z])")
+_LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
 
@@ -36,13 +39,14 @@ def pieces_without_values(text: str, entities: Sequence[Mapping[str, Any]]) -> l
     """
     values = [spelled(text, e).lower() for e in entities if e.get("entity") in IDENTITY_ENTITIES]
     labels = {w for words in wording().field_words.values() for w in words}
+    labels |= set(wording()["english_labels"])
     joiners = alternation(wording()["prefix_joiners"])
     return [
         piece
         for piece in _PIECES.split(text)
         if piece
         and not any(v and v in piece.lower() for v in values)
-        and re.sub(rf"(?:{joiners})$", "", piece) not in labels
+        and re.sub(rf"(?:{joiners})$", "", piece).lower() not in labels
     ]
 
 
@@ -52,8 +56,15 @@ def has_identity_values(entities: Sequence[Mapping[str, Any]]) -> bool:
 
 
 def _is_name(name: str) -> bool:
-    """True when ``name`` reads as a person's name: two to four Chinese characters, no request."""
+    """True when ``name`` reads as a person's name, no request.
+
+    Two to four Chinese characters, or two to four capitalised Latin words ("John Smith").
+    """
     w = wording()
+    if _LATIN_NAME.match(name):
+        return not w.has_any("company_words", name.lower()) and not any(
+            word.lower() in w["english_labels"] for word in name.split()
+        )
     return bool(
         _NAME.match(name)
         and not w.has_any("request_words", name)

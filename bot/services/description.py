@@ -20,8 +20,9 @@ MIN_DESCRIPTION_CHARS = 4  # what is left of an opening once request words are g
 # not describe it: the symptom question is still asked, and the answer adds to it.
 FULL_DESCRIPTION_CHARS = 6
 _PATCH = re.compile(
+    # Informix writes its fix packs into the version ("14.10.FC9"): the FC part is the patch.
     r"(?i)(?<![a-z0-9])(fp\s?\d+[a-z]?|fix\s?pack\s?\d+|cf\s?\d+|ifix\s?\d+|if\d+|"
-    r"interim\s?fix\s?\d+|sp\s?\d+)"
+    r"interim\s?fix\s?\d+|sp\s?\d+|fc\d+[a-z]?\d*)"
 )
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9._/-]+")
 

@@ -88,7 +88,7 @@ class Wording:
     def without_prefix(self, text: str, name: str) -> str:
         """``text`` without a leading word of list ``name`` and its joiner ("公司名称：")."""
         prefix = rf"^(?:{alternation(self[name])})(?:{alternation(self['prefix_joiners'])})?\s*"
-        return re.sub(prefix, "", text)
+        return re.sub(prefix, "", text, flags=re.IGNORECASE)  # "My name is …"
 
 
 def _load(raw: Mapping[str, Any]) -> Wording:

@@ -141,3 +141,34 @@ def test_a_formal_letter_gives_the_full_name_the_company_and_its_clauses():
     assert r.values["configuration"] == "我司生产环境WAS 9.0.2.5 ND集群两节点"
     assert r.values["frequency"] == "每天大约三到四次出现应用无响应"
     assert "王建国" not in r.values["symptoms"] and "8021" not in r.values["symptoms"]
+
+
+@pytest.mark.parametrize(
+    "requested, text, found, expected",
+    [
+        # An eighth blind tester: "John Smith" was refused, "Demo Tech HK Ltd" stored as
+        # "Ltd", and "敝姓林，林志明" as the name "敝姓林".
+        ("contact_name", "My name is John Smith", [], {"contact_name": "John Smith"}),
+        ("company", "Demo Tech HK Ltd", [], {"company": "Demo Tech HK Ltd"}),
+        (
+            "contact_name",
+            "John Smith, Demo Tech Ltd. Customer number 8800001. Phone 13800000001",
+            [("customer_number", "8800001"), ("phone", "13800000001")],
+            {
+                "contact_name": "John Smith",
+                "company": "Demo Tech Ltd",
+                "contract_number": "8800001",
+                "phone": "13800000001",
+            },
+        ),
+        (
+            "contact_name",
+            "敝姓林，林志明，示例軟體有限公司",
+            [],
+            {"contact_name": "林志明", "company": "示例軟體有限公司"},
+        ),
+    ],
+)
+def test_english_and_formal_answers_at_the_name_question(requested, text, found, expected):
+    r = read_turn(requested, text, "inform", 0.9, spans(text, *found), {"product": "DB2"})
+    assert r.values == expected

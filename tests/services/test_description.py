@@ -28,3 +28,12 @@ def test_opening_requests_describe_no_fault():
         assert not describes_fault(text), text
     for text in ("生产库DB2 11.5.8 在AIX 7.2上起不来，报SQL1042C，急！", "db2 数据库连不上"):
         assert describes_fault(text), text
+
+
+def test_an_informix_fix_pack_is_the_patch_level():
+    """An eighth blind tester's "14.10.FC9" and "頭先講咗啦，FC9" (the patch asked again)."""
+    from bot.services.description import patch_level
+
+    assert patch_level("14.10.FC9，喺Linux度跑") == "FC9"
+    assert patch_level("頭先講咗啦，FC9") == "FC9"
+    assert patch_level("12.10.FC14W1") == "FC14W1"
