@@ -375,6 +375,8 @@ def rule_with(key: str, word: str) -> dict:
             "check_contract",
         ),
         (("phrases", "包唔包", "Informix"), "PPA包不包括Informix", "faq", "faq"),
+        # A manager asked for is a person (an eighth blind tester's "不太确定").
+        (("anchors", "经理"), "我要的是跟经理通话，不是工程师", "nlu_fallback", "human_handoff"),
         # Working hours asked plainly; out of hours is the rule above.
         (("anchors", "几点下班"), "今天几点下班", "out_of_scope", "faq/support_hours"),
         (("anchors", "几点下班"), "你们几点到几点上班？", "nlu_fallback", "faq/support_hours"),
@@ -401,7 +403,7 @@ def test_rules_for_what_blind_testers_found_misread(rule, text, intent, expected
 
 def test_a_new_phone_is_an_answer():
     """A sixth blind tester's new number for the engineer was "please rephrase"."""
-    rule = rule_with("entities", "phone")
+    rule = rule_with("phrases", "新号码")
     message = Message(
         data={
             "text": "联系电话换成 13900001111，原来那个手机没电了",
@@ -411,3 +413,18 @@ def test_a_new_phone_is_an_answer():
     )
     PhraseIntent({**PhraseIntent.get_default_config(), **rule}).process([message])
     assert message.get("intent")["name"] == "inform"
+
+
+def test_stage_one_separated_by_spaces_with_a_report_word_is_a_report():
+    """An eighth blind tester's WeChat-style message, spaces instead of commas."""
+    rule = rule_with("phrases", "开个case")
+    text = "我要报修 我叫孙悟空 花果山公司 电话13566667777 客户号8800004 Informix坏了"
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": "nlu_fallback", "confidence": 0.5},
+            "entities": [{"entity": "phone", "value": "13566667777"}],
+        }
+    )
+    PhraseIntent({**PhraseIntent.get_default_config(), **rule}).process([message])
+    assert message.get("intent")["name"] == "report_outage"
