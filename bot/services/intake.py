@@ -420,8 +420,12 @@ def extract(
         identity = has_identity_values(entities)
         pieces = pieces_without_values(text, entities)
         used = _contact_details(pieces, current, result, cued_only=not identity)
-        if identity or used or any(is_greeting(p) for p in pieces):
-            text = text_without(text, pieces, used)
+        # "我要报修 Informix坏了": the request is no part of the fault's description.
+        asks_only = [
+            p for p in pieces if wording().has_any("report_words", p) and not describes_fault(p)
+        ]
+        if identity or used or asks_only or any(is_greeting(p) for p in pieces):
+            text = text_without(text, [p for p in pieces if p not in asks_only], used)
         if describes_fault(text):
             # The customer's own words of the fault; a word or two ("DB2挂了") is kept
             # as the opening, and the symptom question still asked (with_opening).
