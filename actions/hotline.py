@@ -51,6 +51,13 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
             pao = True
         else:
             products = [previous]
+    if not products and not pao and wording().has_any("resend_words", text):
+        # "那个号码再发一下": the line last given, or the product of the case just opened.
+        last = tracker.get_slot("hotline_product") or tracker.get_slot("last_case_product")
+        if last == PAO_LINE:
+            pao = True
+        elif last:
+            products = [str(last)]
     original = tracker.latest_message.get("text") or ""
     if not products and not pao:
         # "SPSS 的热线是多少": a product the guide lacks gets the general line and says

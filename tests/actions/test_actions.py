@@ -1169,3 +1169,17 @@ async def test_a_phone_instead_of_the_case_number_is_kept_and_the_number_asked(s
     events = slot_events(await ValidateCaseForm().get_extraction_events(d, t, DOMAIN))
     assert events == {"case_id": None, "case_proof": "13800000001"}
     assert texts(d) == render("case_id_by_phone") and "案例号没记" not in texts(d)
+
+
+async def test_the_number_again_is_the_line_last_given(services):
+    """An eighth blind tester's "那个号码再发一下" after the Cognos numbers got the menu."""
+    d, _ = await run(
+        ActionFindHotline(),
+        tracker("那个号码再发一下", "find_hotline", slots={"hotline_product": "Cognos"}),
+    )
+    assert "10800-610-0409" in texts(d)
+    d, _ = await run(
+        ActionFindHotline(),
+        tracker("刚才那个号码再发一下", "find_hotline", slots={"last_case_product": "Informix"}),
+    )
+    assert "800-810-1818-5266" in texts(d)
