@@ -209,7 +209,9 @@ class ActionCheckContract(Action):
                 FollowupAction("contract_form"),
             ]
         asked = entities_that_started(tracker, "contract_form", "product")
-        already_shown = bool(proven) and proven.get("contract_number") == contract.contract_number
+        already_shown = (
+            proven is not None and proven.get("contract_number") == contract.contract_number
+        )
         if not (asked and already_shown):
             # "包不包括informix" about the contract just shown: only the answer (a blind
             # tester got the whole contract again before it).
