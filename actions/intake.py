@@ -128,20 +128,8 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
                     phone=mask_phone(carried.get("phone")),
                 )
             )
-        noted = noted_text(result.values) if result.outcome is None and not carried else None
-        if noted:
-            dispatcher.utter_message(text=noted)
-        opening = result.values.get("symptoms") or result.values.get("fault_opening")
-        if result.outcome is None and opening and asks_level(text):
-            # "测试环境的DB2起不来了，算严重程度一吗": the guide's answer first (a blind
-            # tester's report started without it), confirmed at the end as always.
-            dispatcher.utter_message(text=level_answer(str(opening)))
-        if result.outcome is None and opening and suggest_severity(str(opening)).level == 1:
-            # "informix宕机了，所有用户都连不上！！" is a phone call now, not a form first
-            # (a blind tester got the name question before any number).
-            product = result.values.get("product") or current["product"]
-            region = tracker.get_slot("region")
-            dispatcher.utter_message(text=services().hotline.urgent_hint_text(product, region))
+        if result.outcome is None:
+            _say_what_the_opening_gives(dispatcher, tracker, result.values, bool(carried))
     for key in result.replies:
         dispatcher.utter_message(text=render(key))
     events += [SlotSet(k, v) for k, v in with_opening(result.values, current).items()]
@@ -153,6 +141,28 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     elif result.ask:
         events.append(SlotSet("requested_slot", result.ask))
     return events
+
+
+def _say_what_the_opening_gives(
+    dispatcher: CollectingDispatcher, tracker: Tracker, values: dict[str, Any], carried: bool
+) -> None:
+    """What the report's first message gave: the details taken, its level, the 7x24 line."""
+    noted = None if carried else noted_text(values)
+    if noted:
+        dispatcher.utter_message(text=noted)
+    opening = values.get("symptoms") or values.get("fault_opening")
+    if not opening:
+        return
+    if asks_level(tracker.latest_message.get("text") or ""):
+        # "测试环境的DB2起不来了，算严重程度一吗": the guide's answer first (a blind
+        # tester's report started without it), confirmed at the end as always.
+        dispatcher.utter_message(text=level_answer(str(opening)))
+    if suggest_severity(str(opening)).level == 1:
+        # "informix宕机了，所有用户都连不上！！" is a phone call now, not a form first
+        # (a blind tester got the name question before any number).
+        product = values.get("product") or tracker.get_slot("product")
+        region = tracker.get_slot("region")
+        dispatcher.utter_message(text=services().hotline.urgent_hint_text(product, region))
 
 
 def _cleared_is_asked_again(validate: Callable[..., Awaitable[dict[str, Any]]]) -> Any:

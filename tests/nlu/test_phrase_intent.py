@@ -377,7 +377,12 @@ def rule_with(key: str, word: str) -> dict:
         (("phrases", "包唔包", "Informix"), "PPA包不包括Informix", "faq", "faq"),
         # A manager asked for is a person (an eighth blind tester's "不太确定").
         (("anchors", "经理"), "我要的是跟经理通话，不是工程师", "escalate_case", "human_handoff"),
-        (("anchors", "经理"), "这个单子拖太久了，我要找你们经理升级", "escalate_case", "escalate_case"),
+        (
+            ("anchors", "经理"),
+            "这个单子拖太久了，我要找你们经理升级",
+            "escalate_case",
+            "escalate_case",
+        ),
         # Working hours asked plainly; out of hours is the rule above.
         (("anchors", "几点下班"), "今天几点下班", "out_of_scope", "faq/support_hours"),
         (("anchors", "几点下班"), "你们几点到几点上班？", "nlu_fallback", "faq/support_hours"),
