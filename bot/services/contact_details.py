@@ -67,6 +67,7 @@ def _is_name(name: str) -> bool:
         )
     return bool(
         _NAME.match(name)
+        and not any(c in w["not_name_chars"] for c in name)
         and not w.has_any("request_words", name)
         and not w.has_any("fault_words", name)
         and not w.has_any("not_names", name)

@@ -281,12 +281,19 @@ def name_problem(name: str) -> str | None:
         or default_catalogue().region_of(low) is not None  # "我喺深圳"
         # Whole words only: a real name may hold one of them (the demo contact 赵测试).
         or clean(low) in w["not_names"]
+        or _sentence_like(w.without_prefix(name, "name_prefixes"))
         or words_pattern(w["company_words"]).search(low) is not None  # "inc" not in "vincent"
         or w.has_any("report_words", low)
         or w.has_any("resume_words", low)
     ):
         return "intake_bad_name"
     return None
+
+
+def _sentence_like(name: str) -> bool:
+    """True for Chinese with characters of a sentence, not a name ("你自己查", "没记")."""
+    w = wording()
+    return bool(re.search(r"[\u4e00-\u9fff]", name)) and any(c in w["not_name_chars"] for c in name)
 
 
 def company_problem(company: str) -> str | None:

@@ -172,3 +172,11 @@ def test_a_formal_letter_gives_the_full_name_the_company_and_its_clauses():
 def test_english_and_formal_answers_at_the_name_question(requested, text, found, expected):
     r = read_turn(requested, text, "inform", 0.9, spans(text, *found), {"product": "DB2"})
     assert r.values == expected
+
+
+def test_a_sentence_piece_is_no_name():
+    text = "案例号没记，我电话13800000001，你自己查"
+    details, _ = read_contact_details(
+        pieces_without_values(text, spans(text, ("phone", "13800000001")))
+    )
+    assert "contact_name" not in details

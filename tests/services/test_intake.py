@@ -774,3 +774,10 @@ def test_only_asking_cancels_and_a_goodbye_at_the_cancel_question_leaves():
     asked = {"product": "DB2", "intake_resume": "contact_name"}
     r = read_turn(CANCEL_QUESTION, "拜拜", "goodbye", 0.95, [], asked)
     assert r.outcome is Outcome.PAUSE
+
+
+@pytest.mark.parametrize("text", ["你自己查", "没记", "我不知道呢", "帮我查下"])
+def test_a_sentence_is_no_name(text):
+    """An eighth blind tester's "案例号没记，我电话138…，你自己查" at the name question
+    stored "你自己查" as the name."""
+    assert name_problem(text) == "intake_bad_name"
