@@ -226,3 +226,32 @@ async def test_a_proven_contract_and_a_case_the_customer_closed(desk: Desk) -> N
             await shot(page, "desk-case-closed-by-customer-narrow.png")
         finally:
             await browser.close()
+
+
+async def test_the_case_page_shows_the_entitlement_the_bot_kept_from_a_stranger(desk: Desk) -> None:
+    """A caller who is not the contract's registered contact hears nothing about the
+    contract; staff see on the case page that it lacks the case's product."""
+    import datetime as dt
+
+    from bot.store.demo import seed_demo
+
+    await seed_demo(desk.services.db, dt.date.today())
+    await desk.add_staff("dave", "agent")
+    case_id = await new_case(
+        desk.services.db, "browser-stranger", product="Cognos", phone="13711112222", severity=2
+    )
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            await sign_in(page, desk, "dave")
+            await page.goto(f"{desk.url}/cases/{case_id}")
+            row = page.locator("#entitlement")
+            await expect(row).to_contain_text("有效，但不含 Cognos")
+            await expect(row).to_contain_text("不是合同联系电话")
+            await shot(page, "desk-case-entitlement.png")
+            await page.set_viewport_size({"width": 420, "height": 900})
+            await expect(row).to_be_visible()
+            await shot(page, "desk-case-entitlement-narrow.png")
+        finally:
+            await browser.close()
