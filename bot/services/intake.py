@@ -291,7 +291,7 @@ def name_problem(name: str) -> str | None:
 
 
 def _sentence_like(name: str) -> bool:
-    """True for Chinese with characters of a sentence, not a name ("你自己查", "没记")."""
+    """True for Chinese with characters of a sentence (``not_name_chars``), not of a name."""
     w = wording()
     return bool(re.search(r"[\u4e00-\u9fff]", name)) and any(c in w["not_name_chars"] for c in name)
 
