@@ -226,7 +226,7 @@ class EntityResolver(InferenceComponent):
             if entities:
                 text = message.get(TEXT) or ""
                 entities = [e for e in entities if not self.inside_a_word(e, text)]
-                resolved = self.join_os_versions(self.resolve(entities), message.get(TEXT) or "")
+                resolved = self.join_os_versions(self.resolve(entities), text)
                 message.set(ENTITIES, resolved, add_to_output=True)
         return messages
 

@@ -22,6 +22,7 @@ IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
 _PIECES = re.compile(r"[，,。；;！!？?、/|｜:：（）()]+\s*|\.\s+|(?<![A-Za-z.])\s+|\s+(?![A-Za-z])")
 _LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def spelled(text: str, ent: Mapping[str, Any]) -> str:
@@ -67,12 +68,17 @@ def _is_name(name: str) -> bool:
         )
     return bool(
         _NAME.match(name)
-        and not any(c in w["not_name_chars"] for c in name)
+        and not sentence_like(name)
         and not w.has_any("request_words", name)
         and not w.has_any("fault_words", name)
         and not w.has_any("not_names", name)
         and not w.has_any("company_words", name)
     )
+
+
+def sentence_like(text: str) -> bool:
+    """True for Chinese with characters of a sentence (``not_name_chars``), not of a name."""
+    return bool(_CJK.search(text)) and any(c in wording()["not_name_chars"] for c in text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -125,12 +131,12 @@ def _introduction(piece: str) -> dict[str, str]:
     return {}
 
 
-def _introduced_name(piece: str) -> str | None:
-    """The name after "我叫 / 本人 / 姓名：…"; after a bare "我是" only one with a surname."""
+def _introduced_name(piece: str, name: str) -> str | None:
+    """The name (``piece`` without its prefix) after "我叫 / 本人 / 姓名：…".
+
+    After a bare "我是" only one with a surname.
+    """
     w = wording()
-    name = re.sub(
-        rf"(?:{alternation(w['detail_trailers'])})$", "", w.without_prefix(piece, "name_prefixes")
-    )
     if name == piece or not _is_name(name):
         return None
     weak = re.match(rf"(?:{alternation(w['weak_name_prefixes'])})", piece) is not None
@@ -173,7 +179,7 @@ def read_contact_details(
         if "contact_name" in found:
             continue
         name = re.sub(trailing, "", w.without_prefix(piece, "name_prefixes"))
-        introduced = _introduced_name(piece)
+        introduced = _introduced_name(piece, name)
         if introduced or (not cued_only and _is_name(name)):
             found["contact_name"] = introduced or name
             used.append(piece)

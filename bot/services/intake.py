@@ -23,6 +23,7 @@ from bot.services.contact_details import (
     is_greeting,
     pieces_without_values,
     read_contact_details,
+    sentence_like,
     text_without,
 )
 from bot.services.corrections import (
@@ -281,19 +282,13 @@ def name_problem(name: str) -> str | None:
         or default_catalogue().region_of(low) is not None  # "我喺深圳"
         # Whole words only: a real name may hold one of them (the demo contact 赵测试).
         or clean(low) in w["not_names"]
-        or _sentence_like(w.without_prefix(name, "name_prefixes"))
+        or sentence_like(w.without_prefix(name, "name_prefixes"))
         or words_pattern(w["company_words"]).search(low) is not None  # "inc" not in "vincent"
         or w.has_any("report_words", low)
         or w.has_any("resume_words", low)
     ):
         return "intake_bad_name"
     return None
-
-
-def _sentence_like(name: str) -> bool:
-    """True for Chinese with characters of a sentence (``not_name_chars``), not of a name."""
-    w = wording()
-    return bool(re.search(r"[\u4e00-\u9fff]", name)) and any(c in w["not_name_chars"] for c in name)
 
 
 def company_problem(company: str) -> str | None:
