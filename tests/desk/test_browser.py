@@ -7,6 +7,8 @@ case, changes its status and the customer is told. Screenshots go to results/.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -40,6 +42,19 @@ pytestmark = [
 ]
 
 
+@asynccontextmanager
+async def staff_page(desk: Desk, name: str) -> AsyncIterator[Page]:
+    """A wide Chromium page with ``name`` signed in; the browser is closed after."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            await sign_in(page, desk, name)
+            yield page
+        finally:
+            await browser.close()
+
+
 async def sign_in(page: Page, desk: Desk, name: str) -> None:
     await page.goto(desk.url + "/")
     await page.fill("input[name=name]", name)
@@ -57,95 +72,89 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
     await desk.add_staff("alice", "agent")
     await desk.add_staff("sue", "supervisor")
     svc = desk.services
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-            await sign_in(page, desk, "alice")
-            await page.click("text=○ 未接待")
-            await expect(page.locator("header")).to_contain_text("● 接待中")
+    async with staff_page(desk, "alice") as page:
+        await page.click("text=○ 未接待")
+        await expect(page.locator("header")).to_contain_text("● 接待中")
 
-            # The customer asks for a person (what action_handoff does) and writes once.
-            queued = await svc.handoffs.request(
-                NewHandoff("wx-openid-0001", "wechat", {"identity_verified": True}, "DB2", 1),
-                "hotline",
-            )
-            assert queued.queued
-            await svc.handoffs.customer_turn("wx-openid-0001", "生产库起不来，急")
-            waiting = page.locator("[data-rows=waiting] tr", has_text="wx-openid-00")
-            await expect(waiting).to_contain_text("生产库起不来", timeout=LIVE_TIMEOUT_MS)
-            await shot(page, "desk-inbox.png")
+        # The customer asks for a person (what action_handoff does) and writes once.
+        queued = await svc.handoffs.request(
+            NewHandoff("wx-openid-0001", "wechat", {"identity_verified": True}, "DB2", 1),
+            "hotline",
+        )
+        assert queued.queued
+        await svc.handoffs.customer_turn("wx-openid-0001", "生产库起不来，急")
+        waiting = page.locator("[data-rows=waiting] tr", has_text="wx-openid-00")
+        await expect(waiting).to_contain_text("生产库起不来", timeout=LIVE_TIMEOUT_MS)
+        await shot(page, "desk-inbox.png")
 
-            await waiting.locator("text=打开").click()
-            await page.click("#take")
-            await expect(page.locator("#status")).to_have_text("服务中")
-            await page.fill("#reply textarea", "您好，我是工程师 alice，请把 db2diag.log 发给我")
-            await page.keyboard.press("Control+Enter")
-            messages = page.locator("#messages")
-            await expect(messages).to_contain_text("db2diag.log", timeout=LIVE_TIMEOUT_MS)
-            await svc.handoffs.customer_turn("wx-openid-0001", "好的，报错是 SQL1042C")
-            await expect(messages).to_contain_text("SQL1042C", timeout=LIVE_TIMEOUT_MS)
-            await shot(page, "desk-handoff.png")
-            await page.click("#close")
-            await expect(page.locator("#status")).to_have_text("已结束")
-            assert (await svc.handoff_repo.latest("wx-openid-0001")).status == "closed"  # type: ignore[union-attr]
+        await waiting.locator("text=打开").click()
+        await page.click("#take")
+        await expect(page.locator("#status")).to_have_text("服务中")
+        await page.fill("#reply textarea", "您好，我是工程师 alice，请把 db2diag.log 发给我")
+        await page.keyboard.press("Control+Enter")
+        messages = page.locator("#messages")
+        await expect(messages).to_contain_text("db2diag.log", timeout=LIVE_TIMEOUT_MS)
+        await svc.handoffs.customer_turn("wx-openid-0001", "好的，报错是 SQL1042C")
+        await expect(messages).to_contain_text("SQL1042C", timeout=LIVE_TIMEOUT_MS)
+        await shot(page, "desk-handoff.png")
+        await page.click("#close")
+        await expect(page.locator("#status")).to_have_text("已结束")
+        assert (await svc.handoff_repo.latest("wx-openid-0001")).status == "closed"  # type: ignore[union-attr]
 
-            case_id = await new_case(
-                svc.db,
-                "browser-1",
-                severity=2,
-                channel="rest",
-                sender_id="rest-customer-1",
-                details={"error_log": "SQL1042C", "os": "AIX 7.2"},
-                response_due_at=datetime.now(timezone.utc) - timedelta(minutes=30),
-            )
-            await page.click("header >> text=案例")
-            await expect(page.locator("tr.overdue")).to_contain_text(case_id)
-            await expect(page.locator("table")).to_contain_text("138****0001")  # masked in lists
-            await page.click(f"text={case_id}")
-            # Stage-2 fields are labelled in Chinese, never by their internal key.
-            await expect(page.locator("section dl").nth(1)).to_contain_text("操作系统")
-            await expect(page.locator("section dl").nth(1)).to_contain_text("错误日志")
-            await expect(page.locator("section dl").nth(1)).not_to_contain_text("error_log")
-            await expect(page.locator("ul.history")).not_to_contain_text("opened")
-            await page.select_option("#status-form select", "已解决")
-            await page.fill("#status-form input[name=note]", "已提供修复补丁")
-            await page.click("#status-form button")
-            await expect(page.locator("#desk-status")).to_have_text("已解决")
-            await shot(page, "desk-case.png")
-            told = [m.text for m in await svc.handoff_repo.take_pending("rest-customer-1")]
-            assert any("已解决" in t and "已提供修复补丁" in t for t in told)  # next REST turn
+        case_id = await new_case(
+            svc.db,
+            "browser-1",
+            severity=2,
+            channel="rest",
+            sender_id="rest-customer-1",
+            details={"error_log": "SQL1042C", "os": "AIX 7.2"},
+            response_due_at=datetime.now(timezone.utc) - timedelta(minutes=30),
+        )
+        await page.click("header >> text=案例")
+        await expect(page.locator("tr.overdue")).to_contain_text(case_id)
+        await expect(page.locator("table")).to_contain_text("138****0001")  # masked in lists
+        await page.click(f"text={case_id}")
+        # Stage-2 fields are labelled in Chinese, never by their internal key.
+        await expect(page.locator("section dl").nth(1)).to_contain_text("操作系统")
+        await expect(page.locator("section dl").nth(1)).to_contain_text("错误日志")
+        await expect(page.locator("section dl").nth(1)).not_to_contain_text("error_log")
+        await expect(page.locator("ul.history")).not_to_contain_text("opened")
+        await page.select_option("#status-form select", "已解决")
+        await page.fill("#status-form input[name=note]", "已提供修复补丁")
+        await page.click("#status-form button")
+        await expect(page.locator("#desk-status")).to_have_text("已解决")
+        await shot(page, "desk-case.png")
+        told = [m.text for m in await svc.handoff_repo.take_pending("rest-customer-1")]
+        assert any("已解决" in t and "已提供修复补丁" in t for t in told)  # next REST turn
 
-            # A supervisor's reports over a week of cases and conversations: SVG charts.
-            await seed_week(svc.db)
-            await page.click("header >> text=退出")
-            await sign_in(page, desk, "sue")
-            await page.click("header >> text=报表")
-            await expect(page.locator(".tiles")).to_contain_text("转人工")
-            await page.select_option("select[name=days]", "7")
-            await page.click("text=查看")
-            await expect(page.locator("h1 small")).to_have_text("最近 7 天")
-            assert await page.locator("figure svg").count() == 6  # every chart has data
-            # The review list says what the bot did with each message it did not understand.
-            first = page.locator("table").last.locator("tbody tr").first
-            await expect(first).to_contain_text("那个单子咋还没人管")
-            await expect(first).to_contain_text("答非本服务")
-            # On a phone the short columns keep one line, the message a readable width,
-            # and the table scrolls sideways inside the page rather than widening it.
-            await page.set_viewport_size({"width": 390, "height": 800})
-            outcome = first.locator("td").nth(4)
-            lines = await outcome.evaluate(
-                "cell => { const r = document.createRange(); r.selectNodeContents(cell);"
-                " return r.getClientRects().length; }"
-            )
-            assert lines == 1, lines
-            message = first.locator("td.message")
-            assert await message.evaluate("c => c.getBoundingClientRect().width") >= 150
-            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
-            await shot(page, "desk-reports-narrow.png")
-            await shot(page, "desk-reports.png")
-        finally:
-            await browser.close()
+        # A supervisor's reports over a week of cases and conversations: SVG charts.
+        await seed_week(svc.db)
+        await page.click("header >> text=退出")
+        await sign_in(page, desk, "sue")
+        await page.click("header >> text=报表")
+        await expect(page.locator(".tiles")).to_contain_text("转人工")
+        await page.select_option("select[name=days]", "7")
+        await page.click("text=查看")
+        await expect(page.locator("h1 small")).to_have_text("最近 7 天")
+        assert await page.locator("figure svg").count() == 6  # every chart has data
+        # The review list says what the bot did with each message it did not understand.
+        first = page.locator("table").last.locator("tbody tr").first
+        await expect(first).to_contain_text("那个单子咋还没人管")
+        await expect(first).to_contain_text("答非本服务")
+        # On a phone the short columns keep one line, the message a readable width,
+        # and the table scrolls sideways inside the page rather than widening it.
+        await page.set_viewport_size({"width": 390, "height": 800})
+        outcome = first.locator("td").nth(4)
+        lines = await outcome.evaluate(
+            "cell => { const r = document.createRange(); r.selectNodeContents(cell);"
+            " return r.getClientRects().length; }"
+        )
+        assert lines == 1, lines
+        message = first.locator("td.message")
+        assert await message.evaluate("c => c.getBoundingClientRect().width") >= 150
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await shot(page, "desk-reports-narrow.png")
+        await shot(page, "desk-reports.png")
 
 
 async def seed_week(db: Database) -> None:
@@ -192,40 +201,36 @@ async def test_a_proven_contract_and_a_case_the_customer_closed(desk: Desk) -> N
 
     await desk.add_staff("carol", "agent")
     svc = desk.services
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-            await sign_in(page, desk, "carol")
-            await page.click("text=○ 未接待")
-            context = {"identity_verified": True, "verified_contract": "PPA-DEMO-0001"}
-            queued = await svc.handoffs.request(
-                NewHandoff("wx-openid-proven", "wechat", context, "DB2", 2), "hotline"
-            )
-            assert queued.handoff is not None
-            await page.goto(f"{desk.url}/handoffs/{queued.handoff.id}")
-            info = page.locator("aside dl").first
-            await expect(info).to_contain_text("已核实合同")
-            await expect(info).to_contain_text("PPA-DEMO-0001")
-            await shot(page, "desk-handoff-proven-contract.png")
+    async with staff_page(desk, "carol") as page:
+        await page.click("text=○ 未接待")
+        context = {"identity_verified": True, "verified_contract": "PPA-DEMO-0001"}
+        queued = await svc.handoffs.request(
+            NewHandoff("wx-openid-proven", "wechat", context, "DB2", 2), "hotline"
+        )
+        assert queued.handoff is not None
+        await page.goto(f"{desk.url}/handoffs/{queued.handoff.id}")
+        info = page.locator("aside dl").first
+        await expect(info).to_contain_text("已核实合同")
+        await expect(info).to_contain_text("PPA-DEMO-0001")
+        await shot(page, "desk-handoff-proven-contract.png")
 
-            case_id = await new_case(svc.db, "browser-closed", severity=2, sender_id="closer")
-            cases = CaseService(CaseRepository(svc.db), desk=CaseDeskRepository(svc.db))
-            case = await CaseRepository(svc.db).get(case_id)
-            assert case is not None
-            words = "问题已经自己解决了，是存储的多路径配置不对，改好以后实例正常启动，可以关单了，谢谢各位"
-            await cases.close(case, words)
-            await page.goto(f"{desk.url}/cases/{case_id}")
-            await expect(page.locator("#desk-status")).to_have_text("已关闭")
-            history = page.locator("ul.history")
-            # A note without a member of staff is the customer's (it read "· ·" before).
-            await expect(history).to_contain_text("· 客户 · 状态 客户要求关闭：" + words)
-            await expect(page.locator("text=已超响应期限")).to_have_count(0)
-            await shot(page, "desk-case-closed-by-customer.png")
-            await page.set_viewport_size({"width": 420, "height": 900})
-            await shot(page, "desk-case-closed-by-customer-narrow.png")
-        finally:
-            await browser.close()
+        case_id = await new_case(svc.db, "browser-closed", severity=2, sender_id="closer")
+        cases = CaseService(CaseRepository(svc.db), desk=CaseDeskRepository(svc.db))
+        case = await CaseRepository(svc.db).get(case_id)
+        assert case is not None
+        words = (
+            "问题已经自己解决了，是存储的多路径配置不对，改好以后实例正常启动，可以关单了，谢谢各位"
+        )
+        await cases.close(case, words)
+        await page.goto(f"{desk.url}/cases/{case_id}")
+        await expect(page.locator("#desk-status")).to_have_text("已关闭")
+        history = page.locator("ul.history")
+        # A note without a member of staff is the customer's (it read "· ·" before).
+        await expect(history).to_contain_text("· 客户 · 状态 客户要求关闭：" + words)
+        await expect(page.locator("text=已超响应期限")).to_have_count(0)
+        await shot(page, "desk-case-closed-by-customer.png")
+        await page.set_viewport_size({"width": 420, "height": 900})
+        await shot(page, "desk-case-closed-by-customer-narrow.png")
 
 
 async def test_the_case_page_shows_the_entitlement_the_bot_kept_from_a_stranger(desk: Desk) -> None:
@@ -240,18 +245,12 @@ async def test_the_case_page_shows_the_entitlement_the_bot_kept_from_a_stranger(
     case_id = await new_case(
         desk.services.db, "browser-stranger", product="Cognos", phone="13711112222", severity=2
     )
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-            await sign_in(page, desk, "dave")
-            await page.goto(f"{desk.url}/cases/{case_id}")
-            row = page.locator("#entitlement")
-            await expect(row).to_contain_text("有效，但不含 Cognos")
-            await expect(row).to_contain_text("不是合同联系电话")
-            await shot(page, "desk-case-entitlement.png")
-            await page.set_viewport_size({"width": 420, "height": 900})
-            await expect(row).to_be_visible()
-            await shot(page, "desk-case-entitlement-narrow.png")
-        finally:
-            await browser.close()
+    async with staff_page(desk, "dave") as page:
+        await page.goto(f"{desk.url}/cases/{case_id}")
+        row = page.locator("#entitlement")
+        await expect(row).to_contain_text("有效，但不含 Cognos")
+        await expect(row).to_contain_text("不是合同联系电话")
+        await shot(page, "desk-case-entitlement.png")
+        await page.set_viewport_size({"width": 420, "height": 900})
+        await expect(row).to_be_visible()
+        await shot(page, "desk-case-entitlement-narrow.png")
