@@ -75,7 +75,9 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
             "region"
         )
     abroad = svc.hotline.catalogue.is_outside_mainland(text)
-    reply = svc.hotline.answer(products, region, utc_now(), pao=pao, abroad=abroad)
+    reply = svc.hotline.answer(
+        products, region, utc_now(), pao=pao, abroad=abroad, hours_told=_hours_told(tracker)
+    )
     if reply.choices:
         buttons = [
             {"title": title, "payload": "/find_hotline" + json.dumps({"product": product})}
@@ -91,6 +93,14 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
         SlotSet("region", region),
         SlotSet("hotline_product", _answered_line(products, pao)),
     ]
+
+
+def _hours_told(tracker: Tracker) -> bool:
+    """True when an earlier reply of this conversation gave the service hours."""
+    hours = services().hotline.hours_sentence()
+    return any(
+        e.get("event") == "bot" and hours in (e.get("text") or "") for e in tracker.events
+    )
 
 
 def _answered_line(products: list[str], pao: bool) -> str | None:

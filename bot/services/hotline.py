@@ -96,16 +96,24 @@ class HotlineService:
             note=line.note,
         )
 
-    def hours_text(self, now: dt.datetime) -> str:
-        """Service hours, the 7×24 rule for severity 1, and whether lines are open now."""
+    def hours_sentence(self) -> str:
+        """The service hours and the 7×24 rule for severity 1, without open / closed now."""
         sh = self.catalogue.service_hours
-        hours = render(
+        return render(
             "hotline_hours",
             days=sh["business_days"],
             start=sh["start"],
             end=sh["end"],
             hours=sh["response_hours"],
         )
+
+    def hours_text(self, now: dt.datetime, told: bool = False) -> str:
+        """Service hours, the 7×24 rule for severity 1, and whether lines are open now.
+
+        ``told``: the customer already read the hours in this conversation, so a
+        second number does not repeat the paragraph (a blind tester), only open / closed.
+        """
+        hours = render("hotline_hours_as_before") if told else self.hours_sentence()
         if self.hours.is_open(now):
             return hours + render("hotline_open_now")
         return hours + render("hotline_closed_now", service_request=self._service_request)
@@ -122,11 +130,13 @@ class HotlineService:
         now: dt.datetime,
         pao: bool = False,
         abroad: bool = False,
+        hours_told: bool = False,
     ) -> HotlineReply:
         """The full answer for the products (canonical names or aliases) asked about.
 
         ``abroad``: the caller is outside the mainland (Taiwan, Hong Kong, overseas),
         which the guide's free numbers do not serve; the answer says so.
+        ``hours_told``: the hours were given earlier in the conversation (``hours_text``).
         """
         lines: list[str] = []
         unknown: list[str] = []
@@ -153,7 +163,7 @@ class HotlineService:
         if abroad:
             lines.append(render("hotline_outside_mainland", service_request=self._service_request))
         if with_hours or unknown:
-            lines.append(self.hours_text(now))
+            lines.append(self.hours_text(now, told=hours_told))
         return HotlineReply("\n".join(lines))
 
     def handoff_text(self, product: str | None, region: str | None, now: dt.datetime) -> str:

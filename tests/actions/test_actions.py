@@ -57,6 +57,17 @@ async def test_hotline_for_product_entity(services):
     assert "800-810-1818-5266" in texts(d)
 
 
+async def test_second_hotline_of_a_conversation_says_the_hours_are_as_before(services):
+    entities = [{"entity": "product", "value": "WAS"}]
+    first, _ = await run(ActionFindHotline(), tracker("was热线", "find_hotline", entities))
+    assert services.hotline.hours_sentence() in texts(first)
+    t = tracker("那WAS呢", "find_hotline", entities)
+    t.events.insert(0, {"event": "bot", "text": texts(first)})
+    again, _ = await run(ActionFindHotline(), t)
+    assert "800-810-1818-5200" in texts(again) and "服务时间同上" in texts(again)
+    assert services.hotline.hours_sentence() not in texts(again)
+
+
 async def test_hotline_without_product_asks_with_buttons(services):
     d, events = await run(ActionFindHotline(), tracker("热线", "find_hotline"))
     assert d.messages[0]["buttons"] and slot_events(events)["hotline_pending"] is True

@@ -67,3 +67,12 @@ def test_callers_outside_the_mainland_are_told_the_numbers_are_mainland_ones():
         assert catalogue.is_outside_mainland(place), place
     for place in ("我在上海", "广州", "台州", ""):
         assert not catalogue.is_outside_mainland(place), place
+
+
+def test_a_second_number_in_a_conversation_does_not_repeat_the_hours():
+    """A blind tester read the same hours paragraph under every number asked for."""
+    again = svc.answer(["WAS"], None, OPEN, hours_told=True).text
+    assert "800-810-1818-5200" in again and "服务时间同上" in again
+    assert svc.hours_sentence() not in again and "现在是工作时间" in again
+    assert svc.hours_sentence() in svc.answer(["WAS"], None, OPEN).text
+    assert "非工作时间" in svc.answer(["WAS"], None, CLOSED, hours_told=True).text
