@@ -98,9 +98,7 @@ def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[di
 def _hours_told(tracker: Tracker) -> bool:
     """True when an earlier reply of this conversation gave the service hours."""
     hours = services().hotline.hours_sentence()
-    return any(
-        e.get("event") == "bot" and hours in (e.get("text") or "") for e in tracker.events
-    )
+    return any(e.get("event") == "bot" and hours in (e.get("text") or "") for e in tracker.events)
 
 
 def _answered_line(products: list[str], pao: bool) -> str | None:
