@@ -93,13 +93,20 @@ class SupportHours:
     def response_due(self, opened: dt.datetime, severity: int) -> dt.datetime:
         """When an engineer must respond, per the guide.
 
-        Within business hours: 2 hours. Outside them severity 1 still gets 2 hours
-        (7×24); other severities count from the next working day's 8:30.
+        Severity 1 gets 2 hours around the clock (7×24). Other severities get 2 hours
+        of the 5×8 window: a case opened at 16:30 is due at 10:00 on the next working
+        day, not at 18:30 when nobody answers (a blind tester); outside the window they
+        count from the next working day's 8:30.
         """
         local = self.local(opened)
-        if self.is_open(local) or severity == 1:
+        if severity == 1:
             return local + self.response
-        return self.next_opening(local) + self.response
+        if not self.is_open(local):
+            return self.next_opening(local) + self.response
+        closing = dt.datetime.combine(local.date(), self.end, tzinfo=self.tz)
+        if local + self.response <= closing:
+            return local + self.response
+        return self.next_opening(local) + (self.response - (closing - local))
 
 
 Clock = Callable[[], dt.datetime]

@@ -39,6 +39,14 @@ def test_due_in_business_hours_is_two_hours():
     assert SH.response_due(at(2026, 11, 26, 10, 0), 3) == at(2026, 11, 26, 12, 0)
 
 
+def test_due_late_in_the_day_carries_into_the_next_working_morning():
+    """A severity-3 case opened at 16:30 was promised a response at 18:30."""
+    assert SH.response_due(at(2026, 12, 7, 16, 30), 3) == at(2026, 12, 8, 10, 0)
+    assert SH.response_due(at(2026, 12, 7, 15, 0), 2) == at(2026, 12, 7, 17, 0)
+    assert SH.response_due(at(2026, 11, 27, 16, 0), 2) == at(2026, 11, 30, 9, 30)  # Fri → Mon
+    assert SH.response_due(at(2026, 12, 7, 16, 30), 1) == at(2026, 12, 7, 18, 30)
+
+
 def test_due_outside_hours_severity1_is_two_hours():
     assert SH.response_due(at(2026, 11, 27, 22, 0), 1) == at(2026, 11, 28, 0, 0)
 
