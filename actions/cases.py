@@ -17,13 +17,20 @@ from actions.context import (
     first,
     form_answer,
     latest_intent,
+    previous_bot_action,
     services,
 )
 from bot.replies import render
-from bot.services.cases import Access, is_case_addition, is_close_request, is_complaint
+from bot.services.cases import (
+    Access,
+    announces_only,
+    is_case_addition,
+    is_close_request,
+    is_complaint,
+)
 from bot.services.corrections import has_correction_cue
 from bot.services.severity import find_severity
-from bot.services.wording import is_unknown_answer, wording
+from bot.services.wording import clean, is_unknown_answer, wording
 from bot.store import StoreUnavailable
 from bot.store.cases import CaseRecord
 from bot.validators import normalise_case_id
@@ -46,13 +53,86 @@ class ActionCaseIntent(Action):
         return await case_request(dispatcher, tracker, _case_action(tracker))
 
 
+# The bot's answers about a case (its status, an addition, the case just opened):
+# what the customer says next about the fault belongs to that case.
+CASE_ANSWERS = ("action_case_submit", "action_open_case")
+# Intents a fact about the fault is read as right after such an answer.
+FACT_INTENTS = ("report_outage", "inform")
+
+
 def adds_to_case(tracker: Tracker) -> bool:
-    """Whether the customer adds to a case in sight (named, or this conversation's last)."""
+    """Whether the customer adds to a case in sight (named, or this conversation's last).
+
+    With the words of an addition ("补充：…"), a new phone for the engineer, or — right
+    after the bot answered about the case — a fact about the fault in any words
+    ("今天早上又发现…", "工程师刚打过电话…"): a ninth blind tester's were each taken for
+    a new report. "另外还有个问题" is a new report still.
+    """
     text = tracker.latest_message.get("text")
     has_case = entity_values(tracker, "case_id") or tracker.get_slot("last_case_id")
+    if not has_case:
+        return False
     # "联系电话换成 139…，原来那个手机没电了": a new number for the engineer to call.
     new_phone = bool(entity_values(tracker, "phone")) and has_correction_cue(text)
-    return bool(has_case) and (is_case_addition(text) or new_phone)
+    if is_case_addition(text) or new_phone:
+        return True
+    intent, _ = latest_intent(tracker)
+    if intent not in NOT_ADDITIONS and _awaits_addition(tracker):
+        return True  # the content the bot asked for ("请直接把要补充的内容发给我")
+    said = clean(text)
+    return (
+        last_answer_was_about_a_case(tracker)
+        and intent in FACT_INTENTS
+        and not wording().has_any("new_report_words", said)
+        and not is_close_request(said)
+        and not announces_only(said)
+    )
+
+
+# What the customer may say instead of the content the bot asked for.
+NOT_ADDITIONS = (
+    "cancel",
+    "goodbye",
+    "thank",
+    "greet",
+    "deny",
+    "human_handoff",
+    "check_case_status",
+    "escalate_case",
+)
+
+
+def _awaits_addition(tracker: Tracker) -> bool:
+    """True right after the bot asked for the content of an addition to the last case."""
+    case_id = tracker.get_slot("last_case_id")
+    if not case_id or previous_bot_action(tracker) != "action_case_submit":
+        return False
+    asked = render("case_info_what", case_id=case_id)
+    said = [e.get("text") for e in tracker.events if e.get("event") == "bot"]
+    return bool(said) and said[-1] == asked
+
+
+# Replies to small talk ("好的" → "还有其他需要帮忙的吗？", "谢谢" → "不客气") between
+# the case answer and the fact do not change what the fact is about.
+SMALL_TALK_ACTIONS = ("action_listen", "action_yes_outside_form", "action_no_outside_form")
+SMALL_TALK_TURNS = 3
+
+
+def last_answer_was_about_a_case(tracker: Tracker) -> bool:
+    """True when the bot's last answer of substance, a few turns back at most, was a case's."""
+    turns = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            turns += 1
+            if turns > SMALL_TALK_TURNS:
+                return False
+            continue
+        name = event.get("name") or ""
+        if turns == 0 or event.get("event") != "action" or name in SMALL_TALK_ACTIONS:
+            continue
+        if not name.startswith("utter_"):
+            return name in CASE_ANSWERS
+    return False
 
 
 def _case_action(tracker: Tracker) -> str:
@@ -60,7 +140,7 @@ def _case_action(tracker: Tracker) -> str:
     text = tracker.latest_message.get("text")
     if is_close_request(text):
         return "close"
-    if is_case_addition(text):
+    if adds_to_case(tracker):
         return "add_info"
     intent, _ = latest_intent(tracker)
     return "escalate" if intent == "escalate_case" else "status"
@@ -219,11 +299,12 @@ async def _case_by_place(tracker: Tracker, text: str) -> str | None:
 
 
 def _level(value: Any) -> int | None:
-    """A severity slot's value as a level 1–3, or None."""
+    """A severity slot's value as a level 1–3 ("2", or the entity's text "二"), or None."""
     try:
         level = int(str(value))
     except ValueError:
-        return None
+        # "严重程度可以降到二": the entity kept its text, and the case was escalated.
+        return find_severity(str(value)) if value else None
     return level if 1 <= level <= 3 else None
 
 
@@ -283,6 +364,16 @@ class ActionCaseSubmit(Action):
             action = tracker.get_slot("case_action")
             note = tracker.get_slot("case_note") or tracker.latest_message.get("text") or ""
             if action == "close":
+                if not _close_confirmed(tracker, found.case.case_id):
+                    # A close cannot be undone, and a blind tester's case was closed by
+                    # "查…未关闭的案例": the customer confirms it first.
+                    ask_close(dispatcher, found.case.case_id)
+                    return [
+                        *clear,
+                        SlotSet("last_case_id", found.case.case_id),
+                        SlotSet("case_close_pending", found.case.case_id),
+                        *_proof_events(tracker, found.case, proof),
+                    ]
                 dispatcher.utter_message(text=await svc.cases.close(found.case, note[:NOTE_CHARS]))
             elif action == "add_info":
                 text = await svc.cases.add_info(found.case, note[:NOTE_CHARS])
@@ -301,9 +392,92 @@ class ActionCaseSubmit(Action):
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_store_unavailable")
             return clear
-        events = [*clear, SlotSet("last_case_id", found.case.case_id)]
-        if proof and found.case.sender_id != tracker.sender_id:
-            proven = dict(tracker.get_slot("proven_cases") or {})
-            proven[found.case.case_id] = proof
-            events.append(SlotSet("proven_cases", proven))
+        return [
+            *clear,
+            SlotSet("last_case_id", found.case.case_id),
+            SlotSet("case_close_pending", None),
+            *_proof_events(tracker, found.case, proof),
+        ]
+
+
+def _proof_events(tracker: Tracker, case: CaseRecord, proof: str | None) -> list[dict[str, Any]]:
+    """Remember the phone that proved someone else's case, for its next follow-up."""
+    if not proof or case.sender_id == tracker.sender_id:
+        return []
+    proven = dict(tracker.get_slot("proven_cases") or {})
+    proven[case.case_id] = proof
+    return [SlotSet("proven_cases", proven)]
+
+
+def _close_confirmed(tracker: Tracker, case_id: str) -> bool:
+    """True when the message confirms the close ("确认关闭") or repeats it after the question."""
+    text = clean(tracker.latest_message.get("text"))
+    return wording().has_any("case_close_confirm_words", text) or (
+        tracker.get_slot("case_close_pending") == case_id
+    )
+
+
+def ask_close(dispatcher: CollectingDispatcher, case_id: str) -> None:
+    """Ask to confirm closing ``case_id``, with a button for each answer."""
+    dispatcher.utter_message(
+        text=render("case_close_confirm", case_id=case_id),
+        buttons=[
+            {"title": render("button_close_confirm"), "payload": "/affirm"},
+            {"title": render("button_close_keep"), "payload": "/deny"},
+        ],
+    )
+
+
+def close_pending(tracker: Tracker) -> str | None:
+    """The case whose closing the bot just asked to confirm, if that was its last question."""
+    pending = tracker.get_slot("case_close_pending")
+    if pending and previous_bot_action(tracker) == "action_case_submit":
+        return str(pending)
+    return None
+
+
+def close_answer(tracker: Tracker) -> bool | None:
+    """The customer's answer to "确定要关闭案例…吗？": True to close, False to keep, else None.
+
+    Read by every action the answer may reach ("是的" an affirm, "不关" not understood,
+    "算了还是关了吧" a cancel).
+    """
+    if not close_pending(tracker):
+        return None
+    text = clean(tracker.latest_message.get("text"))
+    w = wording()
+    intent, _ = latest_intent(tracker)
+    if w.has_any("case_close_keep_words", text) or intent == "deny":
+        return False
+    if w.has_any("case_close_confirm_words", text) or is_close_request(text) or intent == "affirm":
+        return True
+    return None
+
+
+async def answer_close_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, yes: bool
+) -> list[dict[str, Any]]:
+    """Close the pending case on a yes, keep it open on a no."""
+    case_id = close_pending(tracker) or ""
+    events = [SlotSet("case_close_pending", None)]
+    if not yes:
+        dispatcher.utter_message(text=render("case_close_kept", case_id=case_id))
         return events
+    svc = services()
+    try:
+        proof = _proven(tracker, case_id)
+        found = await svc.cases.lookup(case_id, channel_of(tracker), tracker.sender_id, proof)
+        if found.access is not Access.GRANTED or found.case is None:
+            dispatcher.utter_message(text=render("case_not_matched", case_id=case_id))
+            return events
+        request = _earlier_user_text(tracker) or tracker.latest_message.get("text") or ""
+        dispatcher.utter_message(text=await svc.cases.close(found.case, request[:NOTE_CHARS]))
+    except StoreUnavailable:
+        dispatcher.utter_message(response="utter_store_unavailable")
+    return events
+
+
+def _earlier_user_text(tracker: Tracker) -> str | None:
+    """The customer's message before the latest one (the close request being confirmed)."""
+    users = [e for e in reversed(tracker.events) if e.get("event") == "user"]
+    return users[1].get("text") if len(users) > 1 else None

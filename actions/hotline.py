@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.cases import adds_to_case, answer_close_question, case_request, close_answer
 from actions.context import entity_values, first, previous_bot_action, services
 from actions.handoff import request_handoff
 from bot.replies import render
@@ -186,6 +187,13 @@ class ActionFallback(Action):
         if not has_content(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(text=render("please_type"))
             return []
+        if (closing := close_answer(tracker)) is not None:  # "不关" to the close question
+            return await answer_close_question(dispatcher, tracker, yes=closing)
+        if adds_to_case(tracker):  # the addition the bot just asked for, in any words
+            return [
+                *await case_request(dispatcher, tracker, "add_info"),
+                FollowupAction("case_form"),
+            ]
         if follow_up_product(tracker):  # "广东的" after a product's numbers
             return hotline_reply(dispatcher, tracker)
         if unreachable_after_hotline(tracker):

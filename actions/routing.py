@@ -8,7 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cases import adds_to_case, case_request
+from actions.cases import (
+    adds_to_case,
+    answer_close_question,
+    case_request,
+    close_answer,
+)
 from actions.context import entity_values, previous_bot_action, services
 from actions.hotline import (
     follow_up_product,
@@ -135,9 +140,14 @@ class ActionCancelOutsideForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Start the case's closing, or say there is nothing to cancel."""
+        if (closing := close_answer(tracker)) is not None:  # "算了还是关了吧"
+            return await answer_close_question(dispatcher, tracker, yes=closing)
         text = tracker.latest_message.get("text") or ""
-        names_case = entity_values(tracker, "case_id") or wording().has_any(
-            "case_words", clean(text)
+        # "算了还是关了吧" means this conversation's case (closing is confirmed first).
+        names_case = (
+            entity_values(tracker, "case_id")
+            or wording().has_any("case_words", clean(text))
+            or tracker.get_slot("last_case_id")
         )
         if names_case and is_close_request(text):
             return [*await case_request(dispatcher, tracker, "close"), FollowupAction("case_form")]
@@ -160,10 +170,29 @@ class ActionNoOutsideForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Say goodbye or ask whether there is anything else."""
+        if (closing := close_answer(tracker)) is not None:  # to "确定要关闭案例…吗？"
+            return await answer_close_question(dispatcher, tracker, yes=closing)
         if previous_bot_action(tracker) in ASKED_ANYTHING_ELSE:
             dispatcher.utter_message(response="utter_goodbye")
         else:
             dispatcher.utter_message(response="utter_anything_else")
+        return []
+
+
+class ActionYesOutsideForm(Action):
+    """A "yes" with no form open: the close just asked about, otherwise "anything else?"."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_yes_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Close the case the customer confirms, or ask what else they need."""
+        if (closing := close_answer(tracker)) is not None:
+            return await answer_close_question(dispatcher, tracker, yes=closing)
+        dispatcher.utter_message(response="utter_anything_else")
         return []
 
 
@@ -224,6 +253,11 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer out of scope; record the gated request, if the gate made the call."""
+        if adds_to_case(tracker):  # the addition the bot just asked for, in any words
+            return [
+                *await case_request(dispatcher, tracker, "add_info"),
+                FollowupAction("case_form"),
+            ]
         if unreachable_after_hotline(tracker):
             dispatcher.utter_message(response="utter_faq/phone_unreachable")
             return []

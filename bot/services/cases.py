@@ -256,10 +256,18 @@ class CaseService:
           time repeated;
         * otherwise ("还是没解决，要求升级", or chasing past the promised time): stage 3.
 
+        * the escalation undone ("请撤销第三阶段"), or a manager or another engineer asked
+          for: noted (a ninth blind tester's case was closed, or escalated, by them);
+        * asked again on a case already in stage 3: noted as chasing, not escalated twice.
+
         A closed case is neither escalated nor reopened.
         """
         if case.status == "closed":
             return render("case_already_closed", case_id=case.case_id)
+        w, said = wording(), clean(note)
+        if w.has_any("undo_escalation_words", said):
+            await self._cases.add_event(case.case_id, "info_added", note)
+            return render("case_undo_escalation_noted", case_id=case.case_id)
         if wanted_severity is not None:
             await self._cases.add_event(case.case_id, "info_added", note)
             # A lower number is a higher level: severity 1 is the most urgent.
@@ -272,11 +280,16 @@ class CaseService:
             return render(
                 key, case_id=case.case_id, severity_name=self.severity_name(wanted_severity)
             )
-        w, said = wording(), clean(note)
         asks_more = w.has_any("escalation_words", said)  # "升级", "找更高级的工程师"
+        if w.has_any("manager_words", said) and not asks_more:
+            await self._cases.add_event(case.case_id, "info_added", note)
+            return render("case_manager_noted", case_id=case.case_id)
         if w.has_any("complaint_words", said) and not asks_more:
             await self._cases.add_event(case.case_id, "info_added", note)
             return render("case_complaint_noted", case_id=case.case_id)
+        if case.status == "escalated":
+            await self._cases.add_event(case.case_id, "info_added", note)
+            return render("case_already_escalated", case_id=case.case_id)
         due = case.response_due_at
         not_due_yet = due is not None and self._clock() < due
         if w.has_any("chase_words", said) and not asks_more and not_due_yet:

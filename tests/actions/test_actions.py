@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
@@ -16,6 +17,7 @@ from actions.intake import (
     ActionOpenCase,
     ValidateOutageForm,
 )
+from actions.routing import ActionNoOutsideForm, ActionYesOutsideForm
 from bot.replies import render
 from bot.store import models as m
 from tests.actions.helpers import DOMAIN, slot_events, texts, tracker
@@ -495,17 +497,50 @@ async def test_a_customer_withdraws_their_case(services):
     asked = slot_events(events)
     assert asked["case_action"] == "close" and asked["case_id"] == case_id
     assert asked["case_note"] == "把单子撤了"
-    d, _ = await run(ActionCaseSubmit(), tracker("把单子撤了", slots=asked, sender="w1"))
+    d, events = await run(ActionCaseSubmit(), tracker("把单子撤了", slots=asked, sender="w1"))
+    # Confirmed first (a ninth blind tester's case was closed by "查…未关闭的案例").
+    assert texts(d) == render("case_close_confirm", case_id=case_id)
+    assert [b["payload"] for b in d.messages[0]["buttons"]] == ["/affirm", "/deny"]
+    pending = {**mine, "case_close_pending": slot_events(events)["case_close_pending"]}
+    assert pending["case_close_pending"] == case_id
+    d, events = await run(ActionNoOutsideForm(), _after_close_question("不关", "deny", pending))
+    assert texts(d) == render("case_close_kept", case_id=case_id)
+    assert slot_events(events)["case_close_pending"] is None
+    d, events = await run(ActionYesOutsideForm(), _after_close_question("是的", "affirm", pending))
     assert texts(d) == render("case_closed_by_customer", case_id=case_id)
-    # A plain cancel is still "nothing to cancel"; so is a withdrawal naming no case.
-    for text in ("取消", "撤销"):
-        d, events = await run(ActionCancelOutsideForm(), tracker(text, "cancel", slots=mine))
+    d, _ = await run(ActionCaseSubmit(), tracker("确认关闭", slots=asked, sender="w1"))
+    assert texts(d) == render("case_already_closed", case_id=case_id)
+    # A plain cancel is still "nothing to cancel"; so is a withdrawal with no case in the
+    # conversation. With one, "撤销" is its withdrawal (confirmed before anything closes).
+    for text, slots in (("取消", mine), ("撤销", {})):
+        d, events = await run(ActionCancelOutsideForm(), tracker(text, "cancel", slots=slots))
         assert [m.get("response") for m in d.messages] == ["utter_nothing_to_cancel"]
         assert not events
+    _, events = await run(ActionCancelOutsideForm(), tracker("撤销", "cancel", slots=mine))
+    assert slot_events(events)["case_action"] == "close"
     # As a case question ("可以关单了") it is a close too; "why was it closed" is not.
     t = tracker("问题解决了 可以关单了", "check_case_status", slots=mine, sender="w1")
     assert slot_events((await run(ActionCaseIntent(), t))[1])["case_action"] == "close"
     t = tracker("为什么单子被关闭了", "check_case_status", slots=mine, sender="w1")
+    assert slot_events((await run(ActionCaseIntent(), t))[1])["case_action"] == "status"
+
+
+def _after_close_question(text: str, intent: str, slots: dict) -> Tracker:
+    """The customer's answer right after action_case_submit asked to confirm a close."""
+    t = tracker(text, intent, slots=slots, sender="w1")
+    request = {"event": "user", "text": "把单子撤了"}
+    asked = [{"event": "action", "name": "action_case_submit"}, {"event": "bot", "text": "?"}]
+    t.events[:0] = [request, *asked, {"event": "action", "name": "action_listen"}]
+    return t
+
+
+async def test_an_unrelated_yes_is_not_a_close_and_open_cases_are_not_closed(services):
+    from actions.cases import ActionCaseIntent
+
+    pending = {"case_close_pending": "PMR-261207-0001"}
+    d, events = await run(ActionYesOutsideForm(), tracker("好的", "affirm", slots=pending))
+    assert [m.get("response") for m in d.messages] == ["utter_anything_else"] and not events
+    t = tracker("帮我查下我名下所有未关闭的案例", "check_case_status", slots={"last_case_id": "x"})
     assert slot_events((await run(ActionCaseIntent(), t))[1])["case_action"] == "status"
 
 
@@ -1194,3 +1229,59 @@ async def test_the_number_again_is_the_line_last_given(services):
         tracker("刚才那个号码再发一下", "find_hotline", slots={"last_case_product": "Informix"}),
     )
     assert "800-810-1818-5266" in texts(d)
+
+
+def _after(actions: list[str], text: str, intent: str) -> Tracker:
+    """``text`` after the bot's ``actions``, each answering a customer message of its own."""
+    t = tracker(text, intent, slots={"last_case_id": "PMR-261207-0002"})
+    earlier = []
+    for name in actions:
+        earlier += [{"event": "user", "text": "…"}, {"event": "action", "name": name}]
+        earlier += [{"event": "action", "name": "action_listen"}]
+    t.events[:0] = earlier
+    return t
+
+
+def test_a_fact_right_after_a_case_answer_is_added_to_that_case():
+    """A ninth blind tester's "今天早上我们又发现…" after the status started a new report."""
+    from actions.cases import adds_to_case
+
+    fact = "今天早上我们又发现 /db2/log 文件系统满了，清理后实例能起来了"
+    assert adds_to_case(_after(["action_case_submit"], fact, "report_outage"))
+    assert adds_to_case(_after(["action_open_case", "action_yes_outside_form"], fact, "inform"))
+    assert not adds_to_case(
+        _after(["action_case_submit"], "另外还有个问题：" + fact, "report_outage")
+    )
+    assert not adds_to_case(_after(["action_find_hotline"], fact, "report_outage"))
+    assert not adds_to_case(_after(["action_case_submit"], "现在进度怎么样", "check_case_status"))
+    assert not adds_to_case(
+        _after(["action_case_submit", *["action_yes_outside_form"] * 3], fact, "report_outage")
+    )
+
+
+async def test_the_content_the_bot_asked_for_is_added_in_any_words(services):
+    """A ninth blind tester's log, sent after "请把要补充的内容发给我", was thrown away."""
+    from actions.hotline import ActionFallback
+    from actions.routing import ActionOutOfScope
+
+    case_id = "PMR-261207-0003"
+    asked = render("case_info_what", case_id=case_id)
+    for action, intent in (
+        (ActionFallback(), "nlu_fallback"),
+        (ActionOutOfScope(), "out_of_scope"),
+    ):
+        t = tracker(
+            "昨晚又abort了一次，这次是在Lookup阶段", intent, slots={"last_case_id": case_id}
+        )
+        t.events[:0] = [
+            {"event": "user", "text": "我想给案例补充点信息"},
+            {"event": "action", "name": "action_case_submit"},
+            {"event": "bot", "text": asked},
+            {"event": "action", "name": "action_listen"},
+        ]
+        d, events = await run(action, t)
+        assert not d.messages and slot_events(events)["case_action"] == "add_info"
+        assert [e["name"] for e in events if e.get("event") == "followup"] == ["case_form"]
+        t.events[2] = {"event": "bot", "text": "别的回答"}
+        d, events = await run(action, t)
+        assert "case_action" not in slot_events(events)

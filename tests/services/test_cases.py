@@ -80,6 +80,24 @@ async def test_a_level_no_higher_than_the_cases_is_noted_not_escalated(db):
     assert "第三阶段" not in text and "调整为严重程度一" in text
 
 
+async def test_a_manager_an_undo_or_a_second_escalation_are_noted_not_escalated(db):
+    """A ninth blind tester: "主管跟进" and "撤销第三阶段" changed the case's stage."""
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 1, "wechat", "openid-mgr", "i-mgr")
+    text = await svc.escalate(case, "这个问题很急，能不能让你们主管亲自跟进一下")
+    assert "第三阶段" not in text and "主管" in text
+    assert "第三阶段" in await svc.escalate(case, "还是没解决，要求升级")
+    escalated = (await svc.lookup(case.case_id, "wechat", "openid-mgr")).case
+    assert escalated.status == "escalated"
+    text = await svc.escalate(escalated, "都两天了还没解决，再升级")
+    assert "已在第三阶段" in text
+    text = await svc.escalate(escalated, "刚才误升级了，请撤销第三阶段")
+    assert "撤销升级" in text
+    after = (await svc.lookup(case.case_id, "wechat", "openid-mgr")).case
+    assert [e.kind for e in after.events].count("escalated") == 1
+    assert after.status == "escalated"  # staff take it back from the desk
+
+
 async def test_a_customer_closes_their_case_and_the_desk_sees_it(db):
     """A blind tester could not withdraw a case ("把单子撤了", "问题解决了 可以关单了")."""
     from bot.replies import render
