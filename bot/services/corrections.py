@@ -57,6 +57,10 @@ def _strip_value(value: str) -> str:
     w = wording()
     prefixes = alternation(w["value_prefixes"])
     parts = clauses(value) or [""]
+    kept = [p for p in parts if not w.has_prefix("negated_value_starts", p)]
+    if kept and len(kept) < len(parts):
+        # "其实是WAS，不是Informix": the clause saying what it is not is the old value.
+        parts, value = kept, "，".join(kept)
     if len(parts) > 1 and (
         w.has_any("wrong_words", value.lower()) or re.match(rf"(?:{prefixes})", parts[-1])
     ):

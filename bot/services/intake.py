@@ -47,7 +47,7 @@ from bot.services.severity import (
     is_non_production,
     suggest_severity,
 )
-from bot.services.wording import alternation, clean, wording, words_pattern
+from bot.services.wording import alternation, clauses, clean, wording, words_pattern
 from bot.textnorm import normalise
 from bot.validators import mask_phone, parse_phone
 
@@ -82,6 +82,10 @@ ENTITY_FIELDS = {
 # Answers in free text. A message that also gives identity values ahead of their
 # questions answers with its other parts only ("张三，电话 138…": the name is 张三).
 FREE_TEXT_FIELDS = ("contact_name", "company")
+# What belongs to one product: asked again when the product is corrected.
+PRODUCT_DETAILS = ("version", "patch_level")
+# Stage-2 fields a long answer fills clause by clause (bot/services/description.py).
+CLAUSE_FIELDS = ("configuration", "other_info", "frequency", "trigger_action", "repro_steps")
 # Entities that make a message an answer to the intake rather than a new request.
 ANSWER_ENTITIES = set(ENTITY_FIELDS) | {"email"}
 RAW_ENTITY_TYPES = {
@@ -346,6 +350,12 @@ def _corrections(
         if named not in result.values and current.get(named) != said:
             result.values[named] = said
             result.corrected.append(named)
+    if "product" in result.corrected and current.get("product"):
+        # "出问题的其实是WAS，不是Informix": Informix's "14.10.FC8" is no WAS version
+        # (a ninth blind tester's was kept); the form asks for them again.
+        for slot in PRODUCT_DETAILS:
+            if current.get(slot) is not None:
+                result.values.setdefault(slot, None)
 
 
 def _outside(
@@ -370,6 +380,18 @@ def _long_answer(text: str, current: Mapping[str, Any], result: Extraction) -> i
             result.values[slot] = value
             filled += 1
     return filled + sum(1 for s in result.values if s in ENTITY_FIELDS.values())
+
+
+def _keep_rest_for_asked(requested: str, text: str, before: set[str], result: Extraction) -> None:
+    """The asked field gets every clause the long answer gave no other field.
+
+    "单机，没有HA；另外备份是用TSM做的，TSM版本8.1" at the configuration question was
+    stored as "单机" (its first clause with a configuration word): a ninth blind tester.
+    """
+    taken = {str(v) for s, v in result.values.items() if s not in before and s != requested}
+    rest = [c for c in clauses(text) if c not in taken]
+    if rest:
+        result.values[requested] = "，".join(rest)
 
 
 def _contact_details(
@@ -445,10 +467,13 @@ def extract(
         if patch and "patch_level" not in result.values:
             result.values["patch_level"] = patch
     if requested in STAGE2_FIELDS and is_long_answer(text):
+        before = set(result.values)
         filled = _long_answer(text, current, result)
         _fuzzy_product(text, current, result)
         if filled >= FILLED_FROM_LONG_ANSWER and requested not in result.values:
             return result  # the question asked was not answered: the form asks again
+        if requested in CLAUSE_FIELDS and requested in result.values and requested not in before:
+            _keep_rest_for_asked(requested, text, before, result)
     if requested == "product" and "product" not in from_entities:
         _fuzzy_product(text, current, result)
         if "product_candidate" in result.values:

@@ -85,6 +85,10 @@ class Wording:
         """True when ``text`` contains a word of list ``name``."""
         return any(w in text for w in self.lists[name])
 
+    def has_prefix(self, name: str, text: str) -> bool:
+        """True when ``text`` starts with a word of list ``name`` (case aside)."""
+        return text.lower().startswith(self.lists[name])
+
     def without_prefix(self, text: str, name: str) -> str:
         """``text`` without a leading word of list ``name`` and its joiner ("公司名称：")."""
         prefix = rf"^(?:{alternation(self[name])})(?:{alternation(self['prefix_joiners'])})?\s*"

@@ -116,3 +116,19 @@ def test_is_unknown_answer(text, unknown):
     from bot.services.wording import is_unknown_answer
 
     assert is_unknown_answer(text) is unknown
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A ninth blind tester: "已更新" and nothing changed, or "其实是11.5.7" stored.
+        ("哦不对，搞错了，出问题的其实是WAS，不是Informix", ("product", "WAS")),
+        ("等一下，版本写错了，其实是11.5.7", ("version", "11.5.7")),
+        (
+            "错误现象不对，不是WebSphere，是DataStage夜间ETL作业跑一半就abort",
+            ("symptoms", "DataStage夜间ETL作业跑一半就abort"),
+        ),
+    ],
+)
+def test_the_clause_naming_the_old_value_is_not_the_new_one(text, expected):
+    assert parse_correction(text) == expected

@@ -781,3 +781,24 @@ def test_a_sentence_is_no_name(text):
     """An eighth blind tester's "案例号没记，我电话138…，你自己查" at the name question
     stored "你自己查" as the name."""
     assert name_problem(text) == "intake_bad_name"
+
+
+def test_the_asked_field_keeps_every_clause_a_long_answer_gives_no_other_field():
+    """A ninth blind tester's configuration lost everything after its first clause."""
+    text = "单机，没有HA；另外备份是用TSM做的，TSM版本8.1"
+    r = read_turn("configuration", text, "inform", 0.9, [], FILLED)
+    assert r.values["configuration"] == "单机，没有HA，另外备份是用TSM做的，TSM版本8.1"
+    text = "两节点HADR，主备都在AIX上，每天晚上跑批的时候实例就挂掉"
+    r = read_turn("configuration", text, "inform", 0.9, [], FILLED)
+    assert r.values["configuration"] == "两节点HADR，主备都在AIX上"
+    assert r.values["frequency"] == "每天晚上跑批的时候实例就挂掉"
+
+
+def test_a_corrected_product_asks_its_version_and_patch_again():
+    """A ninth blind tester's Informix version stayed on the WAS case."""
+    current = {**SUMMARY, "product": "Informix", "version": "14.10.FC8", "patch_level": "FC8"}
+    ents = [{"entity": "product", "value": "WAS"}, {"entity": "product", "value": "Informix"}]
+    text = "哦不对，搞错了，出问题的其实是WAS，不是Informix"
+    r = read_turn("case_confirmed", text, "inform", 0.9, ents, current)
+    assert r.values["product"] == "WAS"
+    assert r.values["version"] is None and r.values["patch_level"] is None
