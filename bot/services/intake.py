@@ -690,6 +690,12 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
         return "intake_severity_response"
     if requested == "severity" and w.has_any("severity_question_words", bare):
         return "intake_severity_explained"
+    if requested != "severity" and not has_digit and w.has_any("callback_request_words", bare):
+        # "太慢了，你让工程师直接打我电话吧" at the patch level question was stored as
+        # the patch level (a ninth blind tester): the engineer calls once it is submitted.
+        return "intake_callback_after_submit"
+    if requested == "symptoms" and bare in w["skip_words"]:
+        return "intake_symptoms_needed"  # "跳过" was stored as the symptom
     return None
 
 

@@ -802,3 +802,17 @@ def test_a_corrected_product_asks_its_version_and_patch_again():
     r = read_turn("case_confirmed", text, "inform", 0.9, ents, current)
     assert r.values["product"] == "WAS"
     assert r.values["version"] is None and r.values["patch_level"] is None
+
+
+@pytest.mark.parametrize(
+    "requested, text, reply",
+    [
+        ("patch_level", "太慢了，你让工程师直接打我电话吧", "intake_callback_after_submit"),
+        ("configuration", "别问了 直接打我手机", "intake_callback_after_submit"),
+        ("symptoms", "跳过", "intake_symptoms_needed"),
+    ],
+)
+def test_what_holds_the_question_open_is_not_stored_as_its_answer(requested, text, reply):
+    """A ninth blind tester's request for a call was stored as the patch level."""
+    r = read_turn(requested, text, "inform", 0.9, [], {**FILLED, "product": "DB2"})
+    assert r.values.get(requested) is None and r.replies == [reply]
