@@ -66,6 +66,11 @@ SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
 # Fields whose answer is a value ("11.5.8", "FP7", "AIX 7.2"), never a question.
 ASKED_VALUES = ("version", "patch_level", "os")
 FILLED_FROM_LONG_ANSWER = 2  # this many fields read: the message was not one answer
+# A paste of this many lines with a log's marks is a log, whatever was asked.
+LOG_LINES = 3
+_LOG_MARKS = re.compile(
+    r"\d{1,2}:\d{2}:\d{2}|error|exception|fail|fatal|sqlstate|warn|traceback|\bat [a-z]", re.I
+)
 # A name or company has letters: "👍" or "？？" is no answer.
 _LETTERS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
@@ -607,7 +612,40 @@ def read_turn(
     current: Mapping[str, Any],
     catalogue: Catalogue | None = None,
 ) -> Extraction:
-    """Everything one message does to the intake (see :class:`Extraction`)."""
+    """Everything one message does to the intake (see :class:`Extraction`).
+
+    A log pasted at another question is kept whole as the error log: a ninth blind
+    tester's Cognos log was stored as its first error code, the root cause lost.
+    """
+    result = _read_turn(requested, text, intent, confidence, entities, current, catalogue)
+    if (
+        requested in STAGE2_FIELDS
+        and requested != "error_log"
+        and current.get("error_log") is None
+        and is_pasted_log(text or "", entities)
+    ):
+        result.values["error_log"] = (text or "").strip()
+    return result
+
+
+def is_pasted_log(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """True for several lines of a log (an error code, a time stamp or a log word in them)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < LOG_LINES:
+        return False
+    has_code = any(e.get("entity") == "error_code" for e in entities)
+    return has_code or _LOG_MARKS.search(text) is not None
+
+
+def _read_turn(
+    requested: str | None,
+    text: str | None,
+    intent: str | None,
+    confidence: float,
+    entities: Sequence[Mapping[str, Any]],
+    current: Mapping[str, Any],
+    catalogue: Catalogue | None = None,
+) -> Extraction:
     text = text or ""
     if requested == CANCEL_QUESTION:
         asks_else = intent != "cancel" and is_interruption(intent, confidence)

@@ -816,3 +816,22 @@ def test_what_holds_the_question_open_is_not_stored_as_its_answer(requested, tex
     """A ninth blind tester's request for a call was stored as the patch level."""
     r = read_turn(requested, text, "inform", 0.9, [], {**FILLED, "product": "DB2"})
     assert r.values.get(requested) is None and r.replies == [reply]
+
+
+def test_a_log_pasted_at_another_question_is_kept_whole_as_the_error_log():
+    """A ninth blind tester's pasted Cognos log was stored as its first error code."""
+    log = (
+        "单机部署，日志如下：\n"
+        "2026-12-07 16:20:11 RSV-SRV-0042 Trace back:\n"
+        "SQL0204N 'CGRS.SALES_FACT' is an undefined name. SQLSTATE=42704\n"
+        "at com.cognos.rsvp.Run(Unknown Source)"
+    )
+    ents = [{"entity": "error_code", "value": "RSV-SRV-0042"}]
+    current = {**FILLED, "product": "Cognos"}
+    r = read_turn("configuration", log, "inform", 0.9, ents, current)
+    assert r.values["error_log"] == log and "SQL0204N" in r.values["error_log"]
+    # One line is an answer as before; a log already given is not replaced.
+    one = read_turn("configuration", "单机部署 RSV-SRV-0042", "inform", 0.9, ents, current)
+    assert one.values.get("error_log") != "单机部署 RSV-SRV-0042"
+    kept = read_turn("configuration", log, "inform", 0.9, ents, {**current, "error_log": "x"})
+    assert "error_log" not in kept.values
