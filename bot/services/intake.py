@@ -10,8 +10,9 @@ question. The words customers use are data (:mod:`bot.services.wording`).
 from __future__ import annotations
 
 import enum
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -390,8 +391,8 @@ def _long_answer(text: str, current: Mapping[str, Any], result: Extraction) -> i
 def _keep_rest_for_asked(requested: str, text: str, before: set[str], result: Extraction) -> None:
     """The asked field gets every clause the long answer gave no other field.
 
-    "单机，没有HA；另外备份是用TSM做的，TSM版本8.1" at the configuration question was
-    stored as "单机" (its first clause with a configuration word): a ninth blind tester.
+    A ninth blind tester's configuration answer (single server, no HA; backups by TSM
+    8.1) was stored as its first clause with a configuration word.
     """
     taken = {str(v) for s, v in result.values.items() if s not in before and s != requested}
     rest = [c for c in clauses(text) if c not in taken]
@@ -603,29 +604,28 @@ def _summary_answer(text: str, intent: str | None) -> Extraction:
     return Extraction(values={"case_confirmed": None}, replies=[key])
 
 
-def read_turn(
-    requested: str | None,
-    text: str | None,
-    intent: str | None,
-    confidence: float,
-    entities: Sequence[Mapping[str, Any]],
-    current: Mapping[str, Any],
-    catalogue: Catalogue | None = None,
-) -> Extraction:
-    """Everything one message does to the intake (see :class:`Extraction`).
+def _keeps_pasted_log(read: Callable[..., Extraction]) -> Callable[..., Extraction]:
+    """A log pasted at another question is kept whole as the error log.
 
-    A log pasted at another question is kept whole as the error log: a ninth blind
-    tester's Cognos log was stored as its first error code, the root cause lost.
+    A ninth blind tester's Cognos log was stored as its first error code, the root
+    cause lost.
     """
-    result = _read_turn(requested, text, intent, confidence, entities, current, catalogue)
-    if (
-        requested in STAGE2_FIELDS
-        and requested != "error_log"
-        and current.get("error_log") is None
-        and is_pasted_log(text or "", entities)
-    ):
-        result.values["error_log"] = (text or "").strip()
-    return result
+
+    @functools.wraps(read)
+    def reading(requested: str | None, text: str | None, *args: Any, **kwargs: Any) -> Extraction:
+        result = read(requested, text, *args, **kwargs)
+        entities = args[2] if len(args) > 2 else kwargs.get("entities", ())
+        current = args[3] if len(args) > 3 else kwargs.get("current", {})
+        if (
+            requested in STAGE2_FIELDS
+            and requested != "error_log"
+            and current.get("error_log") is None
+            and is_pasted_log(text or "", entities)
+        ):
+            result.values["error_log"] = (text or "").strip()
+        return result
+
+    return reading
 
 
 def is_pasted_log(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
@@ -637,7 +637,8 @@ def is_pasted_log(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
     return has_code or _LOG_MARKS.search(text) is not None
 
 
-def _read_turn(
+@_keeps_pasted_log
+def read_turn(
     requested: str | None,
     text: str | None,
     intent: str | None,
@@ -646,6 +647,7 @@ def _read_turn(
     current: Mapping[str, Any],
     catalogue: Catalogue | None = None,
 ) -> Extraction:
+    """Everything one message does to the intake (see :class:`Extraction`)."""
     text = text or ""
     if requested == CANCEL_QUESTION:
         asks_else = intent != "cancel" and is_interruption(intent, confidence)
