@@ -73,7 +73,9 @@ def adds_to_case(tracker: Tracker) -> bool:
     if not has_case:
         return False
     # "联系电话换成 139…，原来那个手机没电了": a new number for the engineer to call.
-    new_phone = bool(entity_values(tracker, "phone")) and has_correction_cue(text)
+    new_phone = bool(entity_values(tracker, "phone")) and (
+        has_correction_cue(text) or wording().has_any("phone_change_words", clean(text))
+    )
     if is_case_addition(text) or new_phone:
         return True
     intent, _ = latest_intent(tracker)

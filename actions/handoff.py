@@ -15,6 +15,7 @@ from bot.desk.config import DeskSettings
 from bot.replies import render
 from bot.services.handoff import HandoffService
 from bot.services.hours import utc_now
+from bot.services.wording import clean, wording
 from bot.store import StoreUnavailable
 from bot.store.handoffs import HandoffRepository, NewHandoff
 from bot.store.staff import StaffRepository
@@ -110,6 +111,11 @@ async def request_handoff(
         return []
     dispatcher.utter_message(text=outcome.text)
     return [ConversationPaused()] if outcome.queued else []
+
+
+def asks_for_callback(tracker: Tracker) -> bool:
+    """True for "让工程师打我座机吧，010-…" or "我要回电": a person, by phone."""
+    return wording().has_any("callback_request_words", clean(tracker.latest_message.get("text")))
 
 
 class ActionHandoff(Action):

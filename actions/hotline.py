@@ -12,8 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cases import adds_to_case, answer_close_question, case_request, close_answer
 from actions.context import entity_values, first, previous_bot_action, services
-from actions.handoff import request_handoff
+from actions.handoff import asks_for_callback, request_handoff
 from bot.replies import render
+from bot.services.cases import is_close_request
 from bot.services.clarify import candidates
 from bot.services.hours import utc_now
 from bot.services.nlu_review import record_miss
@@ -189,6 +190,13 @@ class ActionFallback(Action):
             return []
         if (closing := close_answer(tracker)) is not None:  # "不关" to the close question
             return await answer_close_question(dispatcher, tracker, yes=closing)
+        if asks_for_callback(tracker):  # "我要回电": a person, by phone
+            return await request_handoff(dispatcher, tracker, domain)
+        if tracker.get_slot("last_case_id") and is_close_request(
+            tracker.latest_message.get("text")
+        ):
+            # "备份已经成功了，不用再跟进了": this conversation's case (confirmed first).
+            return [*await case_request(dispatcher, tracker, "close"), FollowupAction("case_form")]
         if adds_to_case(tracker):  # the addition the bot just asked for, in any words
             return [
                 *await case_request(dispatcher, tracker, "add_info"),

@@ -15,6 +15,7 @@ from actions.cases import (
     close_answer,
 )
 from actions.context import entity_values, previous_bot_action, services
+from actions.handoff import asks_for_callback, request_handoff
 from actions.hotline import (
     follow_up_product,
     hotline_reply,
@@ -71,6 +72,10 @@ class ActionRouteInform(Action):
         chosen = menu_choice(dispatcher, tracker)
         if chosen is not None:
             return chosen
+        if asks_for_callback(tracker) and entity_values(tracker, "phone"):
+            # "让工程师打我座机吧，010-…": a person calls back (a ninth blind tester got
+            # "收到" and nothing else); the case in sight goes with it.
+            return await request_handoff(dispatcher, tracker, domain)
         if adds_to_case(tracker):
             return [
                 *await case_request(dispatcher, tracker, "add_info"),
