@@ -266,6 +266,10 @@ class ValidateCaseForm(FormValidationAction):
             # the whole message had been echoed as the case number.
             events = ask_again_with(dispatcher, requested, render("case_id_by_phone"))
             return [*events, SlotSet("case_proof", phones[0])]
+        if requested == "case_id" and not ids and normalise_case_id(text) is None:
+            # "我是张演示，客户号8800001，这样能查吗": no case number in it (a ninth blind
+            # tester's sentence was looked up as one); what a case number looks like.
+            return ask_again_with(dispatcher, requested, render("case_id_not_in_message"))
         if ids or requested == "case_id":
             events.append(SlotSet("case_id", normalise_case_id(ids[0] if ids else text) or text))
         if requested == "case_proof":

@@ -1217,6 +1217,22 @@ async def test_a_phone_instead_of_the_case_number_is_kept_and_the_number_asked(s
     assert texts(d) == render("case_id_by_phone") and "案例号没记" not in texts(d)
 
 
+async def test_a_message_without_a_case_number_is_not_looked_up_as_one(services):
+    """A ninth blind tester's "我是张演示，客户号8800001，这样能查吗" was looked up as a case."""
+    from actions.cases import ValidateCaseForm
+
+    text = "我是张演示，客户号8800001，这样能查吗"
+    ents = [{"entity": "customer_number", "value": "8800001"}]
+    d = CollectingDispatcher()
+    t = tracker(text, "inform", entities=ents, slots={"requested_slot": "case_id"})
+    events = slot_events(await ValidateCaseForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {"case_id": None}
+    assert texts(d) == render("case_id_not_in_message")
+    t = tracker("pmr2612070427", "inform", slots={"requested_slot": "case_id"})
+    events = slot_events(await ValidateCaseForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {"case_id": "PMR-261207-0427"}
+
+
 async def test_the_number_again_is_the_line_last_given(services):
     """An eighth blind tester's "那个号码再发一下" after the Cognos numbers got the menu."""
     d, _ = await run(
