@@ -35,15 +35,18 @@ PAO_LINE = "PAO"
 PAO_LOGIN_FAQ = "faq/pao_login_help"
 
 
-def hotline_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+def hotline_reply(
+    dispatcher: CollectingDispatcher, tracker: Tracker, chosen: str | None = None
+) -> list[dict[str, Any]]:
     """Numbers for the products (and region) in the message, or ask which product.
 
     Shared by ``action_find_hotline`` and ``action_route_inform`` (a product named
-    after "which product?"); returns the events for the hotline slots.
+    after "which product?", or ``chosen`` by its number in the list); returns the
+    events for the hotline slots.
     """
     svc = services()
     text = (tracker.latest_message.get("text") or "").lower()
-    products = entity_values(tracker, "product")
+    products = [chosen] if chosen else entity_values(tracker, "product")
     if not products:
         products = [p.name for p in svc.hotline.catalogue.find_products(text)]
     pao = any(w in text for w in PAO_WORDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -25,6 +26,7 @@ from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
 from bot.replies import render
 from bot.services.cases import is_close_request
+from bot.services.clarify import chosen_payload, request_of
 from bot.services.contact_details import has_identity_values
 from bot.services.nlu_review import record_miss
 from bot.services.wording import clean, wording
@@ -70,6 +72,8 @@ class ActionRouteInform(Action):
     ) -> list[dict[str, Any]]:
         """Answer the hotline, start the case or fault flow, or offer the menu."""
         chosen = menu_choice(dispatcher, tracker)
+        if chosen is None:
+            chosen = await button_choice(dispatcher, tracker, domain)
         if chosen is not None:
             return chosen
         if asks_for_callback(tracker) and entity_values(tracker, "phone"):
@@ -207,7 +211,7 @@ def menu_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     The greeting lists what the bot does as 1–5; customers answer "2".
     """
     text = (tracker.latest_message.get("text") or "").strip().strip("。.、")
-    if previous_bot_action(tracker) != "utter_greet" or text not in MENU_ENTRIES:
+    if previous_bot_action(tracker) not in MENU_ACTIONS or text not in MENU_ENTRIES:
         return None
     entry = MENU_ENTRIES[text]
     if entry == "find_hotline":
@@ -220,6 +224,75 @@ def menu_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     return [FollowupAction(entry)]
 
 
+async def button_choice(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """A number picking one of the buttons the bot just sent, answered as that button.
+
+    The payload is an intent ("/find_hotline{\"product\": \"DB2\"}", "/affirm") or
+    the words of a clarifying offer ("技术支持热线电话是多少"). None: no such choice.
+    """
+    payload = chosen_payload(tracker.latest_message.get("text") or "", _last_buttons(tracker))
+    if payload is None:
+        return None
+    request, entities = _request_of(payload)
+    if request in ("affirm", "deny") and close_answer(tracker) is not None:
+        return await answer_close_question(dispatcher, tracker, yes=request == "affirm")
+    if request == "find_hotline":
+        return hotline_reply(dispatcher, tracker, entities.get("product"))
+    if request == "human_handoff":
+        return await request_handoff(dispatcher, tracker, domain)
+    if request in ("check_case_status", "escalate_case"):
+        action = "status" if request == "check_case_status" else "escalate"
+        return [
+            SlotSet("case_action", action),
+            SlotSet("case_note", payload),
+            FollowupAction("case_form"),
+        ]
+    if request in FORM_OF_REQUEST:
+        return [FollowupAction(FORM_OF_REQUEST[request])]
+    # The answer chosen, as the domain words it (utter_faq/…, utter_bot_challenge).
+    variants = (domain.get("responses") or {}).get(f"utter_{request}") or []
+    if variants and variants[0].get("text"):
+        dispatcher.utter_message(text=variants[0]["text"])
+        return []
+    return None
+
+
+# Requests a chosen button starts a form for.
+FORM_OF_REQUEST = {"report_outage": "outage_form", "check_contract": "contract_form"}
+
+
+def _request_of(payload: str) -> tuple[str, dict[str, Any]]:
+    """The intent and entities of a button's payload (a clarifying offer's, by its words)."""
+    if not payload.startswith("/"):
+        return request_of(payload) or "", {}
+    name, brace, rest = payload[1:].partition("{")
+    try:
+        entities = json.loads(brace + rest) if brace else {}
+    except json.JSONDecodeError:
+        entities = {}
+    return name, entities if isinstance(entities, dict) else {}
+
+
+def _last_buttons(tracker: Tracker) -> list[dict[str, Any]]:
+    """The buttons of the bot's last message before the latest one from the customer."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return []
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons")
+            if buttons:
+                return list(buttons)
+    return []
+
+
+# The replies that list what the bot does in the menu's order: the greeting numbers
+# them, the out-of-scope answer lists them in the same order (customers answer "1").
+MENU_ACTIONS = ("utter_greet", "action_out_of_scope")
 # The greeting's menu (utter_greet in domain.yml), by the number it gives each entry.
 MENU_ENTRIES = {
     "1": "find_hotline",

@@ -9,7 +9,7 @@ button title and the wording a press sends (``bot/data/clarify.yml``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,3 +105,29 @@ def candidates(
         if offer not in offers and about:
             offers.append(offer)
     return offers
+
+
+def request_of(say: str, rules: ClarifyRules | None = None) -> str | None:
+    """The request (intent or FAQ topic) whose offer sends ``say``, else None."""
+    offers = (rules or default_rules()).requests
+    return next((key for key, offer in offers.items() if offer.say == say), None)
+
+
+def chosen_payload(text: str, buttons: Sequence[Mapping[str, Any]]) -> str | None:
+    """The payload of the button a bare number picks ("2" → the second), else None.
+
+    Channels that show buttons as a numbered list (WeChat, Weibo) map numbers
+    themselves; a REST client or web chat sends the number as text, and the bot's
+    "请点选或回复序号" must hold there too (a ninth blind tester).
+    """
+    digits = text.strip().strip("。.、）)").translate(_FULL_WIDTH)
+    if not digits.isdigit():
+        return None
+    index = int(digits) - 1
+    if not 0 <= index < len(buttons):
+        return None
+    payload = buttons[index].get("payload")
+    return str(payload) if payload else None
+
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")

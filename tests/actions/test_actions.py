@@ -1003,9 +1003,10 @@ async def test_a_number_after_the_greeting_chooses_from_its_menu(services, numbe
         ]
         return t
 
-    d, events = await run(ActionRouteInform(), after("utter_greet"))
-    followups = [e["name"] for e in events if e.get("event") == "followup"]
-    assert followups == ([follow] if follow else [])
+    for menu in ("utter_greet", "action_out_of_scope"):  # the same list, in that order
+        d, events = await run(ActionRouteInform(), after(menu))
+        followups = [e["name"] for e in events if e.get("event") == "followup"]
+        assert followups == ([follow] if follow else [])
     if number == "1":  # the hotline: which product?
         assert "800-810-1818" in texts(d)
     # Not after the greeting: a bare number is no choice.
@@ -1301,3 +1302,41 @@ async def test_the_content_the_bot_asked_for_is_added_in_any_words(services):
         t.events[2] = {"event": "bot", "text": "别的回答"}
         d, events = await run(action, t)
         assert "case_action" not in slot_events(events)
+
+
+def _after_buttons(text: str, buttons: list[dict], slots: dict | None = None) -> Tracker:
+    """``text`` sent right after a bot message with ``buttons``."""
+    t = tracker(text, "inform", slots=slots)
+    t.events[:0] = [
+        {"event": "user", "text": "…"},
+        {"event": "bot", "text": "?", "data": {"buttons": buttons}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    return t
+
+
+async def test_a_number_picks_the_button_it_numbers(services):
+    """A ninth blind tester answered "请点选或回复序号" with "1" and was not understood."""
+    from actions.routing import ActionRouteInform
+    from bot.services.clarify import default_rules
+
+    families = [
+        {"title": "DB2", "payload": '/find_hotline{"product": "DB2"}'},
+        {"title": "Informix", "payload": '/find_hotline{"product": "Informix"}'},
+    ]
+    d, _ = await run(ActionRouteInform(), _after_buttons("2", families))
+    assert "800-810-1818-5266" in texts(d)
+    offers = default_rules().requests
+    clarify = [
+        {"title": offers[k].label, "payload": offers[k].say}
+        for k in ("report_outage", "faq/support_hours")
+    ]
+    _, events = await run(ActionRouteInform(), _after_buttons("1", clarify))
+    assert [e["name"] for e in events if e.get("event") == "followup"] == ["outage_form"]
+    hours = {"responses": {"utter_faq/support_hours": [{"text": "服务时间：…"}]}}
+    d = CollectingDispatcher()
+    await ActionRouteInform().run(d, _after_buttons("２", clarify), hours)
+    assert texts(d) == "服务时间：…"
+    # A number past the list, or no list, is what it was before.
+    d, events = await run(ActionRouteInform(), _after_buttons("3", clarify))
+    assert not any(e.get("event") == "followup" for e in events)
