@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from typing import Any
 
@@ -83,12 +84,29 @@ def adds_to_case(tracker: Tracker) -> bool:
         return True  # the content the bot asked for ("请直接把要补充的内容发给我")
     said = clean(text)
     return (
-        last_answer_was_about_a_case(tracker)
+        bool(tracker.get_slot("last_case_id"))  # a case this conversation opened or proved
+        and last_answer_was_about_a_case(tracker)
         and intent in FACT_INTENTS
+        # "PMR-261207-2604" or a phone after a failed check is a lookup, not a fact (a
+        # tenth blind tester's case number was added to the case as its note).
+        and len(_own_words(tracker)) >= FACT_CHARS
         and not wording().has_any("new_report_words", said)
         and not is_close_request(said)
         and not announces_only(said)
     )
+
+
+FACT_CHARS = 6  # fewer characters besides the values: no fact about the fault
+
+
+def _own_words(tracker: Tracker) -> str:
+    """The latest message without its entities' text, punctuation and spaces."""
+    text = tracker.latest_message.get("text") or ""
+    for entity in tracker.latest_message.get("entities") or []:
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            text = text[:start] + " " * (end - start) + text[end:]
+    return re.sub(r"[\W_]+", "", text)
 
 
 # What the customer may say instead of the content the bot asked for.
@@ -401,6 +419,9 @@ class ActionCaseSubmit(Action):
         return [
             *clear,
             SlotSet("last_case_id", found.case.case_id),
+            # A person asked for next gets this product's line (a ninth blind tester
+            # was given the general line for a case looked up by its number).
+            SlotSet("last_case_product", found.case.product),
             SlotSet("case_close_pending", None),
             *_proof_events(tracker, found.case, proof),
         ]

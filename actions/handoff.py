@@ -6,13 +6,15 @@ import functools
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused
+from rasa_sdk.events import ConversationPaused, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.cases import case_request
 from actions.context import Services, channel_of, entity_values, first, services
 from actions.contracts import proven_contract_number
 from bot.desk.config import DeskSettings
 from bot.replies import render
+from bot.services.cases import is_case_addition
 from bot.services.handoff import HandoffService
 from bot.services.hours import utc_now
 from bot.services.wording import clean, wording
@@ -127,4 +129,13 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if tracker.get_slot("last_case_id") and is_case_addition(
+            tracker.latest_message.get("text")
+        ):
+            # "请在案例里备注：明天上午不在，请下午2点以后来电" is a note for the case's
+            # engineer (a tenth blind tester's went to "no agent online" and was lost).
+            return [
+                *await case_request(dispatcher, tracker, "add_info"),
+                FollowupAction("case_form"),
+            ]
         return await request_handoff(dispatcher, tracker, domain)

@@ -132,7 +132,8 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
             _say_what_the_opening_gives(dispatcher, tracker, result.values, bool(carried))
     for key in result.replies:
         dispatcher.utter_message(text=render(key))
-    events += [SlotSet(k, v) for k, v in with_opening(result.values, current).items()]
+    values = with_opening(result.values, current, result.corrected)
+    events += [SlotSet(k, v) for k, v in values.items()]
     if result.outcome is not None:
         events += [
             SlotSet("intake_next", result.outcome.value),

@@ -331,6 +331,8 @@ class CaseService:
             # Kept, but nobody works a closed case: a blind tester was told the
             # engineer would see it.
             return render("case_info_added_closed", case_id=case.case_id)
+        if case.status == "escalated":  # already in stage 3: no "say 升级处理"
+            return render("case_info_added_escalated", case_id=case.case_id)
         return render("case_info_added", case_id=case.case_id)
 
     def summary_fields(self, fields: dict[str, str | None]) -> dict[str, str]:

@@ -739,13 +739,19 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
     return None
 
 
-def with_opening(values: dict[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+def with_opening(
+    values: dict[str, Any], current: Mapping[str, Any], corrected: Sequence[str] = ()
+) -> dict[str, Any]:
     """``values`` with a thin opening (a product and a fault word) before its symptoms.
 
-    The case's description is then the customer's first words and their answer.
+    The case's description is then the customer's first words and their answer. A
+    symptom the customer corrects replaces both: a tenth blind tester's Informix case
+    still began with the opening it corrected.
     """
     opening = current.get("fault_opening")
     symptoms = values.get("symptoms")
+    if "symptoms" in corrected:
+        return {**values, "fault_opening": None} if opening else values
     if not opening or not symptoms or str(opening) in str(symptoms):
         return values
     joined = render("intake_opening_then_symptoms", opening=opening, symptoms=symptoms)

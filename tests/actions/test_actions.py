@@ -1271,6 +1271,12 @@ def test_a_fact_right_after_a_case_answer_is_added_to_that_case():
     )
     assert not adds_to_case(_after(["action_find_hotline"], fact, "report_outage"))
     assert not adds_to_case(_after(["action_case_submit"], "现在进度怎么样", "check_case_status"))
+    # A case number or phone alone (after a failed check) is a lookup, not a fact.
+    number = _after(["action_case_submit"], "PMR-261207-2604", "inform")
+    number.latest_message["entities"] = [
+        {"entity": "case_id", "value": "PMR-261207-2604", "start": 0, "end": 15}
+    ]
+    assert not adds_to_case(number)
     assert not adds_to_case(
         _after(["action_case_submit", *["action_yes_outside_form"] * 3], fact, "report_outage")
     )
@@ -1340,3 +1346,12 @@ async def test_a_number_picks_the_button_it_numbers(services):
     # A number past the list, or no list, is what it was before.
     d, events = await run(ActionRouteInform(), _after_buttons("3", clarify))
     assert not any(e.get("event") == "followup" for e in events)
+
+
+async def test_a_note_for_the_case_read_as_a_request_for_a_person_goes_to_the_case(services):
+    """A tenth blind tester's "请在案例里备注：…请下午2点以后来电" was lost to the handoff."""
+    text = "请在案例里备注：明天上午联系人不在，请下午2点以后来电"
+    slots = {"last_case_id": "PMR-261207-0004"}
+    d, events = await run(ActionHandoff(), tracker(text, "human_handoff", slots=slots))
+    assert slot_events(events)["case_action"] == "add_info" and not d.messages
+    assert slot_events(events)["case_note"] == text

@@ -91,6 +91,7 @@ async def test_a_manager_an_undo_or_a_second_escalation_are_noted_not_escalated(
     assert escalated.status == "escalated"
     text = await svc.escalate(escalated, "都两天了还没解决，再升级")
     assert "已在第三阶段" in text
+    assert "第三阶段" in await svc.add_info(escalated, "补充：db2diag 里有 ADM7519W")
     text = await svc.escalate(escalated, "刚才误升级了，请撤销第三阶段")
     assert "撤销升级" in text
     after = (await svc.lookup(case.case_id, "wechat", "openid-mgr")).case

@@ -835,3 +835,16 @@ def test_a_log_pasted_at_another_question_is_kept_whole_as_the_error_log():
     assert one.values.get("error_log") != "单机部署 RSV-SRV-0042"
     kept = read_turn("configuration", log, "inform", 0.9, ents, {**current, "error_log": "x"})
     assert "error_log" not in kept.values
+
+
+def test_a_corrected_symptom_replaces_the_opening_too():
+    """A tenth blind tester's Informix case still began with "DB2报错了" after the fix."""
+    from bot.services.intake import with_opening
+
+    current = {**SUMMARY, "fault_opening": "DB2报错了", "symptoms": "DB2报错了；连不上"}
+    text = "错误现象改为：执行复杂多表join时报错-271，然后Informix实例崩溃"
+    r = read_turn("case_confirmed", text, "inform", 0.9, [], current)
+    assert "symptoms" in r.corrected
+    values = with_opening(r.values, current, r.corrected)
+    assert values["symptoms"] == "执行复杂多表join时报错-271，然后Informix实例崩溃"
+    assert values["fault_opening"] is None
