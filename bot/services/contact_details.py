@@ -19,7 +19,12 @@ from bot.services.wording import alternation, wording
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
 # Split at punctuation and at spaces, except a space inside a Latin phrase ("Demo Tech
 # HK Ltd", "John Smith" are one piece each).
-_PIECES = re.compile(r"[，,。；;！!？?、/|｜:：（）()]+\s*|\.\s+|(?<![A-Za-z.])\s+|\s+(?![A-Za-z])")
+_PIECES = re.compile(
+    r"[，,。；;！!？?、/|｜:：（）()]+\s*|(?<![Cc]o)(?<![Ii]nc)\.\s+|(?<![A-Za-z.])\s+|\s+(?![A-Za-z])"
+)
+# "Demo Tech Co., Ltd.": the comma before a company's legal form splits nothing (a
+# tenth blind tester's company was stored as "Ltd.").
+_LEGAL_FORM_COMMA = re.compile(r"[,，]\s*(?=(?:ltd|limited|inc|llc|corp|co)\b)", re.I)
 _LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -44,7 +49,7 @@ def pieces_without_values(text: str, entities: Sequence[Mapping[str, Any]]) -> l
     joiners = alternation(wording()["prefix_joiners"])
     return [
         piece
-        for piece in _PIECES.split(text)
+        for piece in _PIECES.split(_LEGAL_FORM_COMMA.sub(" ", text))
         if piece
         and not any(v and v in piece.lower() for v in values)
         and re.sub(rf"(?:{joiners})$", "", piece).lower() not in labels

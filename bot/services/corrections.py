@@ -129,21 +129,34 @@ def _checked(slot: str | None, value: str) -> tuple[str | None, str | None]:
     return (slot, value) if slot and value else (None, None)
 
 
-def parse_corrections(text: str | None) -> list[tuple[str, str]]:
+def parse_corrections(text: str | None, labelled: bool = False) -> list[tuple[str, str]]:
     """Every ``(field, value)`` a message corrects, in order.
 
     "补丁级别改为FC15，操作系统改为CentOS 7" names two fields, each followed by its cue
     ("改为", or after the first real cue also "是": "…，补丁级别是FP8"); each value runs
     to the next field's name. A message naming one field is :func:`parse_correction`'s.
+
+    ``labelled`` (at the summary and the severity question, where every message is
+    about the report): a field named at the start of a clause labels its value without
+    a cue ("操作系统是RHEL 8.4，补丁级别CSU 5", "错误日志：-908 …"). A tenth blind
+    tester's second and third fields were dropped, and a log at the severity question.
     """
     text = to_simplified(text or "")
-    if _cue(text) is None:
+    if _cue(text) is None and not labelled:
         return []
     w = wording()
     cues = alternation([*w["correction_cues"], *w["value_prefixes"]])
     joiner = alternation(w["field_joiners"])
-    pattern = rf"(?:{_field_pattern()})\s*(?:{joiner})?\s*(?:{cues})\s*[：:]?"
+    cue = f"(?:{cues})?" if labelled else f"(?:{cues})"
+    pattern = rf"(?:{_field_pattern()})\s*(?:{joiner})?\s*{cue}\s*[：:]?"
     heads = list(re.finditer(pattern, text.lower()))
+    if labelled:
+        heads = [h for h in heads if _starts_clause(text, h.start())]
+        if len(heads) == 1 and heads[0].start() == len(text) - len(text.lstrip()):
+            slot, value = _checked(
+                _field_before(heads[0].group()), _strip_value(text[heads[0].end() :])
+            )
+            return [(slot, value)] if slot and value else []
     if len(heads) >= 2:
         pairs: list[tuple[str, str]] = []
         for head, after in zip(heads, [*heads[1:], None], strict=True):
@@ -157,6 +170,15 @@ def parse_corrections(text: str | None) -> list[tuple[str, str]]:
             return pairs
     named, said = parse_correction(text)
     return [(named, said)] if named and said else []
+
+
+def _starts_clause(text: str, start: int) -> bool:
+    """True when ``start`` begins ``text`` or follows a clause separator."""
+    before = text[:start].rstrip(" ")
+    return not before or before[-1] in CLAUSE_ENDS
+
+
+CLAUSE_ENDS = "，,；;。.、\n：:"
 
 
 def is_acceptance(text: str | None, intent: str | None) -> bool:

@@ -22,7 +22,8 @@ FULL_DESCRIPTION_CHARS = 6
 _PATCH = re.compile(
     # Informix writes its fix packs into the version ("14.10.FC9"): the FC part is the patch.
     r"(?i)(?<![a-z0-9])(fp\s?\d+[a-z]?|fix\s?pack\s?\d+|cf\s?\d+|ifix\s?\d+|if\d+|"
-    r"interim\s?fix\s?\d+|sp\s?\d+|fc\d+[a-z]?\d*)"
+    # MQ's cumulative security updates ("9.2.0.5 CSU 5", a tenth blind tester's).
+    r"interim\s?fix\s?\d+|sp\s?\d+|fc\d+[a-z]?\d*|csu\s?\d+)"
 )
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9._/-]+")
 

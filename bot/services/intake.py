@@ -88,6 +88,8 @@ ENTITY_FIELDS = {
 # Answers in free text. A message that also gives identity values ahead of their
 # questions answers with its other parts only ("张三，电话 138…": the name is 张三).
 FREE_TEXT_FIELDS = ("contact_name", "company")
+# Where a field named at a clause's start labels its value (bot/services/corrections.py).
+LABELLED_AT = ("case_confirmed", "severity")
 # What belongs to one product: asked again when the product is corrected.
 PRODUCT_DETAILS = ("version", "patch_level")
 # Stage-2 fields a long answer fills clause by clause (bot/services/description.py).
@@ -326,7 +328,8 @@ def _corrections(
     correcting = cue or requested == "case_confirmed"
     whole = text.strip()
     # "补丁级别改为FC15，操作系统改为CentOS 7": each named field gets its own value.
-    pairs = dict(parse_corrections(text)) if cue else {}
+    labelled = requested in LABELLED_AT
+    pairs = dict(parse_corrections(text, labelled)) if cue or labelled else {}
     if requested == "severity" and any(find_severity(v) is not None for v in pairs.values()):
         # "这是生产系统…我觉得应该是二级" answers the severity question: "系统" is no
         # operating system being corrected.
@@ -476,6 +479,10 @@ def extract(
         before = set(result.values)
         filled = _long_answer(text, current, result)
         _fuzzy_product(text, current, result)
+        if requested not in result.values and requested in from_entities:
+            # "11.1.7，打了IF3，跑在Windows Server 2019上" at the version question: the
+            # version too (a tenth blind tester was asked for it again).
+            result.values[requested] = from_entities[requested]
         if filled >= FILLED_FROM_LONG_ANSWER and requested not in result.values:
             return result  # the question asked was not answered: the form asks again
         if requested in CLAUSE_FIELDS and requested in result.values and requested not in before:
@@ -512,6 +519,16 @@ def extract(
         # A question about the field ("where do I find the version?"), not its value.
         result.values[requested] = None
         result.replies.append("intake_detail_question")
+        return result
+    if (
+        requested == "version"
+        and requested not in result.values
+        and not any(ch.isdigit() for ch in text)
+        and not _skipped(requested, text)
+    ):
+        # "那MQ" was stored as the version (a tenth blind tester).
+        result.values[requested] = None
+        result.replies.append("intake_version_needs_number")
         return result
     if requested in INTAKE_FIELDS_ALL and requested not in result.values:
         answer = _answer(requested, text, from_entities, cat)

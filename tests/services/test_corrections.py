@@ -8,6 +8,7 @@ from bot.services.corrections import (
     is_cancel,
     is_resume,
     parse_correction,
+    parse_corrections,
 )
 
 
@@ -132,3 +133,21 @@ def test_is_unknown_answer(text, unknown):
 )
 def test_the_clause_naming_the_old_value_is_not_the_new_one(text, expected):
     assert parse_correction(text) == expected
+
+
+def test_labelled_fields_at_the_summary_each_get_their_value():
+    """A tenth blind tester's "已更新" changed only the first of three named fields."""
+    text = "操作系统是RHEL 8.4，补丁级别CSU 5，错误日志是AMQ6125E和AMQ6184W"
+    assert parse_corrections(text, labelled=True) == [
+        ("os", "RHEL 8.4"),
+        ("patch_level", "CSU 5"),
+        ("error_log", "AMQ6125E和AMQ6184W"),
+    ]
+    assert parse_corrections("操作系統改做AIX 7.2，配置冇", labelled=True) == [
+        ("os", "AIX 7.2"),
+        ("configuration", "冇"),
+    ]
+    log = "錯誤日誌：-908 Attempt to connect to database server (ol_prod) failed."
+    assert parse_corrections(log, labelled=True) == [("error_log", log[5:])]
+    # A field word inside a clause labels nothing: "生产系统" is no operating system.
+    assert parse_corrections("生产系统宕机，影响所有用户的日志", labelled=True) == []

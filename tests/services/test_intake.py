@@ -848,3 +848,33 @@ def test_a_corrected_symptom_replaces_the_opening_too():
     values = with_opening(r.values, current, r.corrected)
     assert values["symptoms"] == "执行复杂多表join时报错-271，然后Informix实例崩溃"
     assert values["fault_opening"] is None
+
+
+def test_a_log_labelled_at_the_severity_question_is_kept_and_the_level_asked_again():
+    """A tenth blind tester's "錯誤日誌：-908 …" at the severity question was lost."""
+    log = "錯誤日誌：-908 Attempt to connect to database server (ol_prod) failed."
+    current = {**SUMMARY, "severity": None, "error_log": "未提供"}
+    r = read_turn("severity", log, "inform", 0.9, [], current)
+    assert r.values["error_log"] == log[5:] and r.values.get("severity") is None
+
+
+def test_version_answers_a_long_answer_and_a_word_without_digits():
+    """A tenth blind tester: the version asked again after a long answer; "那MQ" stored."""
+    text = "11.1.7，打了IF3，跑在Windows Server 2019上，单机部署"
+    ents = [
+        {"entity": "version", "value": "11.1.7"},
+        {"entity": "os", "value": "Windows Server 2019"},
+    ]
+    r = read_turn("version", text, "inform", 0.9, ents, {**FILLED, "product": "Informix"})
+    assert r.values["version"] == "11.1.7" and r.values["patch_level"] == "IF3"
+    assert r.values["os"] == "Windows Server 2019"
+    r = read_turn("version", "那MQ", "inform", 0.9, [], {**FILLED, "product": "DB2"})
+    assert r.values.get("version") is None and r.replies == ["intake_version_needs_number"]
+    r = read_turn("version", "不清楚", "inform", 0.9, [], {**FILLED, "product": "DB2"})
+    assert r.values["version"] == NOT_PROVIDED
+
+
+def test_an_english_company_with_its_legal_form_is_kept_whole():
+    """A tenth blind tester's "Demo Tech Co., Ltd." was stored as "Ltd."."""
+    r = read_turn("company", "Demo Tech Co., Ltd.", "inform", 0.9, [], {"intake_id": "i1"})
+    assert r.values["company"].startswith("Demo Tech Co") and "Ltd" in r.values["company"]
