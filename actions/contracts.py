@@ -25,9 +25,10 @@ from actions.context import (
     services,
 )
 from bot.replies import render
+from bot.services.hotline import general_line_text
 from bot.services.hours import utc_now
 from bot.services.identity import conversation_key
-from bot.services.wording import is_unknown_answer
+from bot.services.wording import clean, is_unknown_answer, wording
 from bot.store import StoreUnavailable
 
 MAX_FAILURES = 3
@@ -135,6 +136,12 @@ class ValidateContractForm(FormValidationAction):
             if is_unknown_answer(text):
                 # "没有 / 忘了": where to find it; checking it would spend a verification try.
                 key = "contract_proof_help" if requested == "cc_proof" else "contract_ids_help"
+                if requested != "cc_proof" and wording().has_any("no_contract_words", clean(text)):
+                    # "都说了没有合同啊": PPA support is the contract's; where else to go
+                    # (a tenth blind tester was asked for the number again and again).
+                    general = general_line_text(services().hotline.catalogue)
+                    hint = render("contract_none", general=general)
+                    return ask_again_with(dispatcher, requested, hint)
                 return ask_again_with(dispatcher, requested, render(key))
             if requested == "cc_proof":
                 values[requested] = text

@@ -338,8 +338,8 @@ def _corrections(
         # "错误日志改为 … command was issued": the new value is the named field's; the
         # "was" in it (WebSphere Application Server) is no correction of the product.
         entities = _outside(entities, text.rfind(said), len(said))
-        if _skipped(named, said):
-            pairs[named] = wording().not_provided  # "其他信息改成没有"
+        if _skipped(named, said) or wording().has_prefix("clear_words", clean(said)):
+            pairs[named] = wording().not_provided  # "其他信息改成没有", "引发操作清空"
     for slot, value in _entity_values(entities).items():
         if slot in pairs:
             # "错误日志改为 AMQ9208E: Error on receive…": the whole new value, not the code.

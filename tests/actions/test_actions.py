@@ -239,6 +239,21 @@ async def test_the_form_reopened_after_a_failed_check_asks_for_a_new_proof(servi
     assert await ValidateContractForm().get_extraction_events(d, t, DOMAIN) == []
 
 
+async def test_no_contract_at_the_number_question_says_where_to_go(services):
+    """A tenth blind tester's "都说了没有合同啊" was asked for the number again and again."""
+    from actions.contracts import ValidateContractForm
+
+    slots = {"requested_slot": "cc_customer_number"}
+    d = CollectingDispatcher()
+    t = tracker("都说了没有合同啊", slots=slots)
+    events = slot_events(await ValidateContractForm().get_extraction_events(d, t, DOMAIN))
+    assert events == {"cc_customer_number": None}
+    assert "PPA 技术支持面向持有有效 PPA 合同的客户" in texts(d) and "800-810-1818" in texts(d)
+    d = CollectingDispatcher()
+    await ValidateContractForm().get_extraction_events(d, tracker("忘了", slots=slots), DOMAIN)
+    assert texts(d) == render("contract_ids_help")
+
+
 async def test_contract_check_with_the_contract_number_instead_of_the_customer_number(services):
     # The guide names the two as alternatives ("客户号/PPA 合同号").
     from actions.contracts import ValidateContractForm
