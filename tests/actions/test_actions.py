@@ -239,6 +239,19 @@ async def test_the_form_reopened_after_a_failed_check_asks_for_a_new_proof(servi
     assert await ValidateContractForm().get_extraction_events(d, t, DOMAIN) == []
 
 
+async def test_an_unknown_case_number_asks_for_the_phone_like_a_real_one(services):
+    """A tenth blind tester learnt which case numbers exist: "not found" came at once."""
+    from actions.cases import ValidateCaseForm
+
+    unknown = {"case_id": "PMR-251111-9999", "case_action": "status"}
+    needed = await ValidateCaseForm().required_slots(
+        ["case_id", "case_proof"], CollectingDispatcher(), tracker(slots=unknown), {}
+    )
+    assert needed == ["case_id", "case_proof"]
+    d, _ = await run(ActionCaseSubmit(), tracker(slots={**unknown, "case_proof": "13800000001"}))
+    assert texts(d) == render("case_not_matched", case_id="PMR-251111-9999")
+
+
 async def test_no_contract_at_the_number_question_says_where_to_go(services):
     """A tenth blind tester's "都说了没有合同啊" was asked for the number again and again."""
     from actions.contracts import ValidateContractForm
