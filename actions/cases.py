@@ -457,12 +457,30 @@ def ask_close(dispatcher: CollectingDispatcher, case_id: str) -> None:
     )
 
 
+# The actions that ask "确定要关闭案例…吗？" (again, after an aside: ``ask_close_again``).
+CLOSE_ASKERS = ("action_case_submit", "action_out_of_scope", "action_fallback")
+
+
 def close_pending(tracker: Tracker) -> str | None:
     """The case whose closing the bot just asked to confirm, if that was its last question."""
     pending = tracker.get_slot("case_close_pending")
-    if pending and previous_bot_action(tracker) == "action_case_submit":
+    if pending and previous_bot_action(tracker) in CLOSE_ASKERS:
         return str(pending)
     return None
+
+
+def ask_close_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """After an aside at the close question: a closed case's records stay, and ask again.
+
+    "关闭的话以后还能查到记录吗？" was off-topic for a tenth blind tester, and the question
+    was lost. False when no close is pending.
+    """
+    case_id = close_pending(tracker)
+    if case_id is None:
+        return False
+    dispatcher.utter_message(text=render("case_close_records_kept"))
+    ask_close(dispatcher, case_id)
+    return True
 
 
 def close_answer(tracker: Tracker) -> bool | None:

@@ -10,7 +10,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cases import adds_to_case, answer_close_question, case_request, close_answer
+from actions.cases import (
+    adds_to_case,
+    answer_close_question,
+    ask_close_again,
+    case_request,
+    close_answer,
+)
 from actions.context import entity_values, first, previous_bot_action, services
 from actions.handoff import asks_for_callback, request_handoff
 from bot.replies import render
@@ -193,6 +199,8 @@ class ActionFallback(Action):
             return []
         if (closing := close_answer(tracker)) is not None:  # "不关" to the close question
             return await answer_close_question(dispatcher, tracker, yes=closing)
+        if ask_close_again(dispatcher, tracker):
+            return []
         if asks_for_callback(tracker):  # "我要回电": a person, by phone
             return await request_handoff(dispatcher, tracker, domain)
         if tracker.get_slot("last_case_id") and is_close_request(

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.cases import (
     adds_to_case,
     answer_close_question,
+    ask_close_again,
     case_request,
     close_answer,
 )
@@ -331,6 +332,8 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer out of scope; record the gated request, if the gate made the call."""
+        if ask_close_again(dispatcher, tracker):
+            return []
         if adds_to_case(tracker):  # the addition the bot just asked for, in any words
             return [
                 *await case_request(dispatcher, tracker, "add_info"),

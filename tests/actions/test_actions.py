@@ -1383,3 +1383,23 @@ async def test_a_note_for_the_case_read_as_a_request_for_a_person_goes_to_the_ca
     d, events = await run(ActionHandoff(), tracker(text, "human_handoff", slots=slots))
     assert slot_events(events)["case_action"] == "add_info" and not d.messages
     assert slot_events(events)["case_note"] == text
+
+
+async def test_an_aside_at_the_close_question_is_answered_and_the_question_kept(services):
+    """A tenth blind tester's "关闭的话以后还能查到记录吗？" was off-topic, the question lost."""
+    from actions.routing import ActionOutOfScope
+
+    slots = {**INTAKE, "intake_id": "aside-1"}
+    _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="w1"))
+    case_id = slot_events(events)["last_case_id"]
+    pending = {"last_case_id": case_id, "case_close_pending": case_id}
+    aside = _after_close_question("关闭的话以后还能查到记录吗？", "out_of_scope", pending)
+    d, events = await run(ActionOutOfScope(), aside)
+    assert texts(d) == "\n".join(
+        [render("case_close_records_kept"), render("case_close_confirm", case_id=case_id)]
+    )
+    assert not events  # still pending
+    yes = _after_close_question("是的", "affirm", pending)
+    yes.events[-4] = {"event": "action", "name": "action_out_of_scope"}
+    d, _ = await run(ActionYesOutsideForm(), yes)
+    assert texts(d) == render("case_closed_by_customer", case_id=case_id)

@@ -878,3 +878,14 @@ def test_an_english_company_with_its_legal_form_is_kept_whole():
     """A tenth blind tester's "Demo Tech Co., Ltd." was stored as "Ltd."."""
     r = read_turn("company", "Demo Tech Co., Ltd.", "inform", 0.9, [], {"intake_id": "i1"})
     assert r.values["company"].startswith("Demo Tech Co") and "Ltd" in r.values["company"]
+
+
+def test_the_value_asked_for_inside_a_question_is_the_answer():
+    """A tenth blind tester's "合同号是多少来着。。。PPA-DEMO-0002" paused the report."""
+    text = "合同号是多少来着。。。PPA-DEMO-0002"
+    ents = [{"entity": "contract_number", "value": "PPA-DEMO-0002", "start": 11, "end": 24}]
+    r = read_turn("contract_number", text, "check_contract", 0.95, ents, FILLED)
+    assert r.outcome is None and r.values["contract_number"] == "PPA-DEMO-0002"
+    # Asked something else, a contract check is still one.
+    r = read_turn("version", "我们合同什么时候到期", "check_contract", 0.95, [], FILLED)
+    assert r.outcome is not None
