@@ -13,6 +13,7 @@ from actions.cases import (
     adds_to_case,
     answer_close_question,
     ask_close_again,
+    case_action,
     case_request,
     close_answer,
 )
@@ -92,7 +93,7 @@ class ActionRouteInform(Action):
             # tester's case numbers got the product list after one unknown number). A
             # phone in the same message is its proof ("pmr 261207 0568 电话 138…").
             return [
-                *await case_request(dispatcher, tracker, "status"),
+                *await case_request(dispatcher, tracker, case_action(tracker)),
                 SlotSet("hotline_pending", False),
                 FollowupAction("case_form"),
             ]

@@ -1403,3 +1403,15 @@ async def test_an_aside_at_the_close_question_is_answered_and_the_question_kept(
     yes.events[-4] = {"event": "action", "name": "action_out_of_scope"}
     d, _ = await run(ActionYesOutsideForm(), yes)
     assert texts(d) == render("case_closed_by_customer", case_id=case_id)
+
+
+async def test_a_case_number_with_a_chase_is_a_chase(services):
+    """A tenth blind tester's "昨天报的PMR-…还没人联系我" got the status alone."""
+    from actions.routing import ActionRouteInform
+
+    text = "昨天报的PMR-261207-0844还没人联系我"
+    ents = [{"entity": "case_id", "value": "PMR-261207-0844", "start": 4, "end": 19}]
+    _, events = await run(ActionRouteInform(), tracker(text, "inform", ents))
+    assert slot_events(events)["case_action"] == "escalate"
+    _, events = await run(ActionRouteInform(), tracker("PMR-261207-0844", "inform", ents))
+    assert slot_events(events)["case_action"] == "status"
