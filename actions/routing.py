@@ -16,6 +16,7 @@ from actions.cases import (
     case_action,
     case_request,
     close_answer,
+    close_pending,
 )
 from actions.context import entity_values, previous_bot_action, services
 from actions.handoff import asks_for_callback, request_handoff
@@ -238,7 +239,8 @@ async def button_choice(
     if payload is None:
         return None
     request, entities = _request_of(payload)
-    if request in ("affirm", "deny") and close_answer(tracker) is not None:
+    # "1" / "2" to "确定要关闭案例…吗？": the number is the answer (its text is neither).
+    if request in ("affirm", "deny") and close_pending(tracker):
         return await answer_close_question(dispatcher, tracker, yes=request == "affirm")
     if request == "find_hotline":
         return hotline_reply(dispatcher, tracker, entities.get("product"))

@@ -1351,6 +1351,7 @@ def _after_buttons(text: str, buttons: list[dict], slots: dict | None = None) ->
 
 async def test_a_number_picks_the_button_it_numbers(services):
     """A ninth blind tester answered "请点选或回复序号" with "1" and was not understood."""
+    from actions.cases import ask_close
     from actions.routing import ActionRouteInform
     from bot.services.clarify import default_rules
 
@@ -1371,6 +1372,17 @@ async def test_a_number_picks_the_button_it_numbers(services):
     d = CollectingDispatcher()
     await ActionRouteInform().run(d, _after_buttons("２", clarify), hours)
     assert texts(d) == "服务时间：…"
+    # "1" to the close question closes (the buttons' payloads are /affirm and /deny).
+    slots = {**INTAKE, "intake_id": "numbered-close"}
+    _, events = await run(ActionOpenCase(), tracker("确认", slots=slots, sender="w1"))
+    case_id = slot_events(events)["last_case_id"]
+    asked = CollectingDispatcher()
+    ask_close(asked, case_id)
+    pending = {"last_case_id": case_id, "case_close_pending": case_id}
+    one = _after_close_question("1", "inform", pending)
+    one.events[2] = {"event": "bot", "text": "?", "data": {"buttons": asked.messages[0]["buttons"]}}
+    d, _ = await run(ActionRouteInform(), one)
+    assert texts(d) == render("case_closed_by_customer", case_id=case_id)
     # A number past the list, or no list, is what it was before.
     d, events = await run(ActionRouteInform(), _after_buttons("3", clarify))
     assert not any(e.get("event") == "followup" for e in events)
