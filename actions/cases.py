@@ -7,18 +7,20 @@ from contextvars import ContextVar
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import (
     ask_again_with,
     channel_of,
+    earlier_user_event,
     entity_values,
     first,
     form_answer,
     latest_intent,
     previous_bot_action,
+    previous_turn,
     services,
 )
 from bot.replies import render
@@ -73,16 +75,16 @@ def adds_to_case(tracker: Tracker) -> bool:
     has_case = entity_values(tracker, "case_id") or tracker.get_slot("last_case_id")
     if not has_case:
         return False
+    said = clean(text)
     # "联系电话换成 139…，原来那个手机没电了": a new number for the engineer to call.
     new_phone = bool(entity_values(tracker, "phone")) and (
-        has_correction_cue(text) or wording().has_any("phone_change_words", clean(text))
+        has_correction_cue(text) or wording().has_any("phone_change_words", said)
     )
     if is_case_addition(text) or new_phone:
         return True
     intent, _ = latest_intent(tracker)
     if intent not in NOT_ADDITIONS and _awaits_addition(tracker):
         return True  # the content the bot asked for ("请直接把要补充的内容发给我")
-    said = clean(text)
     return (
         bool(tracker.get_slot("last_case_id"))  # a case this conversation opened or proved
         and last_answer_was_about_a_case(tracker)
@@ -128,7 +130,7 @@ def _awaits_addition(tracker: Tracker) -> bool:
     if not case_id or previous_bot_action(tracker) != "action_case_submit":
         return False
     asked = render("case_info_what", case_id=case_id)
-    said = [e.get("text") for e in tracker.events if e.get("event") == "bot"]
+    said = [e.get("text") for e in previous_turn(tracker) if e.get("event") == "bot"]
     return bool(said) and said[-1] == asked
 
 
@@ -202,6 +204,13 @@ async def case_request(
         )
     events.append(SlotSet("case_id", normalise_case_id(case_id) if case_id else None))
     return events
+
+
+async def open_case_form(
+    dispatcher: CollectingDispatcher, tracker: Tracker, action: str
+) -> list[dict[str, Any]]:
+    """The case form's slots for ``action`` (``case_request``), then the form itself."""
+    return [*await case_request(dispatcher, tracker, action), FollowupAction("case_form")]
 
 
 async def _own_case(dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
@@ -504,6 +513,14 @@ def close_answer(tracker: Tracker) -> bool | None:
     return None
 
 
+async def answered_close(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[dict[str, Any]] | None:
+    """The close question answered (``close_answer``), or None when this is no answer."""
+    closing = close_answer(tracker)
+    return None if closing is None else await answer_close_question(dispatcher, tracker, closing)
+
+
 async def answer_close_question(
     dispatcher: CollectingDispatcher, tracker: Tracker, yes: bool
 ) -> list[dict[str, Any]]:
@@ -520,14 +537,9 @@ async def answer_close_question(
         if found.access is not Access.GRANTED or found.case is None:
             dispatcher.utter_message(text=render("case_not_matched", case_id=case_id))
             return events
-        request = _earlier_user_text(tracker) or tracker.latest_message.get("text") or ""
+        earlier = earlier_user_event(tracker) or {}
+        request = earlier.get("text") or tracker.latest_message.get("text") or ""
         dispatcher.utter_message(text=await svc.cases.close(found.case, request[:NOTE_CHARS]))
     except StoreUnavailable:
         dispatcher.utter_message(response="utter_store_unavailable")
     return events
-
-
-def _earlier_user_text(tracker: Tracker) -> str | None:
-    """The customer's message before the latest one (the close request being confirmed)."""
-    users = [e for e in reversed(tracker.events) if e.get("event") == "user"]
-    return users[1].get("text") if len(users) > 1 else None

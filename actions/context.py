@@ -103,17 +103,32 @@ def ran_since_message(tracker: Tracker, action: str) -> bool:
     return False
 
 
+def previous_turn(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events between the customer's message before the latest one and the latest.
+
+    The bot's answer to that earlier message: its actions, messages and slots.
+    """
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if not users:
+        return []
+    start = users[-2] + 1 if len(users) > 1 else 0
+    return list(tracker.events[start : users[-1]])
+
+
+def earlier_user_event(tracker: Tracker) -> dict[str, Any] | None:
+    """The customer's message before the latest one, as its tracker event."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return users[-2] if len(users) > 1 else None
+
+
 def previous_bot_action(tracker: Tracker) -> str | None:
     """The last action before the latest message (action_listen aside)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
-            return str(event.get("name"))
-    return None
+    names = [
+        str(e.get("name"))
+        for e in previous_turn(tracker)
+        if e.get("event") == "action" and e.get("name") != "action_listen"
+    ]
+    return names[-1] if names else None
 
 
 def latest_intent(tracker: Tracker) -> tuple:

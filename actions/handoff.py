@@ -6,10 +6,10 @@ import functools
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, FollowupAction
+from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cases import case_request
+from actions.cases import open_case_form
 from actions.context import Services, channel_of, entity_values, first, services
 from actions.contracts import proven_contract_number
 from bot.desk.config import DeskSettings
@@ -134,8 +134,5 @@ class ActionHandoff(Action):
         ):
             # "请在案例里备注：明天上午不在，请下午2点以后来电" is a note for the case's
             # engineer (a tenth blind tester's went to "no agent online" and was lost).
-            return [
-                *await case_request(dispatcher, tracker, "add_info"),
-                FollowupAction("case_form"),
-            ]
+            return await open_case_form(dispatcher, tracker, "add_info")
         return await request_handoff(dispatcher, tracker, domain)

@@ -7,17 +7,17 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cases import (
-    adds_to_case,
-    answer_close_question,
-    ask_close_again,
-    case_request,
-    close_answer,
+from actions.cases import adds_to_case, answered_close, ask_close_again, open_case_form
+from actions.context import (
+    earlier_user_event,
+    entity_values,
+    first,
+    previous_bot_action,
+    services,
 )
-from actions.context import entity_values, first, previous_bot_action, services
 from actions.handoff import asks_for_callback, request_handoff
 from bot.replies import render
 from bot.services.cases import is_close_request
@@ -153,10 +153,8 @@ def unreachable_after_hotline(tracker: Tracker) -> bool:
 
 def previous_faq(tracker: Tracker) -> str | None:
     """The FAQ topic ("faq/pao_login_help") of the customer's message before this one."""
-    users = [e for e in reversed(tracker.events) if e.get("event") == "user"]
-    if len(users) < 2:
-        return None
-    intent = (users[1].get("parse_data") or {}).get("intent") or {}
+    earlier = earlier_user_event(tracker)
+    intent = ((earlier or {}).get("parse_data") or {}).get("intent") or {}
     return intent.get("full_retrieval_intent_name")
 
 
@@ -197,8 +195,8 @@ class ActionFallback(Action):
         if not has_content(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(text=render("please_type"))
             return []
-        if (closing := close_answer(tracker)) is not None:  # "不关" to the close question
-            return await answer_close_question(dispatcher, tracker, yes=closing)
+        if (answered := await answered_close(dispatcher, tracker)) is not None:
+            return answered  # "不关" to the close question
         if ask_close_again(dispatcher, tracker):
             return []
         if asks_for_callback(tracker):  # "我要回电": a person, by phone
@@ -207,12 +205,9 @@ class ActionFallback(Action):
             tracker.latest_message.get("text")
         ):
             # "备份已经成功了，不用再跟进了": this conversation's case (confirmed first).
-            return [*await case_request(dispatcher, tracker, "close"), FollowupAction("case_form")]
+            return await open_case_form(dispatcher, tracker, "close")
         if adds_to_case(tracker):  # the addition the bot just asked for, in any words
-            return [
-                *await case_request(dispatcher, tracker, "add_info"),
-                FollowupAction("case_form"),
-            ]
+            return await open_case_form(dispatcher, tracker, "add_info")
         if follow_up_product(tracker):  # "广东的" after a product's numbers
             return hotline_reply(dispatcher, tracker)
         if unreachable_after_hotline(tracker):

@@ -12,13 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.cases import (
     adds_to_case,
     answer_close_question,
+    answered_close,
     ask_close_again,
     case_action,
-    case_request,
-    close_answer,
     close_pending,
+    open_case_form,
 )
-from actions.context import entity_values, previous_bot_action, services
+from actions.context import entity_values, previous_bot_action, previous_turn, services
 from actions.handoff import asks_for_callback, request_handoff
 from actions.hotline import (
     follow_up_product,
@@ -84,19 +84,15 @@ class ActionRouteInform(Action):
             # "收到" and nothing else); the case in sight goes with it.
             return await request_handoff(dispatcher, tracker, domain)
         if adds_to_case(tracker):
-            return [
-                *await case_request(dispatcher, tracker, "add_info"),
-                FollowupAction("case_form"),
-            ]
+            return await open_case_form(dispatcher, tracker, "add_info")
         case_ids = entity_values(tracker, "case_id")
         if case_ids:
             # Before a pending product question: a case number is never a product (a blind
             # tester's case numbers got the product list after one unknown number). A
             # phone in the same message is its proof ("pmr 261207 0568 电话 138…").
             return [
-                *await case_request(dispatcher, tracker, case_action(tracker)),
                 SlotSet("hotline_pending", False),
-                FollowupAction("case_form"),
+                *await open_case_form(dispatcher, tracker, case_action(tracker)),
             ]
         if tracker.get_slot("hotline_pending") or follow_up_product(tracker):
             return hotline_reply(dispatcher, tracker)
@@ -152,8 +148,8 @@ class ActionCancelOutsideForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Start the case's closing, or say there is nothing to cancel."""
-        if (closing := close_answer(tracker)) is not None:  # "算了还是关了吧"
-            return await answer_close_question(dispatcher, tracker, yes=closing)
+        if (answered := await answered_close(dispatcher, tracker)) is not None:
+            return answered  # "算了还是关了吧" to "确定要关闭案例…吗？"
         text = tracker.latest_message.get("text") or ""
         # "算了还是关了吧" means this conversation's case (closing is confirmed first).
         names_case = (
@@ -162,7 +158,7 @@ class ActionCancelOutsideForm(Action):
             or tracker.get_slot("last_case_id")
         )
         if names_case and is_close_request(text):
-            return [*await case_request(dispatcher, tracker, "close"), FollowupAction("case_form")]
+            return await open_case_form(dispatcher, tracker, "close")
         dispatcher.utter_message(response="utter_nothing_to_cancel")
         return []
 
@@ -182,8 +178,8 @@ class ActionNoOutsideForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Say goodbye or ask whether there is anything else."""
-        if (closing := close_answer(tracker)) is not None:  # to "确定要关闭案例…吗？"
-            return await answer_close_question(dispatcher, tracker, yes=closing)
+        if (answered := await answered_close(dispatcher, tracker)) is not None:
+            return answered  # "不关" to "确定要关闭案例…吗？"
         if previous_bot_action(tracker) in ASKED_ANYTHING_ELSE:
             dispatcher.utter_message(response="utter_goodbye")
         else:
@@ -202,8 +198,8 @@ class ActionYesOutsideForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Close the case the customer confirms, or ask what else they need."""
-        if (closing := close_answer(tracker)) is not None:
-            return await answer_close_question(dispatcher, tracker, yes=closing)
+        if (answered := await answered_close(dispatcher, tracker)) is not None:
+            return answered
         dispatcher.utter_message(response="utter_anything_else")
         return []
 
@@ -280,17 +276,11 @@ def _request_of(payload: str) -> tuple[str, dict[str, Any]]:
 
 
 def _last_buttons(tracker: Tracker) -> list[dict[str, Any]]:
-    """The buttons of the bot's last message before the latest one from the customer."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return []
-            seen_user = True
-        elif seen_user and event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons")
-            if buttons:
-                return list(buttons)
+    """The buttons of the bot's last message with buttons before the customer's latest."""
+    for event in reversed(previous_turn(tracker)):
+        buttons = (event.get("data") or {}).get("buttons") if event.get("event") == "bot" else None
+        if buttons:
+            return list(buttons)
     return []
 
 
@@ -338,10 +328,7 @@ class ActionOutOfScope(Action):
         if ask_close_again(dispatcher, tracker):
             return []
         if adds_to_case(tracker):  # the addition the bot just asked for, in any words
-            return [
-                *await case_request(dispatcher, tracker, "add_info"),
-                FollowupAction("case_form"),
-            ]
+            return await open_case_form(dispatcher, tracker, "add_info")
         if unreachable_after_hotline(tracker):
             dispatcher.utter_message(response="utter_faq/phone_unreachable")
             return []
