@@ -74,9 +74,11 @@ class ActionRouteInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer the hotline, start the case or fault flow, or offer the menu."""
-        chosen = menu_choice(dispatcher, tracker)
+        # The buttons just sent before the menu: the out-of-scope answer that lists the
+        # menu also asks the close question again, with its own buttons.
+        chosen = await button_choice(dispatcher, tracker, domain)
         if chosen is None:
-            chosen = await button_choice(dispatcher, tracker, domain)
+            chosen = menu_choice(dispatcher, tracker)
         if chosen is not None:
             return chosen
         if asks_for_callback(tracker) and entity_values(tracker, "phone"):

@@ -1407,6 +1407,7 @@ async def test_an_aside_at_the_close_question_is_answered_and_the_question_kept(
     pending = {"last_case_id": case_id, "case_close_pending": case_id}
     aside = _after_close_question("关闭的话以后还能查到记录吗？", "out_of_scope", pending)
     d, events = await run(ActionOutOfScope(), aside)
+    aside_dispatcher_messages = d.messages
     assert texts(d) == "\n".join(
         [render("case_close_records_kept"), render("case_close_confirm", case_id=case_id)]
     )
@@ -1415,6 +1416,18 @@ async def test_an_aside_at_the_close_question_is_answered_and_the_question_kept(
     yes.events[-4] = {"event": "action", "name": "action_out_of_scope"}
     d, _ = await run(ActionYesOutsideForm(), yes)
     assert texts(d) == render("case_closed_by_customer", case_id=case_id)
+    # "1" there presses the question's first button, not the menu's first entry.
+    from actions.routing import ActionRouteInform
+
+    pending = {**pending, "case_close_pending": case_id}
+    one = _after_close_question("1", "inform", pending)
+    buttons = [m["buttons"] for m in aside_dispatcher_messages if m.get("buttons")][0]
+    one.events[1:3] = [
+        {"event": "action", "name": "action_out_of_scope"},
+        {"event": "bot", "text": "?", "data": {"buttons": buttons}},
+    ]
+    d, _ = await run(ActionRouteInform(), one)
+    assert texts(d) == render("case_already_closed", case_id=case_id)
 
 
 async def test_a_case_number_with_a_chase_is_a_chase(services):
