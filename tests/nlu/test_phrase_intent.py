@@ -215,13 +215,20 @@ def test_where_to_find_the_customer_number_is_the_guides_answer(text, intent, ex
     ],
 )
 def test_what_pmr_means_is_its_own_answer(text, intent, expected):
+    assert_faq_rules(text, intent, expected, "faq/what_is_pmr")
+
+
+def assert_faq_rules(text: str, intent: str, expected: str | None, topic: str) -> None:
+    """Run every rule of ``topic`` on ``text`` read as ``intent``: it gets ``expected``
+    (an FAQ topic, answered by the ResponseSelector's key) or keeps ``intent`` (None)."""
     from bot.nlu.components import RESPONSE_SELECTOR_KEY
 
     message = Message(
         data={"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": []}
     )
-    config = {**PhraseIntent.get_default_config(), **CONFIGS["faq/what_is_pmr"]}
-    PhraseIntent(config).process([message])
+    for config in PIPELINE:
+        if config.get("intent") == topic:
+            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
     selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get("faq", {}).get("response", {})
     if expected is None:
         assert message.get("intent")["name"] == intent
@@ -424,3 +431,22 @@ def test_rules_for_what_blind_testers_found_misread(rule, text, intent, expected
     unanswered phone and the language, each by its own rule."""
     key, word, *entities = rule  # (kind, value) the entity rules found, if any
     assert topic_of(text, intent, rule_with(key, word), tuple(entities)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("手机能打吗", "out_of_scope", "faq/calling_tips"),  # was the off-topic menu
+        ("按几号键", "nlu_fallback", "faq/calling_tips"),  # was "please rephrase"
+        ("用手机打800要钱吗", "out_of_scope", "faq/calling_tips"),
+        ("打通以后按什么", "nlu_fallback", "faq/calling_tips"),
+        ("5200是分机吗", "inform", "faq/calling_tips"),
+        ("让工程师打我手机吧", "human_handoff", None),  # a callback
+        ("周末手机能打吗", "faq", None),  # the hours
+        ("我该选几级", "faq", None),  # the severity
+        ("升级要钱吗", "faq", None),  # upgrade rights: no phone named
+    ],
+)
+def test_how_to_dial_is_its_own_answer(text, intent, expected):
+    """The guide's dialling facts (the PAO line's keys, free from a fixed line)."""
+    assert_faq_rules(text, intent, expected, "faq/calling_tips")
