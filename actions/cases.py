@@ -168,7 +168,11 @@ def case_action(tracker: Tracker) -> str:
     # "昨天报的PMR-…还没人联系我": the status with a chase is a chase (noted, with the due
     # time); a tenth blind tester's was answered with the status alone.
     chases = wording().has_any("chase_words", clean(text))
-    return "escalate" if intent == "escalate_case" or chases else "status"
+    if intent == "escalate_case" or chases:
+        return "escalate"
+    # "PMR-… 的问题又出现了", "帮我重新打开": a closed case is worked again; on an open
+    # one the words are noted (CaseService.reopen).
+    return "reopen" if wording().has_any("reopen_words", clean(text)) else "status"
 
 
 async def case_request(
@@ -180,7 +184,7 @@ async def case_request(
         SlotSet("case_action", action),
         SlotSet("case_proof", first(entity_values(tracker, "phone"))),
     ]
-    if action in ("escalate", "close", "add_info"):
+    if action in ("escalate", "close", "add_info", "reopen"):
         # The request in the customer's words (not the case id or phone the form
         # asks for next) is the note the staff read; a level named is answered.
         text = tracker.latest_message.get("text") or ""
@@ -416,14 +420,17 @@ class ActionCaseSubmit(Action):
             elif action == "add_info":
                 text = await svc.cases.add_info(found.case, note[:NOTE_CHARS])
                 dispatcher.utter_message(text=text)
+            elif action == "reopen":
+                text = await svc.cases.reopen(found.case, note[:NOTE_CHARS])
+                if found.case.status == "closed" and found.case.severity == 1:
+                    text += "\n" + _urgent_line(tracker, found.case)
+                dispatcher.utter_message(text=text)
             elif action == "escalate":
                 wanted = _level(tracker.get_slot("case_severity_wanted"))
                 text = await svc.cases.escalate(found.case, note[:NOTE_CHARS], wanted)
                 if wanted == 1 and found.case.severity != 1:
                     # The guide takes severity 1 around the clock by phone.
-                    region = tracker.get_slot("region")
-                    case = found.case
-                    text += "\n" + svc.hotline.urgent_text(case.product, region, case.case_id)
+                    text += "\n" + _urgent_line(tracker, found.case)
                 dispatcher.utter_message(text=text)
             else:
                 dispatcher.utter_message(text=svc.cases.status_text(found.case))
@@ -439,6 +446,11 @@ class ActionCaseSubmit(Action):
             SlotSet("case_close_pending", None),
             *_proof_events(tracker, found.case, proof),
         ]
+
+
+def _urgent_line(tracker: Tracker, case: CaseRecord) -> str:
+    """The line that takes this case's severity 1 around the clock, with its number."""
+    return services().hotline.urgent_text(case.product, tracker.get_slot("region"), case.case_id)
 
 
 def _proof_events(tracker: Tracker, case: CaseRecord, proof: str | None) -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ class Services:
             notify_urls=settings.case_notify_urls,
             guard=self.identity,
             desk=CaseDeskRepository(self.db),
+            reopen_days=settings.case_reopen_days,
         )
         self.nlu_misses = NluMissRepository(self.db)
 

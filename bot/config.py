@@ -17,6 +17,8 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_IDENTITY_MAX_FAILURES = 5
 DEFAULT_IDENTITY_LOCKOUT_MINUTES = 15
 DEFAULT_RETENTION_DAYS = 180
+# A customer may reopen a case they or staff closed this many days ago (the guide is silent).
+DEFAULT_CASE_REOPEN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Settings:
     identity_max_failures: int = DEFAULT_IDENTITY_MAX_FAILURES
     identity_lockout_minutes: int = DEFAULT_IDENTITY_LOCKOUT_MINUTES
     retention_days: int = DEFAULT_RETENTION_DAYS
+    case_reopen_days: int = DEFAULT_CASE_REOPEN_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +52,7 @@ class Settings:
                 env, "PPA_IDENTITY_LOCKOUT_MINUTES", DEFAULT_IDENTITY_LOCKOUT_MINUTES
             ),
             retention_days=_positive_int(env, "PPA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
+            case_reopen_days=_positive_int(env, "PPA_CASE_REOPEN_DAYS", DEFAULT_CASE_REOPEN_DAYS),
         )
 
 

@@ -89,6 +89,11 @@ async def test_cases_set_status(db_url: str) -> None:
     ok(db_url, "cases", "set-status", case_id, "已关闭", "--agent", "alice", "--note", "已修复")
     shown = json.loads(ok(db_url, "cases", "show", case_id, "--json"))
     assert shown["status"] == "closed"
+    # Worked again from the desk: the bot no longer calls it closed.
+    ok(db_url, "cases", "set-status", case_id, "受理中", "--agent", "alice", "--note", "又复现")
+    shown = json.loads(ok(db_url, "cases", "show", case_id, "--json"))
+    assert shown["status"] == "open"
+    assert [e["kind"] for e in shown["events"]][-2:] == ["closed", "reopened"]
     assert run(db_url, "cases", "set-status", case_id, "done", "--agent", "alice").returncode == 2
     missing = run(db_url, "cases", "set-status", "PMR-000000-0000", "受理中", "--agent", "alice")
     assert missing.returncode == 1

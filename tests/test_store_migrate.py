@@ -131,6 +131,46 @@ def test_gated_misses_revision_widens_the_kind_check_and_downgrades(blank_db_url
         _insert_miss(blank_db_url, "gated")
 
 
+def _case_event_kinds(url: str, insert: str | None = None) -> list[str]:
+    """The kinds of the one test case's events, after inserting one of kind ``insert``."""
+    engine = create_engine(to_sync_url(url), future=True)
+    try:
+        with engine.begin() as connection:
+            if insert is not None:
+                connection.execute(
+                    text(
+                        "INSERT INTO ppa_case_events (case_pk, kind, note, created_at)"
+                        " VALUES (1, :kind, '问题又出现了', '2026-12-07 00:00:00')"
+                    ),
+                    {"kind": insert},
+                )
+            rows = connection.exec_driver_sql("SELECT kind FROM ppa_case_events ORDER BY id")
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_reopened_revision_widens_the_case_event_check_and_downgrades(blank_db_url: str) -> None:
+    upgrade(blank_db_url, "0006")
+    _execute(
+        blank_db_url,
+        "INSERT INTO ppa_cases (id, case_id, idempotency_key, status, severity, product,"
+        " contact_name, company, phone, channel, sender_id, details, response_due_at,"
+        " created_at) VALUES (1, 'PMR-261207-0001', 'k', 'closed', 2, 'DB2', '张', '演示',"
+        " '13800000001', 'rest', 's', '{}', '2026-12-07 00:00:00', '2026-12-07 00:00:00')",
+    )
+    _case_event_kinds(blank_db_url, "closed")
+    with pytest.raises(Exception, match="(?i)check"):
+        _case_event_kinds(blank_db_url, "reopened")
+    upgrade(blank_db_url)
+    assert _case_event_kinds(blank_db_url, "reopened") == ["closed", "reopened"]
+    with pytest.raises(Exception, match="(?i)check"):
+        _case_event_kinds(blank_db_url, "revived")
+
+    downgrade(blank_db_url, "0006")  # the reopening's words stay, as an addition
+    assert _case_event_kinds(blank_db_url) == ["closed", "info_added"]
+
+
 def test_upgrade_accepts_async_url(blank_db_url: str) -> None:
     upgrade(to_async_url(blank_db_url))
     assert _tables(blank_db_url) >= PPA_TABLES

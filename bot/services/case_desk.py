@@ -61,6 +61,9 @@ class CaseDeskService:
         if status == DESK_CLOSED and case.status != "closed":
             # The bot's own lifecycle follows, so it stops offering the case as open.
             case = await self.cases.add_event(case.case_id, "closed", note) or case
+        elif status != DESK_CLOSED and case.status == "closed":
+            # Worked again from the desk: the bot no longer calls it closed.
+            case = await self.cases.add_event(case.case_id, "reopened", note) or case
         state = await self.desk.change(
             case,
             agent.id,

@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, default_catalogue
+from bot.config import DEFAULT_CASE_REOPEN_DAYS
 from bot.replies import render
 from bot.services.hours import Clock, SupportHours, utc_now
 from bot.services.identity import IdentityGuard, conversation_key
 from bot.services.wording import alternation, clean, wording
-from bot.store.case_desk import CaseDeskRepository
+from bot.store.case_desk import NEW_DESK_STATUS, CaseDeskRepository
 from bot.store.cases import CaseRecord, CaseRepository, NewCase
 from bot.store.models import DESK_CLOSED
 from bot.validators import normalise_case_id, same_phone
@@ -55,6 +56,7 @@ def event_label(kind: str) -> str:
         "info_added": render("case_event_info_added"),
         "escalated": render("case_event_escalated"),
         "closed": render("case_event_closed"),
+        "reopened": render("case_event_reopened"),
     }
     return labels.get(kind, kind)
 
@@ -93,12 +95,15 @@ class CaseService:
         notify_urls: Sequence[str] = (),
         guard: IdentityGuard | None = None,
         desk: CaseDeskRepository | None = None,
+        reopen_days: int = DEFAULT_CASE_REOPEN_DAYS,
     ) -> None:
         """Cases in ``cases``; due times by ``hours``; new cases notify ``notify_urls``.
 
         ``guard`` limits failed phone proofs (no limit without one, as in unit tests);
-        ``desk`` is the staff desk's view, told when the customer closes a case.
+        ``desk`` is the staff desk's view, told when the customer closes or reopens a
+        case; a case closed at most ``reopen_days`` ago can be reopened.
         """
+        self._reopen_within = dt.timedelta(days=reopen_days)
         self._cases = cases
         self._desk = desk
         self._catalogue = catalogue or default_catalogue()
@@ -236,6 +241,8 @@ class CaseService:
         if case.status == "open" and case.response_due_at > self._clock():
             # "工程师什么时候联系我": the promise made when the case was opened.
             text += render("case_status_due", due=self.format_due(case.response_due_at))
+        if case.status == "closed" and self._reopenable(case):
+            text += render("case_status_reopen_hint", case_id=case.case_id)
         return text
 
     async def escalate(
@@ -260,10 +267,14 @@ class CaseService:
           for: noted (a ninth blind tester's case was closed, or escalated, by them);
         * asked again on a case already in stage 3: noted as chasing, not escalated twice.
 
-        A closed case is neither escalated nor reopened.
+        A closed case is worked again (:meth:`reopen`) when the customer says the
+        problem is back; "升级处理" alone just after closing reopened a blind tester's
+        case, so that is told how to reopen instead.
         """
         if case.status == "closed":
-            return render("case_already_closed", case_id=case.case_id)
+            if wording().has_any("reopen_words", clean(note)):
+                return await self.reopen(case, note)
+            return self._closed_text(case)
         w, said = wording(), clean(note)
         if w.has_any("undo_escalation_words", said):
             await self._cases.add_event(case.case_id, "info_added", note)
@@ -305,7 +316,7 @@ class CaseService:
         ``case.updated`` is queued like a status change made by staff.
         """
         if case.status == "closed":
-            return render("case_already_closed", case_id=case.case_id)
+            return self._closed_text(case)
         closed = await self._cases.add_event(case.case_id, "closed", note) or case
         if self._desk is not None:
             await self._desk.change(
@@ -316,7 +327,46 @@ class CaseService:
                 desk_status=DESK_CLOSED,
                 notify_urls=self._notify_urls,
             )
-        return render("case_closed_by_customer", case_id=case.case_id)
+        return render(
+            "case_closed_by_customer", case_id=case.case_id, days=self._reopen_within.days
+        )
+
+    async def reopen(self, case: CaseRecord, note: str) -> str:
+        """Work a closed case again ("PMR-… 的问题又出现了", "重新打开"), with a new promise.
+
+        Only within ``reopen_days`` of its closing; an older one is reported again with
+        its number (the engineers need today's details). The desk shows it 待受理 again,
+        with the customer's words, and ``case.updated`` is queued. On a case not closed
+        the words are added to its history.
+        """
+        if case.status != "closed":  # "问题又出现了" on an open case: noted
+            await self._cases.add_event(case.case_id, "info_added", note)
+            return render("case_not_closed", case_id=case.case_id)
+        if not self._reopenable(case):
+            return self._closed_text(case)
+        due = self._hours.response_due(self._clock(), case.severity)
+        reopened = await self._cases.add_event(case.case_id, "reopened", note, due) or case
+        if self._desk is not None:
+            await self._desk.change(
+                reopened,
+                None,
+                kind="status",
+                text=render("case_reopened_note", note=note),
+                desk_status=NEW_DESK_STATUS,
+                notify_urls=self._notify_urls,
+            )
+        return render("case_reopened", case_id=case.case_id, due=self.format_due(due))
+
+    def _closed_text(self, case: CaseRecord) -> str:
+        """A closed case: how to reopen it, or, closed too long ago, to report again."""
+        if self._reopenable(case):
+            return render("case_already_closed", case_id=case.case_id)
+        return render("case_too_old_to_reopen", case_id=case.case_id, days=self._reopen_within.days)
+
+    def _reopenable(self, case: CaseRecord) -> bool:
+        """Whether ``case`` was closed recently enough to be reopened."""
+        closed = [e.created_at for e in case.events if e.kind == "closed"]
+        return bool(closed) and self._clock() - max(closed) <= self._reopen_within
 
     async def add_info(self, case: CaseRecord, note: str) -> str:
         """Add what the customer adds ("补充：db2diag里有 ADM7519W") to the case's history.
@@ -326,11 +376,15 @@ class CaseService:
         """
         if announces_only(note):
             return render("case_info_what", case_id=case.case_id)
-        await self._cases.add_event(case.case_id, "info_added", note)
         if case.status == "closed":
+            if wording().has_any("reopen_words", clean(note)):  # "问题又出现了：…"
+                return await self.reopen(case, note)
+            await self._cases.add_event(case.case_id, "info_added", note)
             # Kept, but nobody works a closed case: a blind tester was told the
             # engineer would see it.
-            return render("case_info_added_closed", case_id=case.case_id)
+            key = "case_info_added_closed" if self._reopenable(case) else "case_info_added_old"
+            return render(key, case_id=case.case_id)
+        await self._cases.add_event(case.case_id, "info_added", note)
         if case.status == "escalated":  # already in stage 3: no "say 升级处理"
             return render("case_info_added_escalated", case_id=case.case_id)
         return render("case_info_added", case_id=case.case_id)

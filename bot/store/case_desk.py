@@ -141,7 +141,8 @@ class CaseDeskRepository:
 
         A status change also queues a ``case.updated`` notification per URL.
         """
-        if desk_status is not None and desk_status not in m.DESK_CASE_STATUSES:
+        # 待受理 is set by the bot only: a case the customer reopened waits for staff again.
+        if desk_status is not None and desk_status not in (NEW_DESK_STATUS, *m.DESK_CASE_STATUSES):
             raise ValueError(f"desk status must be one of {m.DESK_CASE_STATUSES}")
         now = self._clock()
         async with self._db.transaction() as session:

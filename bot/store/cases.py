@@ -32,8 +32,8 @@ CASE_ID_PREFIX = "PMR"
 CASE_ID_DIGITS = 4
 # Draws before giving up on a free case id; 10 000 ids a day make a miss this long absurd.
 CASE_ID_ATTEMPTS = 25
-STATUS_FOR_KIND = {"escalated": "escalated", "closed": "closed"}
-ADDABLE_KINDS = ("info_added", "escalated", "closed")
+STATUS_FOR_KIND = {"escalated": "escalated", "closed": "closed", "reopened": "open"}
+ADDABLE_KINDS = ("info_added", "escalated", "closed", "reopened")
 OUTBOX_EVENT = "case.opened"
 
 
@@ -239,8 +239,14 @@ class CaseRepository:
             events = await self._events(session, [row.id for row in rows])
             return [from_row(CaseRecord, row, events=events.get(row.id, [])) for row in rows]
 
-    async def add_event(self, case_id: str, kind: str, note: str) -> CaseRecord | None:
-        """Append to a case's history; ``escalated`` / ``closed`` also set its status."""
+    async def add_event(
+        self, case_id: str, kind: str, note: str, response_due_at: datetime | None = None
+    ) -> CaseRecord | None:
+        """Append to a case's history; some kinds also set its status.
+
+        ``escalated`` / ``closed`` / ``reopened`` set the status, and ``response_due_at``
+        (a reopened case's new promise) the due time.
+        """
         if kind not in ADDABLE_KINDS:
             raise ValueError(f"kind must be one of {ADDABLE_KINDS}, not {kind!r}")
         canonical = normalise_case_id(case_id)
@@ -259,10 +265,13 @@ class CaseRepository:
                     case_pk=case_pk, kind=kind, note=note, created_at=self._clock()
                 )
             )
+            values: dict[str, Any] = {}
             if kind in STATUS_FOR_KIND:
-                await session.execute(
-                    update(m.Case).where(m.Case.id == case_pk).values(status=STATUS_FOR_KIND[kind])
-                )
+                values["status"] = STATUS_FOR_KIND[kind]
+            if response_due_at is not None:
+                values["response_due_at"] = response_due_at
+            if values:
+                await session.execute(update(m.Case).where(m.Case.id == case_pk).values(**values))
             return await self._load(session, case_pk)
 
     # -- helpers --------------------------------------------------------------------

@@ -39,7 +39,7 @@ NAMING_CONVENTION = {
 }
 
 CASE_STATUSES = ("open", "escalated", "closed")
-EVENT_KINDS = ("opened", "info_added", "escalated", "closed")
+EVENT_KINDS = ("opened", "info_added", "escalated", "closed", "reopened")  # 0007: reopened
 OUTBOX_STATUSES = ("pending", "delivered", "failed")
 SEVERITIES = (1, 2, 3)  # the guide's 严重程度一 … 三
 IDENTITY_SCOPES = ("conversation", "case", "contract")

@@ -535,9 +535,15 @@ async def test_a_customer_withdraws_their_case(services):
     assert texts(d) == render("case_close_kept", case_id=case_id)
     assert slot_events(events)["case_close_pending"] is None
     d, events = await run(ActionYesOutsideForm(), _after_close_question("是的", "affirm", pending))
-    assert texts(d) == render("case_closed_by_customer", case_id=case_id)
+    assert texts(d) == render("case_closed_by_customer", case_id=case_id, days=30)
     d, _ = await run(ActionCaseSubmit(), tracker("确认关闭", slots=asked, sender="w1"))
     assert texts(d) == render("case_already_closed", case_id=case_id)
+    # "问题又出现了" on the closed case reopens it, with a new response time.
+    t = tracker("PMR那个问题又出现了，还是连不上", "check_case_status", slots=mine, sender="w1")
+    again = slot_events((await run(ActionCaseIntent(), t))[1])
+    assert again["case_action"] == "reopen" and again["case_id"] == case_id
+    d, _ = await run(ActionCaseSubmit(), tracker("PMR那个问题又出现了", slots=again, sender="w1"))
+    assert texts(d).startswith(render("case_reopened", case_id=case_id, due="@").split("@")[0])
     # A plain cancel is still "nothing to cancel"; so is a withdrawal with no case in the
     # conversation. With one, "撤销" is its withdrawal (confirmed before anything closes).
     for text, slots in (("取消", mine), ("撤销", {})):
@@ -1382,7 +1388,7 @@ async def test_a_number_picks_the_button_it_numbers(services):
     one = _after_close_question("1", "inform", pending)
     one.events[2] = {"event": "bot", "text": "?", "data": {"buttons": asked.messages[0]["buttons"]}}
     d, _ = await run(ActionRouteInform(), one)
-    assert texts(d) == render("case_closed_by_customer", case_id=case_id)
+    assert texts(d) == render("case_closed_by_customer", case_id=case_id, days=30)
     # A number past the list, or no list, is what it was before.
     d, events = await run(ActionRouteInform(), _after_buttons("3", clarify))
     assert not any(e.get("event") == "followup" for e in events)
@@ -1415,7 +1421,7 @@ async def test_an_aside_at_the_close_question_is_answered_and_the_question_kept(
     yes = _after_close_question("是的", "affirm", pending)
     yes.events[-4] = {"event": "action", "name": "action_out_of_scope"}
     d, _ = await run(ActionYesOutsideForm(), yes)
-    assert texts(d) == render("case_closed_by_customer", case_id=case_id)
+    assert texts(d) == render("case_closed_by_customer", case_id=case_id, days=30)
     # "1" there presses the question's first button, not the menu's first entry.
     from actions.routing import ActionRouteInform
 

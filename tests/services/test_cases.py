@@ -109,7 +109,7 @@ async def test_a_customer_closes_their_case_and_the_desk_sees_it(db):
     svc = CaseService(CaseRepository(db), clock=lambda: THU_10, desk=desk)
     case, _ = await svc.open(FIELDS, 3, "wechat", "openid-close", "i-close")
     text = await svc.close(case, "问题自己解决了，可以关单了")
-    assert text == render("case_closed_by_customer", case_id=case.case_id)
+    assert text == render("case_closed_by_customer", case_id=case.case_id, days=30)
     closed = (await svc.lookup(case.case_id, "wechat", "openid-close")).case
     assert closed is not None and closed.status == "closed"
     assert "已关闭" in svc.status_text(closed)
@@ -198,3 +198,53 @@ async def test_an_addition_to_a_closed_case_is_kept_and_says_it_is_closed(db):
     after = (await svc.lookup(case.case_id, "wechat", "openid-closed")).case
     assert after is not None and after.status == "closed"
     assert note in [e.note for e in after.events if e.kind == "info_added"]
+
+
+async def test_a_closed_case_is_reopened_when_the_problem_is_back(db):
+    """ "PMR-… 的问题又出现了" on a closed case was told to report again from scratch;
+    within the reopening window the case is worked again, with a new response time,
+    and the desk sees it waiting (待受理) with the customer's words."""
+    from bot.replies import render
+    from bot.store.case_desk import NEW_DESK_STATUS, CaseDeskRepository
+
+    desk = CaseDeskRepository(db)
+    svc = CaseService(
+        CaseRepository(db, lambda: THU_10), clock=lambda: THU_10, desk=desk, reopen_days=30
+    )
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-reopen", "i-reopen")
+    await svc.close(case, "问题解决了")
+    closed = (await svc.lookup(case.case_id, "wechat", "openid-reopen")).case
+    assert closed is not None and closed.status == "closed"
+    assert "重新打开" in svc.status_text(closed)
+    # "升级处理" alone just after closing does not reopen it: it says how to.
+    assert await svc.escalate(closed, "升级处理") == render(
+        "case_already_closed", case_id=case.case_id
+    )
+    week_later = FRI_18 + dt.timedelta(days=6)  # Thursday 18:00: due the next morning
+    later = CaseService(
+        CaseRepository(db, lambda: week_later), clock=lambda: week_later, desk=desk, reopen_days=30
+    )
+    text = await later.escalate(closed, "上周关掉的那个问题又出现了，SQL1042C")
+    reopened = (await later.lookup(case.case_id, "wechat", "openid-reopen")).case
+    assert reopened is not None and reopened.status == "open"
+    assert reopened.response_due_at > week_later
+    assert text == render(
+        "case_reopened", case_id=case.case_id, due=later.format_due(reopened.response_due_at)
+    )
+    assert [e.kind for e in reopened.events][-2:] == ["closed", "reopened"]
+    assert (await desk.state(case.case_id)).desk_status == NEW_DESK_STATUS
+    assert (await desk.notes(case.case_id))[-1].text.startswith("客户要求重新打开：上周关掉的")
+    # On an open case the same words are an addition, noted.
+    again = await later.reopen(reopened, "重新打开一下")
+    assert again == render("case_not_closed", case_id=case.case_id)
+    # Closed longer ago than the window: reported again with its number.
+    await later.close(reopened, "好了")
+    gone = (await later.lookup(case.case_id, "wechat", "openid-reopen")).case
+    assert gone is not None
+    month_later = week_later + dt.timedelta(days=31)
+    too_late = CaseService(
+        CaseRepository(db, lambda: month_later), clock=lambda: month_later, reopen_days=30
+    )
+    text = await too_late.add_info(gone, "问题又出现了")
+    assert text == render("case_too_old_to_reopen", case_id=case.case_id, days=30)
+    assert (await too_late.lookup(case.case_id, "wechat", "openid-reopen")).case.status == "closed"
