@@ -318,15 +318,7 @@ class CaseService:
         if case.status == "closed":
             return self._closed_text(case)
         closed = await self._cases.add_event(case.case_id, "closed", note) or case
-        if self._desk is not None:
-            await self._desk.change(
-                closed,
-                None,
-                kind="status",
-                text=render("case_closed_note", note=note),
-                desk_status=DESK_CLOSED,
-                notify_urls=self._notify_urls,
-            )
+        await self._customer_changed(closed, DESK_CLOSED, render("case_closed_note", note=note))
         return render(
             "case_closed_by_customer", case_id=case.case_id, days=self._reopen_within.days
         )
@@ -346,16 +338,21 @@ class CaseService:
             return self._closed_text(case)
         due = self._hours.response_due(self._clock(), case.severity)
         reopened = await self._cases.add_event(case.case_id, "reopened", note, due) or case
+        text = render("case_reopened_note", note=note)
+        await self._customer_changed(reopened, NEW_DESK_STATUS, text)
+        return render("case_reopened", case_id=case.case_id, due=self.format_due(due))
+
+    async def _customer_changed(self, case: CaseRecord, desk_status: str, text: str) -> None:
+        """The desk's status set by the customer (no staff name); ``case.updated`` queued."""
         if self._desk is not None:
             await self._desk.change(
-                reopened,
+                case,
                 None,
                 kind="status",
-                text=render("case_reopened_note", note=note),
-                desk_status=NEW_DESK_STATUS,
+                text=text,
+                desk_status=desk_status,
                 notify_urls=self._notify_urls,
             )
-        return render("case_reopened", case_id=case.case_id, due=self.format_due(due))
 
     def _closed_text(self, case: CaseRecord) -> str:
         """A closed case: how to reopen it, or, closed too long ago, to report again."""
