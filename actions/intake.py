@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.cases import ActionCaseIntent, adds_to_case
 from actions.context import channel_of, entity_values, first, latest_intent, services
-from actions.contracts import proven_contract_number
+from actions.contracts import proven_contact
 from bot.replies import render
 from bot.services.cases import INTAKE_FIELDS_ALL
 from bot.services.contracts import CaseContractCheck, is_registered_contact
@@ -105,17 +105,34 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     events: list[dict[str, Any]] = []
     if not current["intake_id"]:
         events.append(SlotSet("intake_id", uuid.uuid4().hex))
-        proven = proven_contract_number(tracker)
+        proven = proven_contact(tracker)
         if (
-            proven
+            proven.get("contract_number")
             and result.outcome is None
             and not current["contract_number"]
             and "contract_number" not in result.values
         ):
-            # The contract this conversation just proved: not asked for again (a blind
-            # tester was). Checked against the product like any number given.
-            result.values["contract_number"] = proven
-            dispatcher.utter_message(text=render("intake_contract_from_check", number=proven))
+            # The contract this conversation just proved, its company and the phone
+            # that proved it: not asked for again (blind testers were). Checked against
+            # the product like any number given.
+            taken = {
+                k: v for k, v in proven.items() if not current.get(k) and k not in result.values
+            }
+            result.values.update(taken)
+            number = taken["contract_number"]
+            if "company" in taken and "phone" in taken:
+                phone = mask_phone(taken["phone"])
+                text = render(
+                    "intake_contact_from_check",
+                    number=number,
+                    company=taken["company"],
+                    phone=phone,
+                )
+            elif "company" in taken:
+                text = render("intake_company_from_check", number=number, company=taken["company"])
+            else:
+                text = render("intake_contract_from_check", number=number)
+            dispatcher.utter_message(text=text)
         last = tracker.get_slot("last_contact")
         carried = contact_carried_over(last, result.values, current, text)
         if carried and result.outcome is None:

@@ -267,6 +267,26 @@ async def test_no_contract_at_the_number_question_says_where_to_go(services):
     assert texts(d) == render("contract_ids_help")
 
 
+async def test_a_question_at_the_phone_question_spends_no_try(services):
+    """A twelfth blind tester's "那我们合同什么时候到期" at the phone question was tried as
+    the phone ("无法核实…号码有误"); three such questions ended the check."""
+    from actions.contracts import ValidateContractForm
+
+    slots = {"requested_slot": "cc_proof", "cc_customer_number": "8800003"}
+    for text in ("那我们合同什么时候到期", "那DataStage在不在保"):
+        d = CollectingDispatcher()
+        t = tracker(text, "check_contract", slots=slots)
+        events = slot_events(await ValidateContractForm().get_extraction_events(d, t, DOMAIN))
+        assert events == {"cc_proof": None}
+        assert texts(d) == render("contract_proof_first")
+    for proof in ("13800000003", "电话 138 0000 0003", "li@example.com"):
+        t = tracker(proof, slots=slots)
+        events = await ValidateContractForm().get_extraction_events(
+            CollectingDispatcher(), t, DOMAIN
+        )
+        assert slot_events(events)["cc_proof"] == proof
+
+
 async def test_contract_check_with_the_contract_number_instead_of_the_customer_number(services):
     # The guide names the two as alternatives ("客户号/PPA 合同号").
     from actions.contracts import ValidateContractForm
@@ -1146,6 +1166,27 @@ async def test_a_report_after_a_contract_check_uses_that_contract(services):
     filled = slot_events(read_intake_turn(d, t))
     assert filled["contract_number"] == "PPA-DEMO-0001"
     assert texts(d) == render("intake_contract_from_check", number="PPA-DEMO-0001")
+    # Proven by the phone, with the company remembered (since the twelfth blind tester):
+    # neither is asked again; "跳过" had been stored as the company.
+    d = CollectingDispatcher()
+    known = {**proven, "company": "演示科技有限公司"}
+    t = tracker("我要报修", "report_outage", slots={"proven_contract": known})
+    filled = slot_events(read_intake_turn(d, t))
+    assert filled["company"] == "演示科技有限公司" and filled["phone"] == "13800000001"
+    assert texts(d).startswith(
+        render(
+            "intake_contact_from_check",
+            number="PPA-DEMO-0001",
+            company="演示科技有限公司",
+            phone="138****0001",
+        )
+    )
+    # An e-mail proof gives no phone.
+    d = CollectingDispatcher()
+    by_mail = {**known, "proof": "zhang@demo.example"}
+    t = tracker("我要报修", "report_outage", slots={"proven_contract": by_mail})
+    filled = slot_events(read_intake_turn(d, t))
+    assert filled["company"] == "演示科技有限公司" and "phone" not in filled
     # A number given in the opening is the one used.
     d = CollectingDispatcher()
     ents = [{"entity": "customer_number", "value": "8800002"}]
