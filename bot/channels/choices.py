@@ -4,9 +4,9 @@ WeChat and Weibo show buttons as a numbered list (``messages.render_bot_message`
 After each bot turn the channel remembers the last list of that turn for the
 conversation, or forgets the previous one when the turn showed none, so only the
 latest bot turn's list can be answered. A customer reply that is nothing but the
-number of a listed choice ("2", "第2个", "选2", "２", "2.") is sent to the bot as that
-button's payload; a number outside the list is answered with the list again;
-anything else is text as before.
+number of a listed choice, or its words ("2", "第2个", "第二个", "最后一个", "２", "2.";
+``bot.choice_words``), is sent to the bot as that button's payload; a number outside
+the list is answered with the list again; anything else is text as before.
 
 The list is kept in the channel state (``bot.channels.state``): Redis with several
 replicas, so the replica that receives the number knows what the other one showed.
@@ -16,31 +16,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.messages import button_payload, button_title, message_buttons, numbered
 from bot.channels.state import ChannelState
+from bot.choice_words import choice_number, may_be_choice
 
 logger = logging.getLogger(__name__)
 
 # A list stays answerable this long after it was shown (if no later bot turn replaced it).
 CHOICES_TTL = 24 * 3600.0
-# One or two digits: longer numbers (phones, customer numbers) are answers, not choices.
-_CHOICE = re.compile(
-    r"^(?:请)?(?:选择|选)?\s*第?\s*(\d{1,2})\s*(?:个|项|号|条)?\s*[.。、)）]?$",
-)
-
-
-def choice_number(text: str) -> int | None:
-    """The number a reply consists of ("2", "第2个", "选2", "２", "2."), else None."""
-    # NFKC turns full-width digits and punctuation into ASCII
-    normal = unicodedata.normalize("NFKC", text).strip()
-    match = _CHOICE.match(normal)
-    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)
@@ -118,12 +105,14 @@ class ChoiceMemory:
 
     async def resolve(self, sender_id: str, text: str) -> Resolution:
         """The payload a typed number stands for, a reprompt, or neither (plain text)."""
-        number = choice_number(text)
-        if number is None:
+        if not may_be_choice(text):
             return Resolution()
         stored = await self._state.get(self._key(sender_id))
         choices = Choices.from_json(stored) if stored else None
         if choices is None:
+            return Resolution()
+        number = choice_number(text, len(choices.titles))
+        if number is None:
             return Resolution()
         if 1 <= number <= len(choices.titles):
             return Resolution(payload=choices.payloads[number - 1])

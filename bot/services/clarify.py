@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.choice_words import choice_number
 from bot.nlu.evidence import DomainEvidence, default_evidence
 from bot.services.nlu_review import FALLBACK_INTENT, RETRIEVAL_INTENT
 from bot.textnorm import normalise
@@ -114,20 +115,15 @@ def request_of(say: str, rules: ClarifyRules | None = None) -> str | None:
 
 
 def chosen_payload(text: str, buttons: Sequence[Mapping[str, Any]]) -> str | None:
-    """The payload of the button a bare number picks ("2" → the second), else None.
+    """The payload of the button a number or its words pick ("2", "第二个"), else None.
 
     Channels that show buttons as a numbered list (WeChat, Weibo) map numbers
     themselves; a REST client or web chat sends the number as text, and the bot's
     "请点选或回复序号" must hold there too (a ninth blind tester).
     """
-    digits = text.strip().strip("。.、）)").translate(_FULL_WIDTH)
-    if not digits.isdigit():
+    number = choice_number(text, len(buttons))  # "2", "第二个", "最后一个"
+    if number is None or not 1 <= number <= len(buttons):
         return None
-    index = int(digits) - 1
-    if not 0 <= index < len(buttons):
-        return None
+    index = number - 1
     payload = buttons[index].get("payload")
     return str(payload) if payload else None
-
-
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")

@@ -1408,6 +1408,12 @@ async def test_a_number_picks_the_button_it_numbers(services):
     ]
     d, _ = await run(ActionRouteInform(), _after_buttons("2", families))
     assert "800-810-1818-5266" in texts(d)
+    # Its words too (a twelfth blind tester's "第二个" / "最后一个" got the menu).
+    for words in ("第二个", "最后一个", "后面那个"):
+        d, _ = await run(ActionRouteInform(), _after_buttons(words, families))
+        assert "800-810-1818-5266" in texts(d), words
+    d, _ = await run(ActionRouteInform(), _after_buttons("第一个", families))
+    assert "800-810-1818-5200" in texts(d)
     offers = default_rules().requests
     clarify = [
         {"title": offers[k].label, "payload": offers[k].say}

@@ -14,10 +14,11 @@ from contextlib import AsyncExitStack
 import aiohttp
 import pytest
 
-from bot.channels.choices import ChoiceMemory, Choices, choice_number
+from bot.channels.choices import ChoiceMemory, Choices
 from bot.channels.state import ChannelState, MemoryState, RedisState
 from bot.channels.wechat_crypto import WeChatCrypto
 from bot.channels.wechat_xml import parse_message
+from bot.choice_words import choice_number
 from tests.channels import FakeBot, serve_channel, wechat_text
 from tests.channels import test_wechat as wx
 from tests.channels import test_weibo as wb
@@ -44,10 +45,33 @@ _MSG_IDS = itertools.count(9000)
         ("严重程度2", None),
         ("", None),
         ("二", None),
+        ("第二个", 2),  # a twelfth blind tester's words for the choices
+        ("第三项吧", 3),
+        ("选第十二个", 12),
+        ("第一个单", None),
+        ("最后一个", None),  # needs the number of choices
     ],
 )
 def test_choice_number(text: str, number: int | None) -> None:
     assert choice_number(text) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "number"),
+    [
+        ("最后一个", 4, 4),
+        ("最后那个", 3, 3),
+        ("倒数第二个", 4, 3),
+        ("倒数第五个", 4, None),
+        ("后面那个", 2, 2),
+        ("前面那个", 2, 1),
+        ("后面那个", 3, None),  # which one, of three?
+        ("头一个", 3, 1),
+        ("最后一个问题", 3, None),
+    ],
+)
+def test_choice_words_that_need_the_count(text: str, count: int, number: int | None) -> None:
+    assert choice_number(text, count) == number
 
 
 def test_the_last_list_of_a_turn_counts() -> None:

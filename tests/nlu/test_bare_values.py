@@ -105,3 +105,14 @@ def test_a_remembered_text_keeps_the_memorys_intent():
     message.set(REMEMBERED, True)
     BareValueIntent({"intent": "inform", "entities": ["case_id"]}).process([message])
     assert message.get("intent")["name"] == "check_case_status"
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("第二个", True), ("最后一个", True), ("后面那个", True), ("第一个单子怎么样了", False)],
+)
+def test_words_for_a_listed_choice_are_an_answer(text, answer):
+    """A twelfth blind tester's "最后一个" after a list got the off-topic answer."""
+    message = rasa_message(text, ranking=[{"name": "out_of_scope", "confidence": 0.9}])
+    BareValueIntent({"intent": "inform", "entities": sorted(KINDS)}).process([message])
+    assert (message.get("intent")["name"] == "inform") is answer
