@@ -450,3 +450,32 @@ def test_rules_for_what_blind_testers_found_misread(rule, text, intent, expected
 def test_how_to_dial_is_its_own_answer(text, intent, expected):
     """The guide's dialling facts (the PAO line's keys, free from a fixed line)."""
     assert_faq_rules(text, intent, expected, "faq/calling_tips")
+
+
+@pytest.mark.parametrize(
+    "text, intent, entities, expected",
+    [
+        # a twelfth blind tester's, read as not understood or off-topic
+        ("我们informix有问题", "nlu_fallback", ["product"], "report_outage"),
+        ("WAS有点问题", "faq", ["product"], "report_outage"),
+        ("DB2有问题打哪个电话", "find_hotline", ["product"], "find_hotline"),
+        ("Cognos没有问题吧", "affirm", ["product"], "affirm"),
+        ("有问题", "nlu_fallback", [], "nlu_fallback"),  # no product named
+        ("我想看看我之前报的单", "out_of_scope", [], "check_case_status"),
+        ("单号怎么查", "out_of_scope", [], "check_case_status"),
+        ("工程师几点前联系我", "faq", [], "check_case_status"),
+        ("那现在几点前会有人回我", "faq", [], "check_case_status"),
+    ],
+)
+def test_a_product_in_trouble_and_case_questions(text, intent, entities, expected):
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.6},
+            "entities": [{"entity": e, "value": "DB2"} for e in entities],
+        }
+    )
+    for config in PIPELINE:
+        if config["name"].endswith("PhraseIntent"):
+            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    assert message.get("intent")["name"] == expected
