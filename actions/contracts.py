@@ -21,6 +21,7 @@ from actions.context import (
     entities_that_started,
     entity_values,
     form_answer,
+    previous_bot_action,
     ran_since_message,
     services,
 )
@@ -253,3 +254,33 @@ class ActionCheckContract(Action):
             "company": contract.company,
         }
         return [*clear, SlotSet("cc_failures", 0), SlotSet("proven_contract", remembered)]
+
+
+async def coverage_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[dict[str, Any]] | None:
+    """ "那Notes呢" right after the contract was shown: whether it covers that product.
+
+    A twelfth blind tester got the product's hotline instead. None when the message is
+    no such follow-up (no product, or the previous answer was not the contract).
+    """
+    products = entity_values(tracker, "product")
+    proven = proven_contract(tracker)
+    if not products or not proven or previous_bot_action(tracker) != "action_check_contract":
+        return None
+    svc = services()
+    try:
+        conversation = conversation_key(channel_of(tracker), tracker.sender_id)
+        verdict = await svc.contracts.verify_caller(
+            conversation,
+            proven.get("customer_number"),
+            proven.get("contract_number"),
+            proven["proof"],
+        )
+    except StoreUnavailable:
+        dispatcher.utter_message(response="utter_store_unavailable")
+        return []
+    if verdict.value is None:
+        return None  # changed since it was proven: the check is asked again as usual
+    dispatcher.utter_message(text=svc.contracts.coverage_text(verdict.value, products))
+    return []

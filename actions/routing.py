@@ -19,6 +19,7 @@ from actions.cases import (
     open_case_form,
 )
 from actions.context import entity_values, previous_bot_action, previous_turn, services
+from actions.contracts import coverage_follow_up
 from actions.handoff import asks_for_callback, request_handoff
 from actions.hotline import (
     follow_up_product,
@@ -96,6 +97,8 @@ class ActionRouteInform(Action):
                 SlotSet("hotline_pending", False),
                 *await open_case_form(dispatcher, tracker, case_action(tracker)),
             ]
+        if (covered := await coverage_follow_up(dispatcher, tracker)) is not None:
+            return covered  # "那Notes呢" right after the contract: its coverage
         if tracker.get_slot("hotline_pending") or follow_up_product(tracker):
             return hotline_reply(dispatcher, tracker)
         text = (tracker.latest_message.get("text") or "").lower()

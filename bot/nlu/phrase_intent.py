@@ -16,8 +16,8 @@ A message that names one of ``entities`` (found by the catalogue rules) or conta
 of ``anchors``, and contains one of ``phrases``, gets ``intent`` – unless the models'
 intent is one of ``keep``, or ``only`` is given and the models' intent is not in it, or
 the message also has one of ``unless`` or names one of ``unless_entities``. With
-``whole`` the message must hold nothing else ("那周末呢？" follows an answer about
-hours; "周末去哪玩呢" is not ours).
+``whole`` the message must hold nothing else but the entities named ("那周末呢？"
+follows an answer about hours; "周末去哪玩呢" is not ours).
 Without the thing named the models decide: "快递丢了找谁" is not ours. An FAQ topic
 ("faq/contract_renewal") sets the intent and the ResponseSelector's answer.
 """
@@ -92,7 +92,7 @@ class PhraseIntent(InferenceComponent):
             kinds = {e.get("entity") for e in entities}
             named = bool(kinds & self._kinds) or self._anchors.search(text) is not None
             blocked = bool(kinds & self._unless_kinds) or self._unless.search(text) is not None
-            if self._config["whole"] and not self._only_anchors_and_phrases(text):
+            if self._config["whole"] and not self._only_anchors_and_phrases(text, entities):
                 continue
             if named and not blocked and self._phrases.search(text):
                 set_sure_intent(message, intent)
@@ -100,8 +100,14 @@ class PhraseIntent(InferenceComponent):
                     _select_response(message, intent, f"{intent}/{topic}")
         return messages
 
-    def _only_anchors_and_phrases(self, text: str) -> bool:
-        """True when ``text`` is anchors and phrases alone (spaces and punctuation aside)."""
+    def _only_anchors_and_phrases(self, text: str, entities: list[dict[str, Any]]) -> bool:
+        """True when ``text`` is anchors, phrases and the named entities alone.
+
+        Spaces and punctuation aside: "WAS的有没有" names a product and asks.
+        """
+        for e in sorted(entities, key=lambda e: -int(e.get("start") or 0)):
+            if e.get("entity") in self._kinds and e.get("end") is not None:
+                text = text[: int(e.get("start") or 0)] + " " + text[int(e["end"]) :]
         rest = self._phrases.sub("", self._anchors.sub("", text))
         return not _FILLER.sub("", rest)
 

@@ -1493,3 +1493,34 @@ async def test_a_case_number_with_a_chase_is_a_chase(services):
     assert slot_events(events)["case_action"] == "escalate"
     _, events = await run(ActionRouteInform(), tracker("PMR-261207-0844", "inform", ents))
     assert slot_events(events)["case_action"] == "status"
+
+
+async def test_a_product_right_after_the_contract_asks_its_coverage(services):
+    """A twelfth blind tester's "那Notes呢" after the contract got the Notes hotline."""
+    from actions.routing import ActionRouteInform
+
+    proven = {
+        "customer_number": "8800002",
+        "contract_number": "PPA-DEMO-0002",
+        "proof": "13800000002",
+    }
+    notes = [{"entity": "product", "value": "Notes"}]
+    db2 = [{"entity": "product", "value": "DB2"}]
+
+    def after_contract(text: str, entities: list) -> Tracker:
+        t = tracker(text, "inform", entities, slots={"proven_contract": proven})
+        t.events[:0] = [
+            {"event": "user", "text": "查合同"},
+            {"event": "action", "name": "action_check_contract"},
+            {"event": "bot", "text": "合同 PPA-DEMO-0002 …"},
+            {"event": "action", "name": "action_listen"},
+        ]
+        return t
+
+    d, _ = await run(ActionRouteInform(), after_contract("那Notes呢", notes))
+    assert texts(d) == render("contract_covers", product="Notes", contract_number="PPA-DEMO-0002")
+    d, _ = await run(ActionRouteInform(), after_contract("换成DB2呢", db2))
+    assert texts(d) == render("contract_lacks", product="DB2", contract_number="PPA-DEMO-0002")
+    # Elsewhere a product alone is its hotline, as before.
+    d, _ = await run(ActionRouteInform(), tracker("那Notes呢", "inform", notes))
+    assert "热线" in texts(d)

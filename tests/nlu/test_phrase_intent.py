@@ -479,3 +479,48 @@ def test_a_product_in_trouble_and_case_questions(text, intent, entities, expecte
         if config["name"].endswith("PhraseIntent"):
             PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
     assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(
+    "text, span, expected",
+    [
+        ("was的有没有", (0, 3), "check_contract"),  # a twelfth blind tester's, after the contract
+        ("tivoli我们有没有", (0, 6), "check_contract"),
+        ("rational在不在范围内", (0, 8), "check_contract"),
+        ("db2有没有补丁", (0, 3), "faq"),  # more than the product and the question
+    ],
+)
+def test_a_product_and_have_we_got_it_asks_the_contract(text, span, expected):
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": "faq", "confidence": 0.6},
+            "entities": [{"entity": "product", "start": span[0], "end": span[1], "value": "x"}],
+        }
+    )
+    for config in PIPELINE:
+        if config.get("intent") == "check_contract":
+            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("查合同 8800004 电话13800000004", "nlu_fallback", "check_contract"),  # a twelfth tester's
+        ("合同状态 PPA-DEMO-0001", "inform", "check_contract"),
+        ("8800004", "inform", "inform"),  # a number alone is an answer
+    ],
+)
+def test_the_contract_check_asked_with_its_numbers(text, intent, expected):
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.5},
+            "entities": [{"entity": "customer_number", "value": "8800004"}],
+        }
+    )
+    for config in PIPELINE:
+        if config.get("intent") == "check_contract":
+            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    assert message.get("intent")["name"] == expected
