@@ -6,7 +6,10 @@ Pure functions over the message text and intent; the word lists are data
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from bot.services.products import match_product
 from bot.services.severity import find_severity
@@ -208,3 +211,45 @@ def is_cancel(text: str | None, intent: str | None, confidence: float) -> bool:
 def is_resume(text: str | None) -> bool:
     """A "keep going" at the cancel question ("继续", "不取消")."""
     return wording().has_any("resume_words", clean(text))
+
+
+# "it is HDR, not HA" / "not HA, it is HDR": the new value and the old one it replaces.
+_VALUE = r"[A-Za-z0-9\u4e00-\u9fff][\w.\-]{0,29}?"
+_VALUE_END = r"(?=$|[\s，,。！!；;])"
+
+
+@functools.cache
+def _swaps() -> tuple[re.Pattern[str], ...]:
+    """The two orders of a value swap, with ``swap_is`` / ``swap_is_not`` words."""
+    w = wording()
+    is_, is_not = alternation(w["swap_is"]), alternation(w["swap_is_not"])
+    new, old = rf"(?P<new>{_VALUE})", rf"(?P<old>{_VALUE})"
+    return (
+        re.compile(rf"(?:{is_})\s*{new}\s*[，,]?\s*(?:{is_not})\s*{old}{_VALUE_END}"),
+        re.compile(rf"(?:{is_not})\s*{old}\s*[，,]?\s*(?:{is_})\s*{new}{_VALUE_END}"),
+    )
+
+
+def value_swap(
+    text: str | None, current: Mapping[str, Any], fields: Iterable[str]
+) -> tuple[str, str] | None:
+    """``(field, new value)`` when ``text`` replaces a value one of ``fields`` holds.
+
+    "That one above is HDR, not HA, change it" names no field but the old value: the
+    field whose value holds "HA" (one field only, as a whole word) gets "HDR" in its
+    place. A twelfth blind tester's was stored as the answer to the question asked.
+    """
+    said = to_simplified(text or "")
+    for pattern in _swaps():
+        match = pattern.search(said)
+        if match is None:
+            continue
+        old, new = match.group("old"), match.group("new")
+        if old.lower() == new.lower():
+            return None
+        word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(old)}(?![A-Za-z0-9])", re.IGNORECASE)
+        holders = [f for f in fields if isinstance(current.get(f), str) and word.search(current[f])]
+        if len(holders) != 1:
+            return None
+        return holders[0], word.sub(new, current[holders[0]], count=1)
+    return None

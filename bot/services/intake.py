@@ -33,6 +33,7 @@ from bot.services.corrections import (
     is_cancel,
     is_resume,
     parse_corrections,
+    value_swap,
 )
 from bot.services.description import (
     describes_fault,
@@ -48,7 +49,14 @@ from bot.services.severity import (
     is_non_production,
     suggest_severity,
 )
-from bot.services.wording import alternation, clauses, clean, wording, words_pattern
+from bot.services.wording import (
+    alternation,
+    clauses,
+    clean,
+    is_unknown_answer,
+    wording,
+    words_pattern,
+)
 from bot.textnorm import normalise
 from bot.validators import mask_phone, parse_phone
 
@@ -61,6 +69,13 @@ INTERRUPTION_CONFIDENCE = 0.6
 # no answer (a blind tester's case was opened with "好的" as every detail).
 ACKNOWLEDGEMENTS = frozenset({"affirm", "thank", "greet"})
 WAIT_CHARS = 16  # "等一下，老板叫我": a longer message says more than "wait"
+# Fields whose old value a correction may name instead of the field (not the product:
+# its own correction also resets its details; not the description or the log).
+SWAPPABLE_FIELDS = ("version", "patch_level", "os", "configuration", "other_info", "frequency")
+# A question this short at a detail question asks something instead of answering.
+QUESTION_CHARS = 14
+# The short detail questions where a question or another field's label is no answer.
+LABELS_AHEAD_AT = ("version", "patch_level", "os", "configuration", "other_info", "frequency")
 ACKNOWLEDGED_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 NO_ANSWER_REPLIES = {"contact_name": "intake_bad_name", "company": "intake_bad_company"}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
@@ -311,9 +326,30 @@ def company_problem(company: str) -> str | None:
     if not 2 <= len(company) <= 80 or not _LETTERS.search(company):
         return "intake_bad_company"
     low = normalise(company).text.lower()
-    if is_aside(company) or wording().has_any("report_words", low):
+    w = wording()
+    if (
+        is_aside(company)
+        or w.has_any("report_words", low)
+        # "OK, go on, the version is 11.5.7 …" (a twelfth blind tester's company)
+        or w.has_any("resume_words", low)
+        or _detail_labels().search(low) is not None
+    ):
         return "intake_bad_company"
     return None
+
+
+@functools.cache
+def _detail_labels() -> re.Pattern[str]:
+    """A stage-2 field's explicit label with a value after it ("version is 11.5.7")."""
+    w = wording()
+    labels = [
+        label
+        for field_name in STAGE2_FIELDS
+        for label in w.field_words.get(field_name, ())
+        if label not in w["loose_field_words"]
+    ]
+    joiners = alternation(w["prefix_joiners"])
+    return re.compile(rf"(?:{alternation(labels)})\s*(?:{joiners})?\s*[a-z0-9]")
 
 
 def _corrections(
@@ -359,6 +395,12 @@ def _corrections(
         if named not in result.values and current.get(named) != said:
             result.values[named] = said
             result.corrected.append(named)
+    if not result.corrected and requested != "severity":
+        # "it is HDR, not HA, change it" names the old value, not its field.
+        swapped = value_swap(text, current, SWAPPABLE_FIELDS)
+        if swapped is not None:
+            result.values[swapped[0]] = swapped[1]
+            result.corrected.append(swapped[0])
     if "product" in result.corrected and current.get("product"):
         # "出问题的其实是WAS，不是Informix": Informix's "14.10.FC8" is no WAS version
         # (a ninth blind tester's was kept); the form asks for them again.
@@ -470,7 +512,18 @@ def extract(
     if requested is None:
         result.replies.append("intake_resumed")
         return result
-    if requested in STAGE2_FIELDS and requested != "patch_level" and not current.get("patch_level"):
+    ahead = _labelled_for_others(requested, text)
+    if ahead:
+        # "the error log has SQL1224N" at the patch question is the log, given ahead;
+        # a twelfth blind tester's was stored as the patch level.
+        result.values.update(ahead)
+        result.replies.append("noted_ahead")
+        return result
+    if (
+        requested in INTAKE_FIELDS_ALL
+        and requested != "patch_level"
+        and not current.get("patch_level")
+    ):
         # "11.1.7，补丁是IF3" answers the version and, ahead, the patch level.
         patch = patch_level(text)
         if patch and "patch_level" not in result.values:
@@ -729,6 +782,31 @@ def read_turn(
     return result
 
 
+def _labelled_for_others(requested: str, text: str) -> dict[str, str]:
+    """Other fields' values when ``text`` starts with their label, at a short question.
+
+    Only explicit labels count (``loose_field_words`` such as "system" or "steps" start
+    descriptions as often as they label a field), and not when the asked field is
+    among them or the value says to empty it.
+    """
+    if requested not in LABELS_AHEAD_AT:
+        return {}
+    pairs = parse_corrections(text, labelled=True)
+    if not pairs or any(field_name == requested for field_name, _ in pairs):
+        return {}
+    w = wording()
+    start = clean(text).lstrip()
+    first = pairs[0][0]
+    labels = [x for x in w.field_words.get(first, []) if x not in w["loose_field_words"]]
+    if not any(start.startswith(label) for label in labels):
+        return {}
+    return {
+        field_name: value
+        for field_name, value in pairs
+        if field_name in STAGE2_FIELDS and not w.has_any("clear_words", value)
+    }
+
+
 def _holding_reply(requested: str | None, text: str) -> str | None:
     """The reply to a message that answers nothing but holds the question open, else None.
 
@@ -756,6 +834,17 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
         return "intake_callback_after_submit"
     if requested == "symptoms" and bare in w["skip_words"]:
         return "intake_symptoms_needed"  # "跳过" was stored as the symptom
+    if requested in LABELS_AHEAD_AT and not has_digit and not is_unknown_answer(bare):
+        # "what's the case number" or "and then?" at the configuration or frequency
+        # question was stored as its answer (a twelfth blind tester).
+        if bare in w["no_answer_fillers"]:
+            return "intake_need_detail_skippable"
+        if requested in ASKED_VALUES:
+            return None  # a question there is about the field (extract answers it)
+        if len(bare) <= QUESTION_CHARS and (
+            is_aside(text) or w.has_any("detail_question_words", bare)
+        ):
+            return "intake_question_held"
     return None
 
 

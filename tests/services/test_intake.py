@@ -889,3 +889,69 @@ def test_the_value_asked_for_inside_a_question_is_the_answer():
     # Asked something else, a contract check is still one.
     r = read_turn("version", "我们合同什么时候到期", "check_contract", 0.95, [], FILLED)
     assert r.outcome is not None
+
+
+# A twelfth blind tester's report (qa12-02, qa12-34): each was stored as the answer to
+# the question asked.
+STAGE2 = {**FILLED, "product": "DB2", "version": "11.5.7", "configuration": "HA 主备"}
+
+
+def test_another_fields_label_at_a_detail_question_is_that_field_ahead():
+    log = [{"entity": "error_code", "value": "SQL1224N", "start": 6, "end": 14}]
+    r = read_turn("patch_level", "错误日志里有SQL1224N", "inform", 0.9, log, STAGE2)
+    assert r.values == {"error_log": "SQL1224N"} and r.replies == ["noted_ahead"]
+    # A description starting with a loose word is still the answer.
+    r = read_turn("configuration", "系统是双机热备", "inform", 0.9, [], STAGE2)
+    assert r.values == {"configuration": "系统是双机热备"}
+
+
+@pytest.mark.parametrize(
+    ("requested", "text", "reply"),
+    [
+        ("configuration", "这个单号多少", "intake_question_held"),
+        ("other_info", "为什么要问这个", "intake_question_held"),
+        ("frequency", "还有呢", "intake_need_detail_skippable"),
+        ("frequency", "然后呢", "intake_need_detail_skippable"),
+    ],
+)
+def test_a_question_or_a_filler_at_a_detail_question_is_asked_again(requested, text, reply):
+    r = read_turn(requested, text, "inform", 0.9, [], STAGE2)
+    assert r.values == {requested: None} and r.replies == [reply]
+
+
+@pytest.mark.parametrize(
+    ("requested", "text", "value"),
+    [
+        ("frequency", "每天两三次", "每天两三次"),
+        ("frequency", "偶尔", "偶尔"),
+        ("configuration", "单机，没有集群", "单机，没有集群"),
+    ],
+)
+def test_plain_detail_answers_are_kept(requested, text, value):
+    r = read_turn(requested, text, "inform", 0.9, [], STAGE2)
+    assert r.values[requested] == value
+
+
+def test_a_correction_naming_the_old_value_changes_the_field_holding_it():
+    text = "上面说的那个是HDR不是HA，改一下"
+    r = read_turn("trigger_action", text, "inform", 0.9, [], STAGE2)
+    assert r.values == {"configuration": "HDR 主备"} and r.replies == ["intake_updated"]
+    # A value no field holds, or one two fields hold, changes nothing of theirs.
+    r = read_turn("trigger_action", "是HDR不是Oracle", "inform", 0.9, [], STAGE2)
+    assert "configuration" not in r.values
+
+
+def test_a_company_answer_holding_the_details_is_no_company():
+    from bot.services.intake import company_problem
+
+    assert company_problem("好的 继续 版本是11.5.7 补丁fp0 AIX 7.2") == "intake_bad_company"
+    assert company_problem("日志软件有限公司") is None
+    assert company_problem("演示科技有限公司") is None
+
+
+def test_emptying_a_field_named_with_its_row():
+    """ "配置那栏清空" at the summary stored "那栏清空" as the configuration."""
+    from bot.services.wording import wording
+
+    r = read_turn("case_confirmed", "配置那栏清空", "inform", 0.9, [], {**SUMMARY, **STAGE2})
+    assert r.values == {"configuration": wording().not_provided}
