@@ -76,6 +76,8 @@ SWAPPABLE_FIELDS = ("version", "patch_level", "os", "configuration", "other_info
 QUESTION_CHARS = 14
 # The short detail questions where a question or another field's label is no answer.
 LABELS_AHEAD_AT = ("version", "patch_level", "os", "configuration", "other_info", "frequency")
+# Where a filler or a short question is asked again rather than stored.
+HELD_AT = (*LABELS_AHEAD_AT, "trigger_action", "repro_steps")
 ACKNOWLEDGED_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 NO_ANSWER_REPLIES = {"contact_name": "intake_bad_name", "company": "intake_bad_company"}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
@@ -395,7 +397,7 @@ def _corrections(
         if named not in result.values and current.get(named) != said:
             result.values[named] = said
             result.corrected.append(named)
-    if not result.corrected and requested != "severity":
+    if not result.corrected:
         # "it is HDR, not HA, change it" names the old value, not its field.
         swapped = value_swap(text, current, SWAPPABLE_FIELDS)
         if swapped is not None:
@@ -834,13 +836,15 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
         return "intake_callback_after_submit"
     if requested == "symptoms" and bare in w["skip_words"]:
         return "intake_symptoms_needed"  # "跳过" was stored as the symptom
-    if requested in LABELS_AHEAD_AT and not has_digit and not is_unknown_answer(bare):
+    if requested in HELD_AT and not has_digit and not is_unknown_answer(bare):
         # "what's the case number" or "and then?" at the configuration or frequency
         # question was stored as its answer (a twelfth blind tester).
         if bare in w["no_answer_fillers"]:
             return "intake_need_detail_skippable"
-        if requested in ASKED_VALUES:
-            return None  # a question there is about the field (extract answers it)
+        if requested not in LABELS_AHEAD_AT or requested in ASKED_VALUES:
+            # A question at a value question is about the field (extract answers it);
+            # a trigger or steps may well be worded as one ("重启后啥也干不了").
+            return None
         if len(bare) <= QUESTION_CHARS and (
             is_aside(text) or w.has_any("detail_question_words", bare)
         ):

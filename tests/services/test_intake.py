@@ -912,6 +912,7 @@ def test_another_fields_label_at_a_detail_question_is_that_field_ahead():
         ("other_info", "为什么要问这个", "intake_question_held"),
         ("frequency", "还有呢", "intake_need_detail_skippable"),
         ("frequency", "然后呢", "intake_need_detail_skippable"),
+        ("trigger_action", "还有呢", "intake_need_detail_skippable"),
     ],
 )
 def test_a_question_or_a_filler_at_a_detail_question_is_asked_again(requested, text, reply):
@@ -925,6 +926,7 @@ def test_a_question_or_a_filler_at_a_detail_question_is_asked_again(requested, t
         ("frequency", "每天两三次", "每天两三次"),
         ("frequency", "偶尔", "偶尔"),
         ("configuration", "单机，没有集群", "单机，没有集群"),
+        ("trigger_action", "重启后啥也干不了", "重启后啥也干不了"),
     ],
 )
 def test_plain_detail_answers_are_kept(requested, text, value):
@@ -934,8 +936,9 @@ def test_plain_detail_answers_are_kept(requested, text, value):
 
 def test_a_correction_naming_the_old_value_changes_the_field_holding_it():
     text = "上面说的那个是HDR不是HA，改一下"
-    r = read_turn("trigger_action", text, "inform", 0.9, [], STAGE2)
-    assert r.values == {"configuration": "HDR 主备"} and r.replies == ["intake_updated"]
+    for requested in ("trigger_action", "severity"):
+        r = read_turn(requested, text, "inform", 0.9, [], STAGE2)
+        assert r.values == {"configuration": "HDR 主备"} and r.replies == ["intake_updated"]
     # A value no field holds, or one two fields hold, changes nothing of theirs.
     r = read_turn("trigger_action", "是HDR不是Oracle", "inform", 0.9, [], STAGE2)
     assert "configuration" not in r.values
