@@ -32,7 +32,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResu
 from bot.channels import mask_id
 from bot.config import Settings
 from bot.desk.config import DeskSettings
-from bot.services.handoff import HandoffService
+from bot.services.handoff import HandoffService, find_phone
 from bot.store import Database, StoreUnavailable
 from bot.store.handoffs import HandoffRepository, NewHandoff
 from bot.store.staff import StaffRepository
@@ -40,6 +40,16 @@ from bot.store.staff import StaffRepository
 logger = logging.getLogger(__name__)
 _MARK = "_ppa_handoff_gate"
 CALLBACK_WORDS = re.compile(r"^\s*(留言|回电|请回电)")
+# "我刚才留言的号码写错了，是139…": the callback request's number, corrected.
+CALLBACK_MENTION = re.compile(r"留言")
+
+
+def is_callback_message(text: str | None) -> bool:
+    """A callback request ("留言 138…"), or a message about it that holds a phone."""
+    text = text or ""
+    if CALLBACK_WORDS.match(text):
+        return True
+    return CALLBACK_MENTION.search(text) is not None and find_phone(text) is not None
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,7 +122,7 @@ def install() -> None:
                 logger.warning("handoff store down for %s", mask_id(message.sender_id))
         if handled:
             return _collected(message)
-        if CALLBACK_WORDS.match(message.text or ""):
+        if is_callback_message(message.text):
             return await _callback(self, message, service)
         return await original(self, message)
 

@@ -151,6 +151,13 @@ class HandoffService:
         phone = find_phone(text)
         if phone is None:
             return render("handoff_callback_phone")
+        latest = await self.handoffs.latest(new.conversation_id)
+        if latest is not None and latest.status == "callback":
+            # "我刚才留言的号码写错了，是139…": the request waiting gets the new number (a
+            # twelfth blind tester's was kept on the old one, and a second one stored).
+            if latest.callback_phone != phone:
+                await self.handoffs.set_callback_phone(latest.id, phone)
+            return render("handoff_callback_updated", phone=phone)
         await self.handoffs.open(replace(new, callback_phone=phone), status="callback")
         return render("handoff_callback_saved", phone=phone)
 

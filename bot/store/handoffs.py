@@ -222,6 +222,16 @@ class HandoffRepository:
             row = await session.get(m.Handoff, handoff_id)
             return row is not None and row.status == "active" and row.agent_id == agent_id
 
+    async def set_callback_phone(self, handoff_id: int, phone: str) -> bool:
+        """Change the number an open callback request is to be called on."""
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(m.Handoff)
+                .where(m.Handoff.id == handoff_id, m.Handoff.status == "callback")
+                .values(callback_phone=phone, updated_at=self._clock())
+            )
+            return bool(result.rowcount)
+
     async def close(self, handoff_id: int, outcome: str) -> HandoffRecord | None:
         """Close an open or callback handoff; None when it was closed already (or unknown)."""
         now = self._clock()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.replies import render
 from bot.services.handoff import HandoffError, HandoffService, find_phone, is_cancel, parse_score
 from bot.store import Database
 from bot.store.handoffs import HandoffRepository, NewHandoff
@@ -63,6 +64,22 @@ async def test_nobody_available_gives_hotline_and_callback(service: HandoffServi
     assert "13800000001" in saved
     callbacks = await service.handoffs.list(status="callback")
     assert [(c.conversation_id, c.callback_phone) for c in callbacks] == [("c1", "13800000001")]
+    # A corrected number replaces the one waiting (a twelfth blind tester's was kept).
+    fixed = await service.leave_callback(
+        NewHandoff("c1", "rest"), "我刚才留言的号码写错了，是13800000011"
+    )
+    assert fixed == render("handoff_callback_updated", phone="13800000011")
+    callbacks = await service.handoffs.list(status="callback")
+    assert [(c.conversation_id, c.callback_phone) for c in callbacks] == [("c1", "13800000011")]
+
+
+def test_a_message_about_the_callback_with_a_number_is_the_callback() -> None:
+    from bot.rasa.handoff_gate import is_callback_message
+
+    assert is_callback_message("留言 13800000001")
+    assert is_callback_message("我刚才留言的号码写错了，是13800000011")
+    assert not is_callback_message("我刚才留言了，什么时候回电")  # no number: the bot
+    assert not is_callback_message("我的电话是13800000011")
 
 
 async def test_queue_reply_close_and_survey(
