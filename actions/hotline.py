@@ -139,16 +139,28 @@ def follow_up_product(tracker: Tracker) -> str | None:
     return str(product) if product else None
 
 
-def unreachable_after_hotline(tracker: Tracker) -> bool:
-    """True for "电话打不通还有别的办法吗" right after the bot gave a number.
+def answered_after_hotline(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer a question about the number just given; False when it is none.
 
-    Out of context such a message may be about anyone's phone (the NLU rule needs our
-    words); after our number it is about ours.
+    Out of context such a message may be about anyone's phone (the NLU rules need our
+    words); right after our number it is about ours: "电话打不通还有别的办法吗", "这个
+    要钱吗" / "手机能打吗" (a twelfth blind tester got the off-topic answer) and "周末打得
+    通吗" (the guide's after-hours rule).
     """
-    text = clean(tracker.latest_message.get("text"))
-    return previous_bot_action(tracker) in HOTLINE_ACTIONS and wording().has_any(
-        "unreachable_words", text
-    )
+    previous = previous_bot_action(tracker)
+    after_pao = previous == "utter_faq" and previous_faq(tracker) == PAO_LOGIN_FAQ
+    if previous not in HOTLINE_ACTIONS and not after_pao:
+        return False
+    text, w = clean(tracker.latest_message.get("text")), wording()
+    if w.has_any("unreachable_words", text):
+        dispatcher.utter_message(response="utter_faq/phone_unreachable")
+    elif w.has_any("calling_question_words", text):
+        dispatcher.utter_message(response="utter_faq/calling_tips")
+    elif w.has_any("hours_question_words", text):
+        dispatcher.utter_message(response="utter_faq/after_hours_urgent")
+    else:
+        return False
+    return True
 
 
 def previous_faq(tracker: Tracker) -> str | None:
@@ -210,8 +222,7 @@ class ActionFallback(Action):
             return await open_case_form(dispatcher, tracker, "add_info")
         if follow_up_product(tracker):  # "广东的" after a product's numbers
             return hotline_reply(dispatcher, tracker)
-        if unreachable_after_hotline(tracker):
-            dispatcher.utter_message(response="utter_faq/phone_unreachable")
+        if answered_after_hotline(dispatcher, tracker):
             return []
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         await record_miss(

@@ -22,9 +22,9 @@ from actions.context import entity_values, previous_bot_action, previous_turn, s
 from actions.contracts import coverage_follow_up
 from actions.handoff import asks_for_callback, request_handoff
 from actions.hotline import (
+    answered_after_hotline,
     follow_up_product,
     hotline_reply,
-    unreachable_after_hotline,
 )
 from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
@@ -334,8 +334,7 @@ class ActionOutOfScope(Action):
             return []
         if adds_to_case(tracker):  # the addition the bot just asked for, in any words
             return await open_case_form(dispatcher, tracker, "add_info")
-        if unreachable_after_hotline(tracker):
-            dispatcher.utter_message(response="utter_faq/phone_unreachable")
+        if answered_after_hotline(dispatcher, tracker):
             return []
         dispatcher.utter_message(response="utter_out_of_scope")
         gated = tracker.latest_message.get(GATED_KEY)

@@ -1239,18 +1239,26 @@ async def test_an_unanswered_phone_right_after_our_number_is_ours(services):
     business"; without our number just before, the out-of-scope answer stands."""
     from actions.routing import ActionOutOfScope
 
-    text = "电话打不通还有别的办法吗"
-    after = tracker(text, "out_of_scope")
-    after.events = [
-        {"event": "user", "text": "DB2热线", "parse_data": {}},
-        {"event": "action", "name": "action_find_hotline"},
-        {"event": "action", "name": "action_listen"},
-        *after.events,
-    ]
-    d, _ = await run(ActionOutOfScope(), after)
-    assert [m.get("response") for m in d.messages] == ["utter_faq/phone_unreachable"]
-    d, _ = await run(ActionOutOfScope(), tracker(text, "out_of_scope"))
-    assert [m.get("response") for m in d.messages] == ["utter_out_of_scope"]
+    def after_hotline(text: str) -> Tracker:
+        after = tracker(text, "out_of_scope")
+        after.events = [
+            {"event": "user", "text": "DB2热线", "parse_data": {}},
+            {"event": "action", "name": "action_find_hotline"},
+            {"event": "action", "name": "action_listen"},
+            *after.events,
+        ]
+        return after
+
+    # The twelfth blind tester's "这个要钱吗" and "周末打得通吗" are about the number too.
+    for text, response in (
+        ("电话打不通还有别的办法吗", "utter_faq/phone_unreachable"),
+        ("这个要钱吗", "utter_faq/calling_tips"),
+        ("周末打得通吗", "utter_faq/after_hours_urgent"),
+    ):
+        d, _ = await run(ActionOutOfScope(), after_hotline(text))
+        assert [m.get("response") for m in d.messages] == [response], text
+        d, _ = await run(ActionOutOfScope(), tracker(text, "out_of_scope"))
+        assert [m.get("response") for m in d.messages] == ["utter_out_of_scope"], text
 
 
 async def test_a_number_given_before_the_phone_is_checked_again_with_it(services):
