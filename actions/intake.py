@@ -500,12 +500,16 @@ class ActionAskSeverity(Action):
         text = render(key, matched=s.matched, name=name, definition=s.definition) + render(
             "severity_confirm"
         )
+        # In the levels' order, so "2" typed on a numbered list is level 2 as the text
+        # says (an eleventh blind tester's "2" chose level 1: the suggestion came first).
         buttons = [
-            {"title": render("button_accept_severity", name=name), "payload": render("word_accept")}
-        ] + [
-            {"title": services().cases.severity_name(i), "payload": str(i)}
+            {
+                "title": render("button_accept_severity", name=services().cases.severity_name(i))
+                if i == s.level
+                else services().cases.severity_name(i),
+                "payload": str(i),
+            }
             for i in (1, 2, 3)
-            if i != s.level
         ]
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("suggested_severity", str(s.level))]

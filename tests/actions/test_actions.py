@@ -200,6 +200,11 @@ async def test_the_symptom_question_quotes_a_thin_opening(services):
 async def test_severity_is_suggested_with_reason(services):
     d, events = await run(ActionAskSeverity(), tracker(slots={"symptoms": "测试环境的 WAS 起不来"}))
     assert slot_events(events)["suggested_severity"] == "3" and "测试环境" in texts(d)
+    # Buttons in the levels' order: "2" on a numbered list is level 2, as the text says
+    # (an eleventh blind tester's "2" chose level 1, listed after the suggestion).
+    buttons = d.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["1", "2", "3"]
+    assert buttons[2]["title"] == render("button_accept_severity", name="严重程度三")
 
 
 @pytest.mark.parametrize(
