@@ -963,7 +963,16 @@ async def test_fallback_rephrase_then_handoff_and_please_type(services):
 
     d, events = await run(ActionFallback(), tracker("呃呃呃"))
     assert texts(d) == render("rephrase") and slot_events(events)["fallback_count"] == 1
-    d, _ = await run(ActionFallback(), tracker("呃呃呃", slots={"fallback_count": 1}))
+    # Two in a row hand over; one long ago (another answer since) does not.
+    again = tracker("呃呃呃", slots={"fallback_count": 1})
+    d, _ = await run(ActionFallback(), again)
+    assert texts(d) == render("rephrase")
+    again.events[:0] = [
+        {"event": "user", "text": "呃呃呃"},
+        {"event": "action", "name": "action_fallback"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    d, _ = await run(ActionFallback(), again)
     assert "800-810-1818" in texts(d)
     d, events = await run(ActionFallback(), tracker("😀😀"))
     assert texts(d) == render("please_type") and events == []
