@@ -203,6 +203,10 @@ def is_cancel(text: str | None, intent: str | None, confidence: float) -> bool:
     """A cancel: intent ``cancel``, or a message that starts with a cancel word ("不用了")."""
     if intent == "cancel" and confidence >= CANCEL_CONFIDENCE:
         return True
+    if intent == "human_handoff" and confidence >= CANCEL_CONFIDENCE:
+        # "算了太麻烦了，直接给我转人工吧": a person, with what was filled (an eleventh
+        # blind tester's report was cancelled and nobody was asked).
+        return False
     w = wording()
     cleaned = re.sub(rf"^(?:{alternation(w['fillers'])})+", "", clean(text))
     return any(cleaned.startswith(word) for word in w["cancel_words"])

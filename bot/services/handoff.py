@@ -102,8 +102,25 @@ def find_phone(text: str) -> str | None:
 
 
 def is_cancel(text: str) -> bool:
-    """Whether the customer's message asks to leave the queue."""
-    return text.strip().strip("。.!！").lower() in _patterns()[0]
+    """Whether the customer's message asks to leave the queue.
+
+    A clause of its own that is a cancel word, particles aside: "取消吧", "不等了",
+    "算了，取消吧，谢谢" (an eleventh blind tester stayed queued with these); "不用取消，
+    我继续等" keeps the place.
+    """
+    w = wording()
+    said = text.strip().lower()
+    if any(keep in said for keep in w["handoff_keep_words"]):
+        return False
+    words, particles = _patterns()[0], tuple(w["handoff_cancel_particles"])
+    for clause in re.split(r"[，,。.!！?？~～\s]+", said):
+        while clause:
+            if clause in words:
+                return True
+            if not clause.endswith(particles):
+                break
+            clause = clause[:-1]
+    return False
 
 
 class HandoffService:

@@ -524,3 +524,25 @@ def test_the_contract_check_asked_with_its_numbers(text, intent, expected):
         if config.get("intent") == "check_contract":
             PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
     assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        # an eleventh blind tester's, read as off-topic or as the product list
+        ("能打电话给我吗", "out_of_scope", "human_handoff"),
+        ("我的电话是13611112222 你们打给我吧", "find_hotline", "human_handoff"),
+        ("人工！！！！你们这什么破系统", "out_of_scope", "human_handoff"),
+        ("工程师什么时候打给我", "faq", "check_case_status"),  # when: the case's promise
+        ("人工智能是什么", "out_of_scope", "out_of_scope"),
+        ("手机能打吗", "out_of_scope", "faq"),  # how to dial, not a callback
+    ],
+)
+def test_a_person_or_a_call_back_asked_for(text, intent, expected):
+    message = Message(
+        data={"text": text, "intent": {"name": intent, "confidence": 0.6}, "entities": []}
+    )
+    for config in PIPELINE:
+        if config["name"].endswith("PhraseIntent"):
+            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    assert message.get("intent")["name"] == expected

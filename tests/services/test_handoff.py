@@ -154,3 +154,21 @@ async def test_other_agent_cannot_close_but_supervisor_can(
     with pytest.raises(HandoffError):
         await service.close("c1", "bob")
     assert (await service.close("c1", "sue")).status == "closed"
+
+
+@pytest.mark.parametrize(
+    ("text", "leaves"),
+    [
+        ("取消", True),
+        ("取消吧", True),  # an eleventh blind tester stayed queued with these
+        ("不等了", True),
+        ("我取消不了吗？算了，取消吧，谢谢", True),
+        ("不用取消，我继续等", False),
+        ("我排第几", False),
+        ("取消不了", False),
+    ],
+)
+def test_leaving_the_queue_in_everyday_words(text: str, leaves: bool) -> None:
+    from bot.services.handoff import is_cancel
+
+    assert is_cancel(text) is leaves

@@ -958,3 +958,13 @@ def test_emptying_a_field_named_with_its_row():
 
     r = read_turn("case_confirmed", "配置那栏清空", "inform", 0.9, [], {**SUMMARY, **STAGE2})
     assert r.values == {"configuration": wording().not_provided}
+
+
+def test_a_person_asked_for_with_a_cancel_word_is_no_cancel():
+    """An eleventh blind tester's "算了太麻烦了，直接给我转人工吧" cancelled the report and
+    nobody was asked; the handoff takes the report's fields with it."""
+    from bot.services.corrections import is_cancel
+
+    assert not is_cancel("算了太麻烦了，直接给我转人工吧", "human_handoff", 1.0)
+    assert is_cancel("算了，不报了", "cancel", 0.9)
+    assert is_cancel("算了", "inform", 0.4)
