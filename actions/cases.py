@@ -433,7 +433,7 @@ class ActionCaseSubmit(Action):
                     text += "\n" + _urgent_line(tracker, found.case)
                 dispatcher.utter_message(text=text)
             else:
-                dispatcher.utter_message(text=svc.cases.status_text(found.case))
+                dispatcher.utter_message(text=await svc.cases.status_for_customer(found.case))
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_store_unavailable")
             return clear

@@ -17,7 +17,7 @@ from bot.services.identity import IdentityGuard, conversation_key
 from bot.services.wording import alternation, clean, wording
 from bot.store.case_desk import NEW_DESK_STATUS, CaseDeskRepository
 from bot.store.cases import CaseRecord, CaseRepository, NewCase
-from bot.store.models import DESK_CLOSED
+from bot.store.models import DESK_CASE_STATUSES, DESK_CLOSED
 from bot.validators import normalise_case_id, same_phone
 
 STAGE1_FIELDS = ("contact_name", "company", "phone", "contract_number")
@@ -47,6 +47,18 @@ def state_label(status: str) -> str:
         "closed": render("case_state_closed"),
     }
     return labels.get(status, status)
+
+
+def staff_status_hint(status: str, case_id: str) -> str:
+    """What a desk status means for the customer ("waiting for you": send it here)."""
+    working, waiting, solved = DESK_CASE_STATUSES[:3]
+    if status == working:
+        return render("case_staff_working")
+    if status == waiting:
+        return render("case_staff_waiting", case_id=case_id)
+    if status == solved:
+        return render("case_staff_solved", case_id=case_id)
+    return ""
 
 
 def event_label(kind: str) -> str:
@@ -219,8 +231,20 @@ class CaseService:
         )
         return render("case_list", lines=lines)
 
-    def status_text(self, case: CaseRecord) -> str:
-        """Status and history of a case."""
+    async def status_for_customer(self, case: CaseRecord) -> str:
+        """:meth:`status_text` with the status staff set on the desk, when they set one.
+
+        An eleventh blind tester was told "等待客户" by the desk and "处理中 … the engineer
+        will call by …" by the bot in the same minute.
+        """
+        desk = await self._desk.state(case.case_id) if self._desk is not None else None
+        staff_status = None
+        if desk is not None and desk.desk_status in DESK_CASE_STATUSES and case.status != "closed":
+            staff_status = desk.desk_status
+        return self.status_text(case, staff_status)
+
+    def status_text(self, case: CaseRecord, staff_status: str | None = None) -> str:
+        """Status and history of a case; ``staff_status`` is the desk's, when staff set one."""
         history = "\n".join(
             render(
                 "case_event_line_note" if e.note else "case_event_line",
@@ -235,9 +259,12 @@ class CaseService:
             case_id=case.case_id,
             product=case.product,
             severity_name=self.severity_name(case.severity),
-            status=state_label(case.status),
+            status=staff_status or state_label(case.status),
             history=history,
         )
+        if staff_status is not None:
+            # Staff are on it: what their status asks of the customer, not the promise.
+            return text + staff_status_hint(staff_status, case.case_id)
         if case.status == "open" and case.response_due_at > self._clock():
             # "工程师什么时候联系我": the promise made when the case was opened.
             text += render("case_status_due", due=self.format_due(case.response_due_at))

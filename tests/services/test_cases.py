@@ -248,3 +248,23 @@ async def test_a_closed_case_is_reopened_when_the_problem_is_back(db):
     text = await too_late.add_info(gone, "问题又出现了")
     assert text == render("case_too_old_to_reopen", case_id=case.case_id, days=30)
     assert (await too_late.lookup(case.case_id, "wechat", "openid-reopen")).case.status == "closed"
+
+
+async def test_the_customer_hears_the_status_staff_set(db):
+    """An eleventh blind tester was told "等待客户" by the desk and "处理中 … 工程师将在…前
+    与您联系" by the bot in the same minute."""
+    from bot.replies import render
+    from bot.store.case_desk import CaseDeskRepository
+
+    desk = CaseDeskRepository(db)
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10, desk=desk)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-desk", "i-desk")
+    before = await svc.status_for_customer(case)
+    assert "处理中" in before and "前与您联系" in before  # nobody has touched it yet
+    await desk.change(case, None, kind="status", text="请上传日志", desk_status="等待客户")
+    waiting = await svc.status_for_customer(case)
+    assert "当前状态：等待客户" in waiting and "前与您联系" not in waiting
+    assert waiting.endswith(render("case_staff_waiting", case_id=case.case_id))
+    await desk.change(case, None, kind="status", text="已提供补丁", desk_status="已解决")
+    solved = await svc.status_for_customer(case)
+    assert "当前状态：已解决" in solved and "可以关单了" in solved
