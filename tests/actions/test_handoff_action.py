@@ -51,3 +51,20 @@ async def test_nobody_available_and_a_number_given_is_a_callback(services, db): 
     assert "800-810-1818" in texts(d) and "13911112222" in texts(d)
     saved = await HandoffRepository(db).list(status="callback")
     assert [(h.conversation_id, h.callback_phone) for h in saved] == [("cb1", "13911112222")]
+    # The customer's words go with the callback, for the engineer who calls back.
+    assert saved[0].context["request"] == text
+
+
+async def test_an_outage_asked_for_a_person_is_severity_1_with_its_words(services, db):  # type: ignore[no-untyped-def]
+    """An eleventh blind tester's "生产数据库宕机了…赶紧转人工" queued with no severity and
+    nothing of what they wrote, behind two idle requests."""
+    staff = StaffRepository(db)
+    await staff.add("alice", "agent", "hash")
+    await staff.set_available("alice", True)
+    await _run(tracker("转人工", "human_handoff", sender="idle"))
+    text = "生产数据库宕机了，所有用户都连不上！！！赶紧转人工"
+    d, _ = await _run(tracker(text, "human_handoff", sender="outage"))
+    assert "第 1 位" in texts(d)
+    queued = await HandoffRepository(db).list(status="waiting")
+    assert [(h.conversation_id, h.severity) for h in queued] == [("outage", 1), ("idle", None)]
+    assert queued[0].context["request"] == text

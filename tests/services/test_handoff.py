@@ -82,6 +82,22 @@ def test_a_message_about_the_callback_with_a_number_is_the_callback() -> None:
     assert not is_callback_message("我的电话是13800000011")
 
 
+async def test_a_severity_1_request_goes_ahead_of_the_queue(
+    db: Database, service: HandoffService
+) -> None:
+    """An eleventh blind tester's production outage waited third, behind two idle requests."""
+    await _agent(db)
+    await service.request(NewHandoff("idle-1", "rest"), "hotline")
+    await service.request(NewHandoff("idle-2", "rest"), "hotline")
+    urgent = await service.request(NewHandoff("outage", "wechat", severity=1), "hotline")
+    assert urgent.position == 1 and "第 1 位" in urgent.text
+    later = await service.request(NewHandoff("idle-3", "rest"), "hotline")
+    assert later.position == 4
+    queue = await service.handoffs.list(status="waiting")
+    assert [h.conversation_id for h in queue] == ["outage", "idle-1", "idle-2", "idle-3"]
+    assert [await service.handoffs.position(h.id) for h in queue] == [1, 2, 3, 4]
+
+
 async def test_queue_reply_close_and_survey(
     db: Database, service: HandoffService, link: RecordingLink
 ) -> None:
