@@ -191,9 +191,22 @@ class HandoffService:
         if not has_content(text):
             return False, None
         await self.handoffs.add_message(handoff.id, "customer", text)
-        if handoff.status == "waiting" and is_cancel(text):
+        if handoff.status != "waiting":
+            return False, None  # with an agent: the agent reads it
+        if is_cancel(text):
             await self.handoffs.close(handoff.id, "customer")
             return True, render("handoff_cancelled")
+        if not await self.staff.any_available():
+            # Everyone left while this customer waited: back to the bot, with the callback
+            # offer new customers get (an eleventh blind tester waited ten minutes in
+            # silence).
+            await self.handoffs.close(handoff.id, "no_agent")
+            severity1 = render("handoff_severity1") if handoff.severity == 1 else ""
+            return True, render("handoff_nobody_now", severity1=severity1)
+        if wording().has_any("queue_question_words", text.lower()):
+            # "我排第几", "还要等多久": where they are (was no reply at all).
+            position = await self.handoffs.position(handoff.id)
+            return False, render("handoff_still_waiting", position=position, ahead=position - 1)
         return False, None
 
     async def survey_answer(self, conversation_id: str, text: str) -> str | None:

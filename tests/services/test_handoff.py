@@ -188,3 +188,20 @@ def test_leaving_the_queue_in_everyday_words(text: str, leaves: bool) -> None:
     from bot.services.handoff import is_cancel
 
     assert is_cancel(text) is leaves
+
+
+async def test_a_waiting_customer_hears_their_place_and_when_everyone_left(
+    db: Database, service: HandoffService
+) -> None:
+    """An eleventh blind tester's "我排第几" got no reply, and after the only agent went
+    off the customer waited ten minutes in silence."""
+    await _agent(db)
+    await service.request(NewHandoff("w1", "wechat"), "hotline")
+    await service.request(NewHandoff("w2", "wechat"), "hotline")
+    resume, reply = await service.customer_turn("w2", "我排第几")
+    assert not resume and reply == render("handoff_still_waiting", position=2, ahead=1)
+    assert await service.customer_turn("w2", "日志在这里：SQL1224N") == (False, None)
+    await service.staff.set_available("alice", False)
+    resume, reply = await service.customer_turn("w1", "还有人吗？")
+    assert resume and reply == render("handoff_nobody_now", severity1="")
+    assert await service.handoffs.get_open("w1") is None  # back to the bot
