@@ -266,6 +266,11 @@ class HandoffService:
         if closed is None:
             raise HandoffError(render("staff_already_closed"))
         await self._require_link().resume(conversation_id)
+        if handoff.status == "waiting":
+            # Nobody ever answered: an apology and the way back, no rating of a service
+            # that never happened (an eleventh blind tester was asked to rate it).
+            await self._say(closed, render("handoff_closed_unanswered"), agent)
+            return closed
         await self.surveys.ask(closed, self._clock() + self._survey_ttl)
         text = render("handoff_closed") + "\n" + render("csat_question")
         await self._say(closed, text, agent)

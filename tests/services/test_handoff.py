@@ -142,10 +142,12 @@ async def test_unanswered_survey_expires_quietly(db: Database, link: RecordingLi
         HandoffRepository(db), StaffRepository(db), link, survey_ttl=timedelta(minutes=5)
     )
     await service.request(NewHandoff("c1", "rest"), "hotline")
+    await service.reply("c1", "alice", "您好")
     await service.close("c1", "alice")
     assert await service.survey_answer("c1", "补丁在哪下载") is None  # not a score: expired
     assert await service.survey_answer("c1", "4") is None
     await service.request(NewHandoff("c2", "rest"), "hotline")
+    await service.reply("c2", "alice", "您好")  # answered: a survey follows the close
     await service.close("c2", "alice")
     an_hour_later = HandoffService(
         HandoffRepository(db),
@@ -205,3 +207,14 @@ async def test_a_waiting_customer_hears_their_place_and_when_everyone_left(
     resume, reply = await service.customer_turn("w1", "还有人吗？")
     assert resume and reply == render("handoff_nobody_now", severity1="")
     assert await service.handoffs.get_open("w1") is None  # back to the bot
+
+
+async def test_closing_a_request_nobody_answered_asks_no_rating(
+    db: Database, service: HandoffService, link: RecordingLink
+) -> None:
+    """An eleventh blind tester was asked to rate a service that never happened."""
+    await _agent(db)
+    await service.request(NewHandoff("never", "wechat"), "hotline")
+    await service.close("never", "alice")
+    assert link.sent[-1][2] == render("handoff_closed_unanswered")
+    assert await service.survey_answer("never", "1") is None  # no survey to answer
