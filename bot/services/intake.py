@@ -109,8 +109,16 @@ FREE_TEXT_FIELDS = ("contact_name", "company")
 LABELLED_AT = ("case_confirmed", "severity")
 # What belongs to one product: asked again when the product is corrected.
 PRODUCT_DETAILS = ("version", "patch_level")
-# Stage-2 fields a long answer fills clause by clause (bot/services/description.py).
-CLAUSE_FIELDS = ("configuration", "other_info", "frequency", "trigger_action", "repro_steps")
+# Asked fields that keep every clause of a long answer no other field took (an eleventh
+# blind tester's symptom lost two of its three clauses).
+CLAUSE_FIELDS = (
+    "configuration",
+    "other_info",
+    "frequency",
+    "trigger_action",
+    "repro_steps",
+    "symptoms",
+)
 # Entities that make a message an answer to the intake rather than a new request.
 ANSWER_ENTITIES = set(ENTITY_FIELDS) | {"email"}
 RAW_ENTITY_TYPES = {

@@ -968,3 +968,11 @@ def test_a_person_asked_for_with_a_cancel_word_is_no_cancel():
     assert not is_cancel("算了太麻烦了，直接给我转人工吧", "human_handoff", 1.0)
     assert is_cancel("算了，不报了", "cancel", 0.9)
     assert is_cancel("算了", "inform", 0.4)
+
+
+def test_a_long_symptom_keeps_every_clause_no_other_field_took():
+    """An eleventh blind tester's "数据库服务器停机，所有用户都连不上，业务全停了" was stored
+    as "所有用户都连不上"."""
+    text = "数据库服务器停机，所有用户都连不上，业务全停了"
+    r = read_turn("symptoms", text, "report_outage", 0.9, [], {**STAGE2, "frequency": "一直"})
+    assert r.values["symptoms"] == text
