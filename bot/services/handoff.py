@@ -273,6 +273,8 @@ class HandoffService:
             return closed
         await self.surveys.ask(closed, self._clock() + self._survey_ttl)
         text = render("handoff_closed") + "\n" + render("csat_question")
+        if (handoff.context or {}).get("form") == "outage_form":
+            text += "\n" + render("handoff_report_kept")
         await self._say(closed, text, agent)
         return closed
 

@@ -68,3 +68,17 @@ async def test_an_outage_asked_for_a_person_is_severity_1_with_its_words(service
     queued = await HandoffRepository(db).list(status="waiting")
     assert [(h.conversation_id, h.severity) for h in queued] == [("outage", 1), ("idle", None)]
     assert queued[0].context["request"] == text
+
+
+async def test_a_report_waits_kept_while_a_person_is_asked_for(services, db):  # type: ignore[no-untyped-def]
+    """After the agent closed, an eleventh blind tester's survey score "5" was stored as
+    the operating system: the report had gone on under the queue."""
+    staff = StaffRepository(db)
+    await staff.add("alice", "agent", "hash")
+    await staff.set_available("alice", True)
+    slots = {"product": "DB2", "contact_name": "张演示", "requested_slot": "os"}
+    t = tracker("转人工", "human_handoff", slots=slots, sender="mid", active_loop="outage_form")
+    _, events = await _run(t)
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert {"event": "slot", "name": "requested_slot", "value": None, "timestamp": None} in events
+    assert not any(e.get("name") == "contact_name" for e in events)  # the answers stay
