@@ -57,7 +57,7 @@ def test_pao_line_with_menu_path():
 
 def test_callers_outside_the_mainland_are_told_the_numbers_are_mainland_ones():
     """A blind tester in Taiwan was given the mainland numbers without a word."""
-    note = "以上是指南中面向中国大陆的免费电话"
+    note = "以上是面向中国大陆的免费电话"
     text = svc.answer(["DB2"], None, OPEN, abroad=True).text
     assert "800-810-1818-5200" in text and note in text
     assert "http://www.ibm.com/support/servicerequest" in text
