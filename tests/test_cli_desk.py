@@ -82,6 +82,19 @@ async def test_handoff_reply_close_and_report(db_url: str) -> None:
     assert set(report["cases_per_day_by_severity"]) == set(report["conversations_per_day"])
     assert set(report["cases_per_day_by_product"]) == set(report["cases_per_day"])
 
+    # A callback is marked done from here too (it stayed in the list for ever).
+    database = Database(db_url)
+    try:
+        callback, _ = await HandoffRepository(database).open(
+            NewHandoff("c2", "rest", callback_phone="13800000001"), status="callback"
+        )
+    finally:
+        await database.dispose()
+    assert str(callback.id) in ok(db_url, "handoffs", "list", "--status", "callback")
+    ok(db_url, "handoffs", "done", str(callback.id), "--agent", "alice")
+    assert json.loads(ok(db_url, "handoffs", "list", "--status", "callback", "--json")) == []
+    assert run(db_url, "handoffs", "done", str(callback.id), "--agent", "alice").returncode == 1
+
 
 async def test_cases_set_status(db_url: str) -> None:
     ok(db_url, "staff", "add", "alice", "--role", "agent", stdin="correct horse battery\n")

@@ -123,6 +123,9 @@ def is_cancel(text: str) -> bool:
     return False
 
 
+LOW_SCORE = 2  # a rating this low gets an apology and a way to go on
+
+
 class HandoffService:
     """Queue a conversation, move it between bot and agent, close it with a survey."""
 
@@ -221,6 +224,9 @@ class HandoffService:
         score, comment = parsed
         if not await self.surveys.finish(survey.id, score, comment):
             return None
+        if score <= LOW_SCORE:
+            # "1 you made me wait 20 minutes" got a cheerful thanks (an eleventh tester).
+            return render("csat_sorry", score=score)
         return render("csat_thanks", score=score)
 
     # -- staff side (the desk and the CLI) ------------------------------------------

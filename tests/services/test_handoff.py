@@ -120,7 +120,7 @@ async def test_queue_reply_close_and_survey(
     closed = await service.close("c1", "alice")
     assert closed.status == "closed" and link.resumed == ["c1"]
     assert "1–5" in link.sent[-1][2]
-    assert await service.survey_answer("c1", "4 很专业") is not None
+    assert await service.survey_answer("c1", "4 很专业") == render("csat_thanks", score=4)
     assert await service.survey_answer("c1", "5") is None  # answered once
     transcript = await service.handoffs.messages(closed.id)
     assert [m.author for m in transcript] == ["customer", "system", "agent", "system"]
@@ -218,3 +218,15 @@ async def test_closing_a_request_nobody_answered_asks_no_rating(
     await service.close("never", "alice")
     assert link.sent[-1][2] == render("handoff_closed_unanswered")
     assert await service.survey_answer("never", "1") is None  # no survey to answer
+
+
+async def test_a_low_rating_gets_an_apology_and_a_way_on(
+    db: Database, service: HandoffService
+) -> None:
+    """ "1 you made me wait 20 minutes" got a cheerful thanks (an eleventh blind tester)."""
+    await _agent(db)
+    await service.request(NewHandoff("low", "rest"), "hotline")
+    await service.reply("low", "alice", "您好")
+    await service.close("low", "alice")
+    reply = await service.survey_answer("low", "1 you made me wait 20 minutes")
+    assert reply == render("csat_sorry", score=1)
