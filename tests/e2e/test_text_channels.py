@@ -99,7 +99,9 @@ def test_severity_chosen_by_number(
     turns = intake_turns(NAMES[severity], f"1380000000{severity}")
     replies = [user.say(turn) for turn in turns]
     question = replies[-1]
-    assert "1. 好（" in question, replies
+    # The levels in their order, the suggestion marked: the number typed is the level.
+    assert "1. 严重程度一" in question and "（建议）" in question, replies
+    assert _number_of(question, SEVERITY_NAMES[severity]) == severity
     out_of_range = user.say("9")
     assert "1 到 3" in out_of_range and out_of_range.endswith(question.splitlines()[-1])
     # the number reaches the other server: the list shown is in Redis, not in A or B
