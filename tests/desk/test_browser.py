@@ -203,15 +203,23 @@ async def test_a_proven_contract_and_a_case_the_customer_closed(desk: Desk) -> N
     svc = desk.services
     async with staff_page(desk, "carol") as page:
         await page.click("text=○ 未接待")
-        context = {"identity_verified": True, "verified_contract": "PPA-DEMO-0001"}
+        # The words that asked for a person (an eleventh blind tester's agent saw nothing
+        # of why the customer came).
+        request = "生产库DB2宕机了，所有用户都连不上！！！赶紧转人工"
+        context = {
+            "identity_verified": True,
+            "verified_contract": "PPA-DEMO-0001",
+            "request": request,
+        }
         queued = await svc.handoffs.request(
-            NewHandoff("wx-openid-proven", "wechat", context, "DB2", 2), "hotline"
+            NewHandoff("wx-openid-proven", "wechat", context, "DB2", 1), "hotline"
         )
         assert queued.handoff is not None
         await page.goto(f"{desk.url}/handoffs/{queued.handoff.id}")
         info = page.locator("aside dl").first
         await expect(info).to_contain_text("已核实合同")
         await expect(info).to_contain_text("PPA-DEMO-0001")
+        await expect(info).to_contain_text("客户原话" + request)
         await shot(page, "desk-handoff-proven-contract.png")
 
         case_id = await new_case(svc.db, "browser-closed", severity=2, sender_id="closer")
