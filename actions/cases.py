@@ -167,12 +167,12 @@ def case_action(tracker: Tracker) -> str:
     intent, _ = latest_intent(tracker)
     # "昨天报的PMR-…还没人联系我": the status with a chase is a chase (noted, with the due
     # time); a tenth blind tester's was answered with the status alone.
-    chases = wording().has_any("chase_words", clean(text))
-    if intent == "escalate_case" or chases:
+    w, said = wording(), clean(text)
+    if intent == "escalate_case" or w.has_any("chase_words", said):
         return "escalate"
     # "PMR-… 的问题又出现了", "帮我重新打开": a closed case is worked again; on an open
     # one the words are noted (CaseService.reopen).
-    return "reopen" if wording().has_any("reopen_words", clean(text)) else "status"
+    return "reopen" if w.has_any("reopen_words", said) else "status"
 
 
 async def case_request(

@@ -28,9 +28,10 @@ from actions.context import (
 from bot.replies import render
 from bot.services.hotline import general_line_text
 from bot.services.hours import utc_now
-from bot.services.identity import conversation_key
+from bot.services.identity import Verdict, conversation_key
 from bot.services.wording import clean, is_unknown_answer, wording
 from bot.store import StoreUnavailable
+from bot.store.contracts import ContractRecord
 from bot.validators import parse_phone
 
 MAX_FAILURES = 3
@@ -210,8 +211,7 @@ class ActionCheckContract(Action):
         if not ((contract_no or customer) and proof):
             return clear
         try:
-            conversation = conversation_key(channel_of(tracker), tracker.sender_id)
-            verdict = await svc.contracts.verify_caller(conversation, customer, contract_no, proof)
+            verdict = await _verify(tracker, customer, contract_no, proof)
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_store_unavailable")
             return clear
@@ -268,19 +268,22 @@ async def coverage_follow_up(
     proven = proven_contract(tracker)
     if not products or not proven or previous_bot_action(tracker) != "action_check_contract":
         return None
-    svc = services()
     try:
-        conversation = conversation_key(channel_of(tracker), tracker.sender_id)
-        verdict = await svc.contracts.verify_caller(
-            conversation,
-            proven.get("customer_number"),
-            proven.get("contract_number"),
-            proven["proof"],
+        verdict = await _verify(
+            tracker, proven.get("customer_number"), proven.get("contract_number"), proven["proof"]
         )
     except StoreUnavailable:
         dispatcher.utter_message(response="utter_store_unavailable")
         return []
     if verdict.value is None:
         return None  # changed since it was proven: the check is asked again as usual
-    dispatcher.utter_message(text=svc.contracts.coverage_text(verdict.value, products))
+    dispatcher.utter_message(text=services().contracts.coverage_text(verdict.value, products))
     return []
+
+
+async def _verify(
+    tracker: Tracker, customer: str | None, contract_no: str | None, proof: str
+) -> Verdict[ContractRecord]:
+    """The contract for this conversation's caller, under the guard's limits."""
+    conversation = conversation_key(channel_of(tracker), tracker.sender_id)
+    return await services().contracts.verify_caller(conversation, customer, contract_no, proof)

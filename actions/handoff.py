@@ -15,7 +15,7 @@ from actions.contracts import proven_contract_number
 from bot.desk.config import DeskSettings
 from bot.replies import render
 from bot.services.cases import is_case_addition
-from bot.services.handoff import HandoffService
+from bot.services.handoff import HandoffService, request_words
 from bot.services.hours import utc_now
 from bot.services.severity import description_of, suggest_severity
 from bot.services.wording import clean, wording
@@ -28,7 +28,6 @@ INTERNAL_SLOTS = frozenset(
     {"requested_slot", "hotline_pending", "fallback_count", "intake_failures", "cc_failures"}
 )
 PROOF_SLOTS = frozenset({"cc_proof", "case_proof"})
-REQUEST_CHARS = 500  # of the message that asked for a person, shown to the agent
 
 
 def handoff_service() -> HandoffService:
@@ -60,9 +59,7 @@ def agent_context(tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
         "identity_verified": bool(tracker.get_slot("last_case_id") or verified_contract),
         "verified_contract": verified_contract,
         "reason": "fallback" if tracker.get_slot("fallback_count") else "asked",
-        # The words that asked for a person ("生产库宕机了…赶紧转人工"): an eleventh blind
-        # tester's agent saw nothing of why the customer came.
-        "request": (tracker.latest_message.get("text") or "")[:REQUEST_CHARS],
+        "request": request_words(tracker.latest_message.get("text")),  # "…赶紧转人工"
     }
 
 

@@ -131,12 +131,17 @@ def follow_up_product(tracker: Tracker) -> str | None:
     if not entity_values(tracker, "region") or entity_values(tracker, "product"):
         return None
     previous = previous_bot_action(tracker)
-    if previous == "utter_faq" and previous_faq(tracker) == PAO_LOGIN_FAQ:
+    if after_pao_help(tracker, previous):
         return PAO_LINE  # "北方区号码再发一下" after the PAO login help's two numbers
     if previous not in HOTLINE_ACTIONS:
         return None
     product = tracker.get_slot("hotline_product")
     return str(product) if product else None
+
+
+def after_pao_help(tracker: Tracker, previous: str | None) -> bool:
+    """Whether the bot's last answer (``previous``) was the PAO login help's two numbers."""
+    return previous == "utter_faq" and previous_faq(tracker) == PAO_LOGIN_FAQ
 
 
 def answered_after_hotline(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -148,8 +153,7 @@ def answered_after_hotline(dispatcher: CollectingDispatcher, tracker: Tracker) -
     通吗" (the guide's after-hours rule).
     """
     previous = previous_bot_action(tracker)
-    after_pao = previous == "utter_faq" and previous_faq(tracker) == PAO_LOGIN_FAQ
-    if previous not in HOTLINE_ACTIONS and not after_pao:
+    if previous not in HOTLINE_ACTIONS and not after_pao_help(tracker, previous):
         return False
     text, w = clean(tracker.latest_message.get("text")), wording()
     if w.has_any("unreachable_words", text):

@@ -32,14 +32,13 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResu
 from bot.channels import mask_id
 from bot.config import Settings
 from bot.desk.config import DeskSettings
-from bot.services.handoff import HandoffService, find_phone
+from bot.services.handoff import HandoffService, find_phone, request_words
 from bot.store import Database, StoreUnavailable
 from bot.store.handoffs import HandoffRepository, NewHandoff
 from bot.store.staff import StaffRepository
 
 logger = logging.getLogger(__name__)
 _MARK = "_ppa_handoff_gate"
-REQUEST_CHARS = 500  # of the callback message, kept for the agent
 CALLBACK_WORDS = re.compile(r"^\s*(留言|回电|请回电)")
 # "我刚才留言的号码写错了，是139…": the callback request's number, corrected.
 CALLBACK_MENTION = re.compile(r"留言")
@@ -167,9 +166,8 @@ async def _callback(
         channel=message.input_channel or "rest",
         product=tracker.get_slot("product") or tracker.get_slot("last_case_product"),
         case_id=tracker.get_slot("last_case_id"),
-        # The customer's words with the number ("留言 139… informix备份失败，明天上午回电"):
-        # an eleventh blind tester's engineer would have called knowing nothing else.
-        context={"reason": "callback", "request": (message.text or "")[:REQUEST_CHARS]},
+        # The customer's words with the number ("留言 139… informix备份失败，明天上午回电").
+        context={"reason": "callback", "request": request_words(message.text)},
     )
     reply = await service.leave_callback(new, message.text or "")
     tracker.update(UserUttered(message.text, input_channel=message.input_channel))

@@ -124,6 +124,15 @@ def is_cancel(text: str) -> bool:
 
 
 LOW_SCORE = 2  # a rating this low gets an apology and a way to go on
+REQUEST_CHARS = 500  # of the message that asked for a person, kept for the agent
+
+
+def request_words(text: str | None) -> str:
+    """The customer's words that asked for a person or a call back, as the agent sees them.
+
+    An eleventh blind tester's agent saw nothing of why the customer came.
+    """
+    return (text or "")[:REQUEST_CHARS]
 
 
 class HandoffService:

@@ -69,20 +69,21 @@ INTERRUPTION_CONFIDENCE = 0.6
 # no answer (a blind tester's case was opened with "好的" as every detail).
 ACKNOWLEDGEMENTS = frozenset({"affirm", "thank", "greet"})
 WAIT_CHARS = 16  # "等一下，老板叫我": a longer message says more than "wait"
-# Fields whose old value a correction may name instead of the field (not the product:
-# its own correction also resets its details; not the description or the log).
-SWAPPABLE_FIELDS = ("version", "patch_level", "os", "configuration", "other_info", "frequency")
 # A question this short at a detail question asks something instead of answering.
 QUESTION_CHARS = 14
-# The short detail questions where a question or another field's label is no answer.
-LABELS_AHEAD_AT = ("version", "patch_level", "os", "configuration", "other_info", "frequency")
-# Where a filler or a short question is asked again rather than stored.
-HELD_AT = (*LABELS_AHEAD_AT, "trigger_action", "repro_steps")
 ACKNOWLEDGED_FIELDS = (*STAGE1_FIELDS, *STAGE2_FIELDS)
 NO_ANSWER_REPLIES = {"contact_name": "intake_bad_name", "company": "intake_bad_company"}
 SKIPPABLE = set(STAGE2_FIELDS) - {"product", "symptoms"}
 # Fields whose answer is a value ("11.5.8", "FP7", "AIX 7.2"), never a question.
 ASKED_VALUES = ("version", "patch_level", "os")
+# Short descriptions, where a short question asks rather than answers ("这个单号多少").
+SHORT_DESCRIPTIONS = ("configuration", "other_info", "frequency")
+# The short detail questions: another field's label there is that field's value, and a
+# correction may name their old value instead of the field (not the product: its own
+# correction also resets its details; not the description or the log).
+SHORT_DETAILS = (*ASKED_VALUES, *SHORT_DESCRIPTIONS)
+# Where a filler ("还有呢") is asked again rather than stored.
+HELD_AT = (*SHORT_DETAILS, "trigger_action", "repro_steps")
 FILLED_FROM_LONG_ANSWER = 2  # this many fields read: the message was not one answer
 # A paste of this many lines with a log's marks is a log, whatever was asked.
 LOG_LINES = 3
@@ -111,14 +112,7 @@ LABELLED_AT = ("case_confirmed", "severity")
 PRODUCT_DETAILS = ("version", "patch_level")
 # Asked fields that keep every clause of a long answer no other field took (an eleventh
 # blind tester's symptom lost two of its three clauses).
-CLAUSE_FIELDS = (
-    "configuration",
-    "other_info",
-    "frequency",
-    "trigger_action",
-    "repro_steps",
-    "symptoms",
-)
+CLAUSE_FIELDS = (*SHORT_DESCRIPTIONS, "trigger_action", "repro_steps", "symptoms")
 # Entities that make a message an answer to the intake rather than a new request.
 ANSWER_ENTITIES = set(ENTITY_FIELDS) | {"email"}
 RAW_ENTITY_TYPES = {
@@ -407,7 +401,7 @@ def _corrections(
             result.corrected.append(named)
     if not result.corrected:
         # "it is HDR, not HA, change it" names the old value, not its field.
-        swapped = value_swap(text, current, SWAPPABLE_FIELDS)
+        swapped = value_swap(text, current, SHORT_DETAILS)
         if swapped is not None:
             result.values[swapped[0]] = swapped[1]
             result.corrected.append(swapped[0])
@@ -799,7 +793,7 @@ def _labelled_for_others(requested: str, text: str) -> dict[str, str]:
     descriptions as often as they label a field), and not when the asked field is
     among them or the value says to empty it.
     """
-    if requested not in LABELS_AHEAD_AT:
+    if requested not in SHORT_DETAILS:
         return {}
     pairs = parse_corrections(text, labelled=True)
     if not pairs or any(field_name == requested for field_name, _ in pairs):
@@ -849,7 +843,7 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
         # question was stored as its answer (a twelfth blind tester).
         if bare in w["no_answer_fillers"]:
             return "intake_need_detail_skippable"
-        if requested not in LABELS_AHEAD_AT or requested in ASKED_VALUES:
+        if requested not in SHORT_DESCRIPTIONS:
             # A question at a value question is about the field (extract answers it);
             # a trigger or steps may well be worded as one ("重启后啥也干不了").
             return None

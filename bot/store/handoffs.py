@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, false, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -219,11 +219,14 @@ class HandoffRepository:
             row = await session.get(m.Handoff, handoff_id)
             if row is None or row.status != "waiting":
                 return 0
-            urgent = row.severity == URGENT_SEVERITY
-            mine = (_not_urgent() == (0 if urgent else 1)) & (m.Handoff.id <= handoff_id)
-            before = m.Handoff.severity == URGENT_SEVERITY if not urgent else false()
+            # The list's order: a lower rank first, then the older request.
+            rank = 0 if row.severity == URGENT_SEVERITY else 1
             ahead = select(func.count(m.Handoff.id)).where(
-                m.Handoff.status == "waiting", or_(mine, before)
+                m.Handoff.status == "waiting",
+                or_(
+                    _not_urgent() < rank,
+                    and_(_not_urgent() == rank, m.Handoff.id <= handoff_id),
+                ),
             )
             return int((await session.execute(ahead)).scalar_one())
 

@@ -19,6 +19,14 @@ for _c in PIPELINE:
         CONFIGS.setdefault(_c["intent"], _c)  # an intent's first rule (more may follow)
 
 
+def run_rules(message: Message, intent: str | None = None) -> None:
+    """Every ``PhraseIntent`` rule of config.yml on ``message``, in the pipeline's order
+    (only those setting ``intent`` when it is given)."""
+    for config in PIPELINE:
+        if config["name"].endswith("PhraseIntent") and intent in (None, config["intent"]):
+            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+
+
 def read(
     text: str,
     products: list[str],
@@ -226,9 +234,7 @@ def assert_faq_rules(text: str, intent: str, expected: str | None, topic: str) -
     message = Message(
         data={"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": []}
     )
-    for config in PIPELINE:
-        if config.get("intent") == topic:
-            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    run_rules(message, topic)
     selected = (message.get(RESPONSE_SELECTOR_KEY) or {}).get("faq", {}).get("response", {})
     if expected is None:
         assert message.get("intent")["name"] == intent
@@ -475,9 +481,7 @@ def test_a_product_in_trouble_and_case_questions(text, intent, entities, expecte
             "entities": [{"entity": e, "value": "DB2"} for e in entities],
         }
     )
-    for config in PIPELINE:
-        if config["name"].endswith("PhraseIntent"):
-            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    run_rules(message)
     assert message.get("intent")["name"] == expected
 
 
@@ -498,9 +502,7 @@ def test_a_product_and_have_we_got_it_asks_the_contract(text, span, expected):
             "entities": [{"entity": "product", "start": span[0], "end": span[1], "value": "x"}],
         }
     )
-    for config in PIPELINE:
-        if config.get("intent") == "check_contract":
-            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    run_rules(message, "check_contract")
     assert message.get("intent")["name"] == expected
 
 
@@ -520,9 +522,7 @@ def test_the_contract_check_asked_with_its_numbers(text, intent, expected):
             "entities": [{"entity": "customer_number", "value": "8800004"}],
         }
     )
-    for config in PIPELINE:
-        if config.get("intent") == "check_contract":
-            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    run_rules(message, "check_contract")
     assert message.get("intent")["name"] == expected
 
 
@@ -542,7 +542,5 @@ def test_a_person_or_a_call_back_asked_for(text, intent, expected):
     message = Message(
         data={"text": text, "intent": {"name": intent, "confidence": 0.6}, "entities": []}
     )
-    for config in PIPELINE:
-        if config["name"].endswith("PhraseIntent"):
-            PhraseIntent({**PhraseIntent.get_default_config(), **config}).process([message])
+    run_rules(message)
     assert message.get("intent")["name"] == expected
