@@ -109,7 +109,7 @@ async def test_messages_pending_delivery_and_version(db: Database) -> None:
 async def test_turn_state_is_the_latest_handoff_and_whether_messages_wait(db: Database) -> None:
     repo = HandoffRepository(db)
     assert await repo.turn_state("c1") == (None, False)
-    await repo.add_pending("c1", "您的案例已更新", None)  # outside any handoff
+    await repo.add_outside("c1", "您的案例已更新", None, "pending")  # outside any handoff
     assert await repo.turn_state("c1") == (None, True)
     assert await repo.turn_state("c2") == (None, False)  # another conversation's is not ours
     await repo.take_pending("c1")

@@ -102,6 +102,17 @@ def render_page(
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 
+def refused(request: web.Request, message: str, back: str) -> web.Response:
+    """An action the desk could not do (taken by someone else, an empty note …).
+
+    A page in the desk's own layout with a way back, or JSON for the page's own
+    requests; a thirteenth blind tester landed on a bare text page.
+    """
+    if request.headers.get("X-Requested-With") == "fetch":
+        return web.json_response({"ok": False, "error": message}, status=409)
+    return render_page(request, "error.html", 409, message=message, back=back)
+
+
 def form_text(form: Any, name: str) -> str:
     """A trimmed form field ('' when absent)."""
     return str(form.get(name) or "").strip()
@@ -126,6 +137,7 @@ def _jinja(tz: ZoneInfo) -> jinja2.Environment:
         event=event_label,
         outcome=miss_outcome,
     )
+    env.globals["timezone"] = tz.key  # live messages are stamped in the desk's zone too
     return env
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.desk.app import JINJA, Route, form_text, render_page, services
+from bot.desk.app import JINJA, Route, form_text, refused, render_page, services
 from bot.services.handoff import HandoffError
 from bot.store.cases import CaseRecord
 from bot.store.models import DESK_CASE_STATUSES
@@ -104,7 +104,7 @@ async def _act(request: web.Request, action: Any) -> web.StreamResponse:
     try:
         await action(services(request).case_desk, case_id, request["staff"].name, form)
     except HandoffError as error:
-        raise web.HTTPConflict(text=str(error)) from error
+        return refused(request, str(error), f"/cases/{case_id}")
     raise web.HTTPFound(f"/cases/{case_id}")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.desk.app import Route, form_text, render_page, services, set_session_cookie
+from bot.desk.app import Route, form_text, refused, render_page, services, set_session_cookie
 from bot.desk.security import COOKIE_NAME, LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS
 from bot.services.handoff import HandoffError
 from bot.services.passwords import needs_rehash, verify_password
@@ -23,8 +23,12 @@ KEEPALIVE_S = 15.0
 
 
 async def login_page(request: web.Request) -> web.Response:
-    """The sign-in form."""
-    return render_page(request, "login.html", error="")
+    """The sign-in form; how to create the first account only while there is none.
+
+    A thirteenth blind tester found the admin command shown to every visitor.
+    """
+    no_accounts = not await services(request).staff.list()
+    return render_page(request, "login.html", error="", no_accounts=no_accounts)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -197,15 +201,16 @@ async def _handoff_loop(
         await asyncio.sleep(svc.desk_settings.poll_seconds)
 
 
-async def _act(request: web.Request, action: Any) -> web.StreamResponse:
+async def _act(request: web.Request, action: Any, then: str | None = None) -> web.StreamResponse:
+    """Run ``action``; then the conversation's page (or ``then``), or why it was refused."""
     handoff = await _handoff_or_404(request)
     try:
         await action(services(request), handoff)
     except HandoffError as error:
-        raise web.HTTPConflict(text=str(error)) from error
+        return refused(request, str(error), f"/handoffs/{handoff.id}")
     if request.headers.get("X-Requested-With") == "fetch":
         return web.json_response({"ok": True})
-    raise web.HTTPFound(f"/handoffs/{handoff.id}")
+    raise web.HTTPFound(then or f"/handoffs/{handoff.id}")
 
 
 async def take(request: web.Request) -> web.StreamResponse:
@@ -230,8 +235,7 @@ async def close(request: web.Request) -> web.StreamResponse:
 async def callback_done(request: web.Request) -> web.StreamResponse:
     """Mark a callback request as done."""
     name = request["staff"].name
-    await _act(request, lambda s, h: s.handoffs.close_callback(h.id, name))
-    raise web.HTTPFound("/")
+    return await _act(request, lambda s, h: s.handoffs.close_callback(h.id, name), then="/")
 
 
 ROUTES = [

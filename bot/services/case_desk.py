@@ -101,17 +101,21 @@ class CaseDeskService:
 
     async def _tell(self, case: CaseRecord, text: str, agent: StaffRecord) -> str:
         delivery = await self._link.send(case.channel, case.sender_id, text)
-        if delivery == "pending":
-            # REST, or the platform API is down: it goes out with the customer's next turn.
-            await self.handoffs.add_pending(case.sender_id, text, agent.id)
+        # "pending" (REST, or the platform API is down) goes out with the customer's
+        # next turn; every delivery stays in the conversation's record.
+        await self.handoffs.add_outside(case.sender_id, text, agent.id, delivery)
         return delivery
 
     async def escalate(self, case_id: str, agent_name: str, note: str = "") -> CaseDeskState:
         """Bring in stage 3 (more resources, the guide's 第三阶段)."""
         agent = await self._agent(agent_name)
-        case = await self.cases.add_event(case_id, "escalated", note)
+        # The reason is the staff's own (kept in the desk's note); the case's history is
+        # what the customer reads when asking the bot ("需要实验室复现…" reached one).
+        case = await self.cases.add_event(case_id, "escalated", "")
         if case is None:
             raise HandoffError(render("staff_no_case", case_id=case_id))
-        return await self.desk.change(
+        state = await self.desk.change(
             case, agent.id, kind="escalate", text=note, stage=ESCALATED_STAGE
         )
+        await self._tell(case, render("case_escalated_by_staff", case_id=case.case_id), agent)
+        return state

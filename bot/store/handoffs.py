@@ -293,10 +293,17 @@ class HandoffRepository:
             )
             return (await self._messages(session, m.HandoffMessage.id == pk))[0]
 
-    async def add_pending(self, conversation_id: str, text: str, agent_id: int | None) -> None:
-        """Keep a staff message for the customer's next turn (outside any handoff)."""
+    async def add_outside(
+        self, conversation_id: str, text: str, agent_id: int | None, delivery: str
+    ) -> None:
+        """Keep a staff message sent outside any handoff (a case update) in the record.
+
+        ``pending`` waits for the customer's next turn (REST, or the platform API was
+        down); ``sent`` is kept so the case's transcript shows what the customer was
+        told (a thirteenth blind tester's export read as if the engineer never spoke).
+        """
         async with self._db.transaction() as session:
-            await self._insert(session, conversation_id, None, "agent", text, agent_id, "pending")
+            await self._insert(session, conversation_id, None, "agent", text, agent_id, delivery)
 
     async def _insert(
         self,

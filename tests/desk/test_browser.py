@@ -7,6 +7,7 @@ case, changes its status and the customer is told. Screenshots go to results/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
@@ -262,3 +263,29 @@ async def test_the_case_page_shows_the_entitlement_the_bot_kept_from_a_stranger(
         await page.set_viewport_size({"width": 420, "height": 900})
         await expect(row).to_be_visible()
         await shot(page, "desk-case-entitlement-narrow.png")
+
+
+async def test_a_page_left_open_follows_a_colleague_taking_the_conversation(desk: Desk) -> None:
+    """A thirteenth blind tester's second agent still had 接手会话 after a colleague took
+    the conversation, and live messages had no time."""
+    svc = desk.services
+    for name in ("alice", "bob"):
+        await desk.add_staff(name, "agent")
+        await svc.staff.set_available(name, True)
+    queued = await svc.handoffs.request(NewHandoff("wx-openid-0002", "wechat"), "hotline")
+    assert queued.handoff is not None
+    async with staff_page(desk, "bob") as page:
+        await page.goto(f"{desk.url}/handoffs/{queued.handoff.id}")
+        await expect(page.locator("#take")).to_be_visible()
+        await svc.handoffs.take("wx-openid-0002", "alice")
+        await expect(page.locator("#status")).to_have_text("服务中", timeout=LIVE_TIMEOUT_MS)
+        await expect(page.locator("#take")).to_have_count(0)
+        await expect(page.locator("#reply")).to_have_count(0)
+        await expect(page.locator("#taken-by")).to_have_text("已由 alice 接手")
+        await expect(page.locator("#agent")).to_have_text("alice")
+        await svc.handoffs.customer_turn("wx-openid-0002", "还在吗")
+        live = page.locator("#messages li", has_text="还在吗")
+        await expect(live.locator(".who")).to_have_text(
+            re.compile(r"^客户 \d\d-\d\d \d\d:\d\d$"), timeout=LIVE_TIMEOUT_MS
+        )
+        await shot(page, "desk-handoff-taken-by-colleague.png")

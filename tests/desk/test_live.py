@@ -75,3 +75,31 @@ async def test_customer_message_reaches_a_second_desk_instance_within_a_second(
         await http.close()
         await signed_in.close()
         await runner.cleanup()
+
+
+async def test_a_second_agent_taking_a_taken_conversation_is_told_on_a_desk_page(
+    desk: Desk,
+) -> None:
+    """A thirteenth blind tester's second agent landed on a bare text page."""
+    for name in ("alice", "bob"):
+        await desk.add_staff(name, "agent")
+        await desk.services.staff.set_available(name, True)
+    queued = await desk.services.handoffs.request(NewHandoff("c2", "rest"), "hotline")
+    assert queued.handoff is not None
+    path = f"/handoffs/{queued.handoff.id}"
+    alice, alice_csrf = await desk.client("alice")
+    bob, bob_csrf = await desk.client("bob")
+    async with alice, bob:
+        async with alice.post(f"{path}/take", data={"csrf": alice_csrf}) as taken:
+            assert taken.status == 200 and taken.url.path == path
+        async with bob.post(f"{path}/take", data={"csrf": bob_csrf}) as refused:
+            assert refused.status == 409
+            assert refused.content_type == "text/html"
+            page = await refused.text()
+        async with bob.post(
+            f"{path}/reply",
+            data={"csrf": bob_csrf, "text": "我来"},
+            headers={"X-Requested-With": "fetch"},
+        ) as fetched:
+            assert fetched.status == 409 and "alice" in (await fetched.json())["error"]
+    assert "alice" in page and f'href="{path}"' in page and "PPA 服务台" in page

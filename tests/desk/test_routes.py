@@ -35,6 +35,18 @@ async def test_anonymous_is_sent_to_login_or_refused(desk: Desk) -> None:
                     assert response.status == 401, route.path
 
 
+async def test_the_login_page_shows_the_set_up_command_only_without_accounts(desk: Desk) -> None:
+    """A thirteenth blind tester found the admin command on every visitor's login page."""
+    http, _ = await desk.client()
+    async with http:
+        async with http.get("/login") as page:
+            assert "staff add" in await page.text()
+        await desk.add_staff("alice", "agent")
+        async with http.get("/login") as page:
+            html = await page.text()
+    assert "staff add" not in html and 'name="password"' in html
+
+
 async def test_agent_gets_403_on_supervisor_routes(desk: Desk) -> None:
     await desk.add_staff("alice", "agent")
     http, csrf = await desk.client("alice")

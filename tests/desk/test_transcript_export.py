@@ -185,3 +185,40 @@ async def test_handoff_page_shows_each_customer_line_once(desk: Desk) -> None:
     messages = page[page.index('<ol id="messages"') : page.index("</ol>")]
     assert messages.count("转人工") == 1 and messages.count("正在为您转接") == 1
     assert messages.count("还在吗") == 1
+
+
+async def test_case_transcript_includes_case_updates_sent_to_the_customer(
+    desk: Desk, monkeypatch
+) -> None:
+    """A thirteenth blind tester's export had none of the engineer's case messages: they
+    went out through WeChat's API and were kept nowhere but the desk's history."""
+
+    async def delivered(channel: str, conversation_id: str, text: str) -> str:
+        return "sent"
+
+    monkeypatch.setattr(desk.services.case_desk._link, "send", delivered)
+    await desk.add_staff("alice", "agent")
+    case_id = await new_case(desk.services.db, "export-3", sender_id="wx-export-3")
+    await add_turns(desk, "wx-export-3", [("user", "DB2 宕机了")])
+    http, csrf = await desk.client("alice")
+    async with http:
+        for path, form in (
+            ("message", {"text": "请上传 db2diag.log"}),
+            ("status", {"status": "已解决", "note": "已提供补丁"}),
+        ):
+            async with http.post(
+                f"/cases/{case_id}/{path}", data={"csrf": csrf, **form}, allow_redirects=False
+            ) as response:
+                assert response.status == 302, await response.text()
+        async with http.get(f"/cases/{case_id}/transcript.txt") as response:
+            text = await response.text()
+        async with http.get(f"/cases/{case_id}") as page:
+            html = await page.text()
+    told = [line.split(" ", 2)[2] for line in text.splitlines()[-2:]]
+    assert told == [
+        f"alice：关于案例 {case_id}，工程师留言：请上传 db2diag.log",
+        f"alice：您的案例 {case_id} 状态已更新为：已解决。已提供补丁",
+    ]
+    assert "请上传 db2diag.log" in html
+    # Delivered: nothing waits for the customer's next turn.
+    assert await HandoffRepository(desk.services.db).take_pending("wx-export-3") == []

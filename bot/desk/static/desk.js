@@ -4,6 +4,18 @@
   const csrf = document.body.dataset.csrf;
   const labels = { customer: "客户", agent: "工程师", system: "系统" };
 
+  const zone = document.body.dataset.tz || undefined;
+  const me = document.body.dataset.staff;
+  // "12-07 22:27" in the desk's time zone, as the server writes the page's own lines.
+  function stamp(iso) {
+    if (!iso) return "";
+    const parts = new Intl.DateTimeFormat("zh-CN", { timeZone: zone, month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date(iso));
+    const part = (type) => (parts.find((p) => p.type === type) || {}).value || "";
+    return `${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
+  }
+
   function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
 
   const inbox = document.getElementById("inbox");
@@ -40,15 +52,31 @@
       const m = JSON.parse(event.data);
       const li = document.createElement("li"); li.className = m.author; li.dataset.id = m.id;
       const who = document.createElement("span"); who.className = "who";
-      who.textContent = (m.author === "agent" && m.agent) ? m.agent : labels[m.author];
+      who.textContent = ((m.author === "agent" && m.agent) ? m.agent : labels[m.author]) +
+        " " + stamp(m.created_at);
       li.append(who, document.createTextNode(m.text));
       messages.append(li); messages.scrollTop = messages.scrollHeight;
     });
     source.addEventListener("status", (event) => {
-      const s = JSON.parse(event.data).status;
+      const data = JSON.parse(event.data);
+      const s = data.status;
       const badge = document.getElementById("status");
       const names = { waiting: "排队中", active: "服务中", closed: "已结束", callback: "回电请求" };
       if (badge) badge.textContent = names[s] || s;
+      // Taken or closed meanwhile (by someone else): no stale buttons to press.
+      const take = document.getElementById("take");
+      if (take && s !== "waiting") take.closest("form").remove();
+      const agent = document.getElementById("agent");
+      if (agent && data.agent) agent.textContent = data.agent;
+      const note = document.getElementById("taken-by");
+      const others = s === "active" && data.agent && data.agent !== me;
+      if (note) { note.hidden = !others; note.textContent = others ? `已由 ${data.agent} 接手` : ""; }
+      if (s === "closed" || others) {
+        for (const id of ["reply", "handoff-actions"]) {
+          const node = document.getElementById(id);
+          if (node) node.remove();
+        }
+      }
     });
   }
 
