@@ -15,9 +15,9 @@ from actions.contracts import proven_contract_number
 from bot.desk.config import DeskSettings
 from bot.replies import render
 from bot.services.cases import is_case_addition
-from bot.services.handoff import HandoffService, request_words
+from bot.services.handoff import HandoffService, request_words, urgent_level
 from bot.services.hours import utc_now
-from bot.services.severity import description_of, suggest_severity
+from bot.services.severity import description_of
 from bot.services.wording import clean, wording
 from bot.store import StoreUnavailable
 from bot.store.handoffs import HandoffRepository, NewHandoff
@@ -69,8 +69,7 @@ def handoff_severity(tracker: Tracker) -> int | None:
     if chosen is not None:
         return chosen
     said = f"{description_of(tracker.current_slot_values())} {tracker.latest_message.get('text') or ''}"
-    suggested = suggest_severity(said)
-    return suggested.level if suggested.matched and suggested.level == 1 else None
+    return urgent_level(said)
 
 
 def _int(value: Any) -> int | None:

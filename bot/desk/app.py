@@ -102,6 +102,15 @@ def render_page(
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 
+# The customer's channel as staff call it (Rasa's input channel names are internal).
+CHANNEL_LABELS = {"wechat": "微信", "weibo": "微博", "rest": "网页", "signed_webhook": "Webhook"}
+
+
+def channel_label(channel: str) -> str:
+    """``wechat`` → 微信; an unknown channel by its own name."""
+    return CHANNEL_LABELS.get(channel, channel)
+
+
 def refused(request: web.Request, message: str, back: str) -> web.Response:
     """An action the desk could not do (taken by someone else, an empty note …).
 
@@ -136,6 +145,7 @@ def _jinja(tz: ZoneInfo) -> jinja2.Environment:
         field=wording().field_label,
         event=event_label,
         outcome=miss_outcome,
+        channel=channel_label,
     )
     env.globals["timezone"] = tz.key  # live messages are stamped in the desk's zone too
     return env

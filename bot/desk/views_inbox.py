@@ -10,7 +10,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.desk.app import Route, form_text, refused, render_page, services, set_session_cookie
+from bot.desk.app import (
+    Route,
+    channel_label,
+    form_text,
+    refused,
+    render_page,
+    services,
+    set_session_cookie,
+)
 from bot.desk.security import COOKIE_NAME, LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS
 from bot.services.handoff import HandoffError
 from bot.services.passwords import needs_rehash, verify_password
@@ -83,6 +91,11 @@ def _row(h: HandoffRecord, now: Any) -> dict[str, Any]:
         "product": h.product or "",
         "case_id": h.case_id or "",
         "waiting": int((now - h.requested_at).total_seconds() // 60),
+        "severity": h.severity or "",
+        "channel_label": channel_label(h.channel),
+        # Why they came ("生产库宕机了…转人工"), and what they said last, when that differs
+        # (a thirteenth blind tester's list showed "我排第几" and lost the fault).
+        "request": str(h.context.get("request") or "")[:60],
         "last": (h.last_customer_message or "")[:60],
         "phone": mask_phone(h.callback_phone) if h.callback_phone else "",
     }

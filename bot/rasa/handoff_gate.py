@@ -32,7 +32,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResu
 from bot.channels import mask_id
 from bot.config import Settings
 from bot.desk.config import DeskSettings
-from bot.services.handoff import HandoffService, find_phone, request_words
+from bot.services.handoff import HandoffService, find_phone, request_words, urgent_level
 from bot.store import Database, StoreUnavailable
 from bot.store.handoffs import HandoffRepository, NewHandoff
 from bot.store.staff import StaffRepository
@@ -161,13 +161,19 @@ async def _callback(
     processor: MessageProcessor, message: UserMessage, service: HandoffService
 ) -> Any:
     tracker = await processor.get_tracker(message.sender_id)
+    # The customer's words with the number ("留言 139… informix备份失败，明天上午回电"),
+    # after those that asked for a person ("生产库宕机了…转人工"): a thirteenth blind
+    # tester's agent saw only "留言 138…", and the outage was not put first.
+    asked = str((tracker.latest_message.text if tracker.latest_message else None) or "")
+    words = f"{asked} / {message.text}" if asked and not asked.startswith("/") else message.text
+    severity = tracker.get_slot("severity")
     new = NewHandoff(
         conversation_id=message.sender_id,
         channel=message.input_channel or "rest",
         product=tracker.get_slot("product") or tracker.get_slot("last_case_product"),
+        severity=int(severity) if str(severity).isdigit() else urgent_level(words or ""),
         case_id=tracker.get_slot("last_case_id"),
-        # The customer's words with the number ("留言 139… informix备份失败，明天上午回电").
-        context={"reason": "callback", "request": request_words(message.text)},
+        context={"reason": "callback", "request": request_words(words)},
     )
     reply = await service.leave_callback(new, message.text or "")
     tracker.update(UserUttered(message.text, input_channel=message.input_channel))

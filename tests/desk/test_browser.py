@@ -86,6 +86,10 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
         await svc.handoffs.customer_turn("wx-openid-0001", "生产库起不来，急")
         waiting = page.locator("[data-rows=waiting] tr", has_text="wx-openid-00")
         await expect(waiting).to_contain_text("生产库起不来", timeout=LIVE_TIMEOUT_MS)
+        # Why it is first, and where the customer is (a thirteenth blind tester's list
+        # showed neither, and "wechat").
+        await expect(waiting.locator("td.severity")).to_have_text("1")
+        await expect(waiting).to_contain_text("微信")
         await shot(page, "desk-inbox.png")
 
         await waiting.locator("text=打开").click()

@@ -230,3 +230,44 @@ async def test_a_low_rating_gets_an_apology_and_a_way_on(
     await service.close("low", "alice")
     reply = await service.survey_answer("low", "1 you made me wait 20 minutes")
     assert reply == render("csat_sorry", score=1)
+
+
+class _Processor:
+    """The two calls the handoff gate makes of Rasa's MessageProcessor for a callback."""
+
+    def __init__(self, tracker) -> None:  # type: ignore[no-untyped-def]
+        self.tracker = tracker
+
+    async def get_tracker(self, sender_id: str):  # type: ignore[no-untyped-def]
+        return self.tracker
+
+    async def save_tracker(self, tracker) -> None:  # type: ignore[no-untyped-def]
+        self.tracker = tracker
+
+
+async def test_a_callback_after_an_outage_keeps_its_words_and_is_urgent(
+    service: HandoffService,
+) -> None:
+    """A thirteenth blind tester: "生产库宕机了，所有用户都连不上，赶紧转人工", then "留言
+    13800000001" at night. The desk showed 客户原话 "留言 13800000001", no severity, and the
+    callback behind an older one; the customer was not told it waits for the morning."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa.handoff_gate import _callback
+
+    outage = "生产库宕机了，所有用户都连不上，赶紧转人工"
+    tracker = DialogueStateTracker("wx-1", slots=[])
+    tracker.update(UserUttered(outage))
+    channel = CollectingOutputChannel()
+    message = UserMessage("留言 13800000001", channel, "wx-1", input_channel="wechat")
+    await _callback(_Processor(tracker), message, service)  # type: ignore[arg-type]
+    [callback] = await service.handoffs.list(status="callback")
+    assert callback.severity == 1 and callback.callback_phone == "13800000001"
+    assert callback.context["request"] == f"{outage} / 留言 13800000001"
+    [reply] = [m["text"] for m in channel.messages]
+    assert reply.endswith(render("handoff_callback_severity1"))
+    # An everyday request stays as it was: no level, no warning.
+    calm = await service.leave_callback(NewHandoff("c9", "rest"), "留言 13800000002")
+    assert calm == render("handoff_callback_saved", phone="13800000002")

@@ -16,7 +16,11 @@
     return `${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
   }
 
-  function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
+  function cell(text, className) {
+    const td = document.createElement("td"); td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
 
   const inbox = document.getElementById("inbox");
   if (inbox) {
@@ -30,15 +34,18 @@
         count.textContent = data[status].length;
         body.replaceChildren(...data[status].map((r) => {
           const tr = document.createElement("tr");
-          tr.append(cell(r.conversation), cell(r.channel), cell(r.waiting), cell(r.product),
-                    cell(r.case_id), cell(status === "callback" ? r.phone : r.agent), cell(r.last));
+          if (r.severity === 1) tr.className = "urgent";
+          tr.append(cell(r.conversation, "nowrap"), cell(r.channel_label, "nowrap"), cell(r.waiting),
+                    cell(r.severity, "severity"), cell(r.product), cell(r.case_id, "nowrap"),
+                    cell(status === "callback" ? r.phone : r.agent, "nowrap"),
+                    cell(r.request, "message"), cell(r.last !== r.request ? r.last : "", "message"));
           const td = document.createElement("td"); const a = document.createElement("a");
           a.href = `/handoffs/${r.id}`; a.textContent = "打开"; td.append(a); tr.append(td);
           return tr;
         }));
         if (!data[status].length) {
           const tr = document.createElement("tr"); tr.className = "empty";
-          const td = cell("暂无"); td.colSpan = 8; tr.append(td); body.append(tr);
+          const td = cell("暂无"); td.colSpan = 10; tr.append(td); body.append(tr);
         }
       }
     });
