@@ -171,6 +171,16 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, staff
     )
 
 
+async def _no_store(request: web.Request, response: web.StreamResponse) -> None:
+    """Pages hold customer data: never from the browser's cache.
+
+    Back after 退出 showed a case page to a thirteenth blind tester; the style sheet
+    and script may be cached.
+    """
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+
+
 def create_app(desk_services: DeskServices) -> web.Application:
     """The desk application on ``desk_services`` (its database and customer link)."""
     app = web.Application(client_max_size=256 * 1024)
@@ -182,6 +192,7 @@ def create_app(desk_services: DeskServices) -> web.Application:
             raise ValueError(f"unknown role {route.role!r} for {route.path}")
         app.router.add_route(route.method, route.path, guard(route.role, route.handler))
     app.router.add_static("/static", STATIC)
+    app.on_response_prepare.append(_no_store)  # type: ignore[arg-type]
 
     async def close(_app: web.Application) -> None:
         await desk_services.close()

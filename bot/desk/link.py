@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 HTTP_TIMEOUT_S = 10.0
 SIGNATURE_HEADER = "X-PPA-Signature"
+# The bot back, listening: the turn after it then follows action_listen, as every turn
+# the rules were written for (it followed action_handoff, and "继续报修" after an
+# agent's close was not understood).
+RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
 class HttpCustomerLink:
@@ -59,9 +63,7 @@ class HttpCustomerLink:
         try:
             async with (
                 aiohttp.ClientSession(timeout=self._timeout) as http,
-                http.post(
-                    url + "/tracker/events", params=params, json=[{"event": "resume"}]
-                ) as response,
+                http.post(url + "/tracker/events", params=params, json=RESUME_EVENTS) as response,
             ):
                 if response.status < 300:
                     return True

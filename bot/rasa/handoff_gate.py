@@ -59,6 +59,17 @@ def _service() -> HandoffService:
     return HandoffService(HandoffRepository(db), StaffRepository(db), survey_ttl=desk.survey_ttl)
 
 
+def _listening(tracker: Any) -> None:
+    """End a turn the gate answered as Rasa ends its own: with ``action_listen``.
+
+    Without it the next turn follows ``action_handoff`` directly, no rule matches, and
+    the customer's "继续报修" after the survey was "not understood" and queued again
+    (a thirteenth blind tester).
+    """
+    if tracker.latest_action_name != ACTION_LISTEN_NAME:
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+
+
 async def _reply(message: UserMessage, tracker: Any, text: str) -> None:
     tracker.update(BotUttered(text))
     await message.output_channel.send_text_message(message.sender_id, text)
@@ -79,9 +90,7 @@ async def _muted(
     if reply:
         await _reply(message, tracker, reply)
     if tracker.is_paused() or reply:
-        # What Rasa would have predicted after the turn: without it the next turn after
-        # the resume follows action_handoff directly and no rule matches it.
-        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        _listening(tracker)
         await processor.save_tracker(tracker)
         return
     # Not muted after all (the pause never reached the tracker, or it was stale): the
@@ -144,6 +153,7 @@ async def _gate(
     if tracker is not None and tracker.is_paused():
         # Closed while Rasa could not be told: un-mute before the bot answers.
         tracker.update(ConversationResumed())
+        _listening(tracker)
         await processor.save_tracker(tracker)
     if flushed:
         # The survey question only now reached a REST customer: this message is no answer.
@@ -153,6 +163,7 @@ async def _gate(
         return False
     tracker = await processor.log_message(message, should_save_tracker=False)
     await _reply(message, tracker, thanks)
+    _listening(tracker)
     await processor.save_tracker(tracker)
     return True
 
@@ -178,6 +189,7 @@ async def _callback(
     reply = await service.leave_callback(new, message.text or "")
     tracker.update(UserUttered(message.text, input_channel=message.input_channel))
     await _reply(message, tracker, reply)
+    _listening(tracker)
     await processor.save_tracker(tracker)
     return _collected(message)
 

@@ -109,6 +109,9 @@ class CaseDeskService:
     async def escalate(self, case_id: str, agent_name: str, note: str = "") -> CaseDeskState:
         """Bring in stage 3 (more resources, the guide's 第三阶段)."""
         agent = await self._agent(agent_name)
+        if (await self.desk.state(case_id)).stage >= ESCALATED_STAGE:
+            # Twice listed "升级" to the customer (a thirteenth blind tester's double click).
+            raise HandoffError(render("staff_already_escalated", case_id=case_id))
         # The reason is the staff's own (kept in the desk's note); the case's history is
         # what the customer reads when asking the bot ("需要实验室复现…" reached one).
         case = await self.cases.add_event(case_id, "escalated", "")

@@ -409,6 +409,13 @@ class CaseService:
             key = "case_info_added_closed" if self._reopenable(case) else "case_info_added_old"
             return render(key, case_id=case.case_id)
         await self._cases.add_event(case.case_id, "info_added", note)
+        desk = await self._desk.state(case.case_id) if self._desk is not None else None
+        if desk is not None and desk.desk_status == DESK_CASE_STATUSES[1]:
+            # The answer staff waited for: the case waits for staff again (a thirteenth
+            # blind tester's reply left it 等待客户, hidden from whoever works the queue).
+            await self._customer_changed(
+                case, NEW_DESK_STATUS, render("case_customer_answered", note=note)
+            )
         if case.status == "escalated":  # already in stage 3: no "say 升级处理"
             return render("case_info_added_escalated", case_id=case.case_id)
         return render("case_info_added", case_id=case.case_id)

@@ -32,8 +32,8 @@ DEFAULT_SURVEY_TTL = timedelta(minutes=30)
 
 
 @functools.lru_cache(maxsize=1)
-def _patterns() -> tuple[frozenset[str], re.Pattern[str], re.Pattern[str]]:
-    """Cancel words, the survey-score pattern and the phone pattern, from intake.yml."""
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The survey-score pattern and the phone pattern, from intake.yml."""
     w = wording()
     # "4", "4分", "4 很好", "５" (NFKC makes it 5), "评分：4"; not "45".
     score = re.compile(
@@ -45,7 +45,7 @@ def _patterns() -> tuple[frozenset[str], re.Pattern[str], re.Pattern[str]]:
         r"[+(（]?\d[\d\s\-()（）]{5,}\d"
         rf"(?:\s*(?:{alternation(w['phone_extension_words'])})\s*\d+)?"
     )
-    return frozenset(w["handoff_cancel_words"]), score, phone
+    return score, phone
 
 
 class CustomerLink(Protocol):
@@ -86,25 +86,42 @@ async def active_staff(staff: StaffRepository, name: str) -> StaffRecord:
 
 def parse_score(text: str) -> tuple[int, str | None] | None:
     """``(score, comment)`` from a survey answer, or None when it is no score."""
-    found = _patterns()[1].match(unicodedata.normalize("NFKC", text).strip())
+    said = unicodedata.normalize("NFKC", text).strip()
+    found = _patterns()[0].match(said)
     if found is None:
-        return None
+        return _score_in_words(said)
     comment = found.group(2).strip() or None
     return int(found.group(1)), comment
 
 
+def _score_in_words(said: str) -> tuple[int, str | None] | None:
+    """A score in the survey's own words at the start: "非常满意，谢谢" → (5, "谢谢")."""
+    words = sorted(
+        ((word, score) for score in range(1, 6) for word in wording()[f"survey_words_{score}"]),
+        key=lambda pair: -len(pair[0]),
+    )
+    for word, score in words:
+        rest = said[len(word) :]
+        # The word whole ("满意度怎么算" is a question, not a 4).
+        ends = SCORE_WORD_PUNCTUATION + "".join(wording()["handoff_cancel_particles"])
+        if said.lower().startswith(word) and (not rest or rest[0] in ends):
+            return score, rest.lstrip(ends).rstrip(SCORE_WORD_PUNCTUATION) or None
+    return None
+
+
 def find_phone(text: str) -> str | None:
     """The first phone number written anywhere in ``text`` ("留言 138 0000 0000")."""
-    for candidate in _patterns()[2].findall(text):
+    for candidate in _patterns()[1].findall(text):
         phone = parse_phone(candidate)
         if phone is not None:
             return phone
     return None
 
 
-def is_cancel(text: str) -> bool:
-    """Whether the customer's message asks to leave the queue.
+def is_cancel(text: str, words_list: str = "handoff_cancel_words") -> bool:
+    """Whether the customer's message asks to leave the queue (or another list's chat).
 
+    ``handoff_leave_agent_words`` are the words that leave an engineer's chat.
     A clause of its own that is a cancel word, particles aside: "取消吧", "不等了",
     "算了，取消吧，谢谢" (an eleventh blind tester stayed queued with these); "不用取消，
     我继续等" keeps the place.
@@ -113,7 +130,7 @@ def is_cancel(text: str) -> bool:
     said = text.strip().lower()
     if any(keep in said for keep in w["handoff_keep_words"]):
         return False
-    words, particles = _patterns()[0], tuple(w["handoff_cancel_particles"])
+    words, particles = frozenset(w[words_list]), tuple(w["handoff_cancel_particles"])
     for clause in re.split(r"[，,。.!！?？~～\s]+", said):
         while clause:
             if clause in words:
@@ -124,6 +141,15 @@ def is_cancel(text: str) -> bool:
     return False
 
 
+def queue_place(position: int) -> str:
+    """Where a waiting customer is: first, or behind how many."""
+    if position <= 1:
+        return render("handoff_place_first")
+    return render("handoff_place", position=position, ahead=position - 1)
+
+
+# What may follow a score word; particles come from intake.yml.
+SCORE_WORD_PUNCTUATION = " ,，。.!！~～"
 LOW_SCORE = 2  # a rating this low gets an apology and a way to go on
 REQUEST_CHARS = 500  # of the message that asked for a person, kept for the agent
 
@@ -182,7 +208,11 @@ class HandoffService:
         if not created:
             return await self._already(handoff)
         position = await self.handoffs.position(handoff.id)
-        text = render("handoff_queued", position=position, ahead=max(position - 1, 0))
+        text = render("handoff_queued", place=queue_place(position))
+        if new.severity == 1:
+            # While waiting, the 7x24 line is still the fastest way (a thirteenth blind
+            # tester's production outage was told only its place).
+            text += render("handoff_severity1")
         return Queued(handoff, position, text)
 
     async def leave_callback(self, new: NewHandoff, text: str) -> str:
@@ -216,6 +246,11 @@ class HandoffService:
         if not has_content(text):
             return False, None
         await self.handoffs.add_message(handoff.id, "customer", text)
+        if handoff.status == "active" and is_cancel(text, "handoff_leave_agent_words"):
+            # "取消" / "不需要人工了" with an engineer on it: ended, the bot back (a
+            # thirteenth blind tester's three such messages got no answer at all).
+            await self.handoffs.close(handoff.id, "customer")
+            return True, render("handoff_left_agent")
         if handoff.status != "waiting":
             return False, None  # with an agent: the agent reads it
         if is_cancel(text):
@@ -231,7 +266,7 @@ class HandoffService:
         if wording().has_any("queue_question_words", text.lower()):
             # "我排第几", "还要等多久": where they are (was no reply at all).
             position = await self.handoffs.position(handoff.id)
-            return False, render("handoff_still_waiting", position=position, ahead=position - 1)
+            return False, render("handoff_still_waiting", place=queue_place(position))
         return False, None
 
     async def survey_answer(self, conversation_id: str, text: str) -> str | None:

@@ -99,6 +99,17 @@ async def test_agent_handles_a_handoff_and_a_case(desk: Desk) -> None:
         await page.keyboard.press("Control+Enter")
         messages = page.locator("#messages")
         await expect(messages).to_contain_text("db2diag.log", timeout=LIVE_TIMEOUT_MS)
+        # A double click sends once (a thirteenth blind tester's customer got it twice).
+        await page.fill("#reply textarea", "请稍等")
+        await page.dblclick("#reply button")
+        await expect(messages.locator("li", has_text="请稍等")).to_have_count(
+            1, timeout=LIVE_TIMEOUT_MS
+        )
+        await page.wait_for_timeout(1000)
+        latest = await svc.handoff_repo.latest("wx-openid-0001")
+        assert latest is not None
+        sent = [m.text for m in await svc.handoff_repo.messages(latest.id)]
+        assert sent.count("请稍等") == 1, sent
         await svc.handoffs.customer_turn("wx-openid-0001", "好的，报错是 SQL1042C")
         await expect(messages).to_contain_text("SQL1042C", timeout=LIVE_TIMEOUT_MS)
         await shot(page, "desk-handoff.png")

@@ -27,6 +27,10 @@ async def test_escalation_tells_the_customer_and_keeps_the_reason_internal(desk:
             assert response.status == 302, await response.text()
         async with http.get(f"/cases/{case_id}") as page:
             html = await page.text()
+        async with http.post(
+            f"/cases/{case_id}/escalate", data={"csrf": csrf, "note": ""}, allow_redirects=False
+        ) as again:
+            assert again.status == 409 and "已在第三阶段" in await again.text()
     assert REASON in html and "第 3 阶段" in html  # staff see why
     # The customer: one message in their channel (it waits for their next turn here) …
     told = [m.text for m in await HandoffRepository(db).take_pending("wx-esc-1")]

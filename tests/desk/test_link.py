@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.desk.config import DeskSettings
-from bot.desk.link import SIGNATURE_HEADER, HttpCustomerLink
+from bot.desk.link import RESUME_EVENTS, SIGNATURE_HEADER, HttpCustomerLink
 from bot.notifier import sign
 from harness.servers import free_port
 from tests.channels import FakeWeChatAPI
@@ -84,7 +84,8 @@ async def test_resume_posts_the_resume_event_to_rasa() -> None:
     try:
         link = HttpCustomerLink(DeskSettings(rasa_url=base, rasa_token="tok"))
         assert await link.resume("wx/openid 1")
-        assert calls == [("wx/openid 1", [{"event": "resume"}], "tok")]
+        assert calls == [("wx/openid 1", RESUME_EVENTS, "tok")]
+        assert RESUME_EVENTS[-1] == {"event": "action", "name": "action_listen"}
     finally:
         await runner.cleanup()
     assert not await HttpCustomerLink(DeskSettings(rasa_url=base)).resume("c1")  # Rasa down

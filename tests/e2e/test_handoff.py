@@ -197,7 +197,7 @@ async def test_handoff_over_wechat_through_the_desk(
         async with http.get("/") as page:
             inbox = await page.text()
         found = re.search(rf'{OPENID[:12]}.*?href="/handoffs/(\d+)"', inbox, re.S)
-        assert found is not None and "wechat" in inbox, inbox
+        assert found is not None and "微信" in inbox, inbox
         handoff = f"/handoffs/{found.group(1)}"
 
         reply = "您好，我是工程师 wendy，请发一下报错"
@@ -229,6 +229,47 @@ async def test_handoff_over_wechat_through_the_desk(
         listed = json.loads(cli(stack, "handoffs", "list", "--status", "closed", "--json"))
         [mine] = [h for h in listed if h["sender_id"] == OPENID]
         assert mine["channel"] == "wechat" and mine["agent"] == "wendy"
+    finally:
+        await http.close()
+        await services.close()
+        await db.dispose()
+
+
+async def test_continuing_the_report_right_after_the_survey(
+    stack: Stack, wechat_api: FakeAPIs, desk_url: str
+) -> None:
+    """A thirteenth blind tester's customer wrote nothing while the agent had the
+    conversation; after the survey, "继续报修" (as the close suggests) was "not
+    understood" and queued him for a person again."""
+    openid = "oPPA_handoff_e2e_0002"
+    db = Database(stack.db_url)
+    services = desk(stack, db)
+    site = Desk(desk_url, services)
+    if await services.staff.get("wanda") is None:
+        await site.add_staff("wanda", "agent")
+    http, csrf = await site.client("wanda")
+    user = WeChatUser(stack.rasa_port, wechat_api, openid, stack.db_url, safe=False)
+    try:
+        async with http.post("/availability", data={"on": "1", "csrf": csrf}) as r:
+            assert r.status == 200
+        for text in ("我要报修", "赵演示", "演示四公司"):
+            await asyncio.to_thread(user.say, text)
+        assert "第 1 位" in await asyncio.to_thread(user.say, "先转人工吧")
+        before = len(pushed(wechat_api, openid))
+        [waiting] = [
+            h for h in await services.handoff_repo.list(status="waiting") if h.sender_id == openid
+        ]
+        handoff = f"/handoffs/{waiting.id}"
+        async with http.post(f"{handoff}/reply", data={"text": "您好", "csrf": csrf}) as r:
+            assert r.status == 200
+        async with http.post(f"{handoff}/close", data={"csrf": csrf}) as r:
+            assert r.status == 200
+        sent = await wait_pushed(wechat_api, openid, before + 3)
+        assert "1–5" in sent[-1] and "继续报修" in sent[-1]
+        assert "5 分" in await asyncio.to_thread(user.say, "5 很及时")
+        resumed = await asyncio.to_thread(user.say, "继续报修")
+        assert "接着刚才的报修" in resumed and "电话" in resumed, resumed
+        assert await services.handoff_repo.get_open(openid) is None
     finally:
         await http.close()
         await services.close()

@@ -268,3 +268,23 @@ async def test_the_customer_hears_the_status_staff_set(db):
     await desk.change(case, None, kind="status", text="已提供补丁", desk_status="已解决")
     solved = await svc.status_for_customer(case)
     assert "当前状态：已解决" in solved and "可以关单了" in solved
+
+
+async def test_the_customers_answer_puts_a_waiting_case_back_to_staff(db):
+    """A thirteenth blind tester's reply to a 等待客户 case left it 等待客户: nobody
+    working the queue would look at it."""
+    from bot.replies import render
+    from bot.store.case_desk import NEW_DESK_STATUS, CaseDeskRepository
+
+    desk = CaseDeskRepository(db)
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10, desk=desk)
+    case, _ = await svc.open(FIELDS, 3, "wechat", "openid-wait", "i-wait")
+    await desk.change(case, None, kind="status", text="请上传日志", desk_status="等待客户")
+    text = await svc.add_info(case, "补充：db2diag.log 里有 ADM7518C")
+    assert text == render("case_info_added", case_id=case.case_id)
+    assert (await desk.state(case.case_id)).desk_status == NEW_DESK_STATUS
+    assert (await desk.notes(case.case_id))[-1].text == "客户已回复：补充：db2diag.log 里有 ADM7518C"
+    # A case staff are working stays as it is.
+    await desk.change(case, None, kind="status", text="", desk_status="受理中")
+    await svc.add_info(case, "补充：又出现了一次")
+    assert (await desk.state(case.case_id)).desk_status == "受理中"

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.replies import render
-from bot.services.handoff import HandoffError, HandoffService, find_phone, is_cancel, parse_score
+from bot.services.handoff import (
+    HandoffError,
+    HandoffService,
+    find_phone,
+    is_cancel,
+    parse_score,
+    queue_place,
+)
 from bot.store import Database
 from bot.store.handoffs import HandoffRepository, NewHandoff
 from bot.store.staff import StaffRepository
@@ -91,8 +98,11 @@ async def test_a_severity_1_request_goes_ahead_of_the_queue(
     await service.request(NewHandoff("idle-2", "rest"), "hotline")
     urgent = await service.request(NewHandoff("outage", "wechat", severity=1), "hotline")
     assert urgent.position == 1 and "第 1 位" in urgent.text
+    # … and is reminded that the 7x24 line is there meanwhile (a thirteenth tester's was not).
+    assert urgent.text.endswith(render("handoff_severity1"))
     later = await service.request(NewHandoff("idle-3", "rest"), "hotline")
     assert later.position == 4
+    assert "前面还有 3 位" in later.text and "7×24" not in later.text
     queue = await service.handoffs.list(status="waiting")
     assert [h.conversation_id for h in queue] == ["outage", "idle-1", "idle-2", "idle-3"]
     assert [await service.handoffs.position(h.id) for h in queue] == [1, 2, 3, 4]
@@ -201,7 +211,8 @@ async def test_a_waiting_customer_hears_their_place_and_when_everyone_left(
     await service.request(NewHandoff("w1", "wechat"), "hotline")
     await service.request(NewHandoff("w2", "wechat"), "hotline")
     resume, reply = await service.customer_turn("w2", "我排第几")
-    assert not resume and reply == render("handoff_still_waiting", position=2, ahead=1)
+    assert not resume and reply == render("handoff_still_waiting", place=queue_place(2))
+    assert "前面还有 1 位客户（您排在第 2 位）" in reply
     assert await service.customer_turn("w2", "日志在这里：SQL1224N") == (False, None)
     await service.staff.set_available("alice", False)
     resume, reply = await service.customer_turn("w1", "还有人吗？")
@@ -271,3 +282,34 @@ async def test_a_callback_after_an_outage_keeps_its_words_and_is_urgent(
     # An everyday request stays as it was: no level, no warning.
     calm = await service.leave_callback(NewHandoff("c9", "rest"), "留言 13800000002")
     assert calm == render("handoff_callback_saved", phone="13800000002")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("非常满意，谢谢", (5, "谢谢")),
+        ("满意", (4, None)),
+        ("不满意，太慢了", (2, "太慢了")),
+        ("非常不满意", (1, None)),
+        ("一般般吧", (3, None)),
+        ("满意度怎么算", None),
+        ("还可以再问个问题吗", None),
+        ("好的", None),
+    ],
+)
+def test_a_survey_answered_in_the_surveys_own_words(text, expected) -> None:  # type: ignore[no-untyped-def]
+    """A thirteenth blind tester's "非常满意，谢谢" after the survey was not counted."""
+    assert parse_score(text) == expected
+
+
+async def test_a_customer_leaves_an_engineers_chat(db: Database, service: HandoffService) -> None:
+    """A thirteenth blind tester's "取消" and "我不需要人工了" to an engineer who had gone
+    quiet got no answer at all; "不用了" may answer the engineer and leaves nothing."""
+    await _agent(db)
+    await service.request(NewHandoff("c-left", "wechat"), "hotline")
+    await service.take("c-left", "alice")
+    assert await service.customer_turn("c-left", "不用了") == (False, None)
+    assert await service.customer_turn("c-left", "好的，取消那个备份任务") == (False, None)
+    resume, reply = await service.customer_turn("c-left", "算了，我不需要人工了")
+    assert resume and reply == render("handoff_left_agent")
+    assert await service.handoffs.get_open("c-left") is None

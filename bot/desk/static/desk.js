@@ -94,11 +94,23 @@
     reply.addEventListener("submit", async (event) => {
       event.preventDefault();
       const text = box.value.trim();
-      if (!text) return;
-      const body = new URLSearchParams({ text: text, csrf: csrf });
-      const response = await fetch(reply.action, { method: "POST", body: body,
-        headers: { "X-Requested-With": "fetch" } });
-      if (response.ok) { box.value = ""; } else { alert(await response.text()); }
+      const button = reply.querySelector("button");
+      // One message per click: a double click sent it twice (a thirteenth blind tester).
+      if (!text || reply.dataset.sending) return;
+      reply.dataset.sending = "1"; button.disabled = true;
+      try {
+        const body = new URLSearchParams({ text: text, csrf: csrf });
+        const response = await fetch(reply.action, { method: "POST", body: body,
+          headers: { "X-Requested-With": "fetch" } });
+        if (response.ok) {
+          box.value = "";
+        } else {
+          const refused = await response.json().catch(() => ({}));
+          alert(refused.error || "发送失败，请稍后再试");
+        }
+      } finally {
+        delete reply.dataset.sending; button.disabled = false;
+      }
     });
     box.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { reply.requestSubmit(); }
