@@ -93,6 +93,25 @@ def handoff_hotline(tracker: Tracker) -> tuple[str, str | None]:
     return text, product
 
 
+async def open_case_severity(tracker: Tracker) -> int | None:
+    """The severity of the conversation's open case (the last one it reported).
+
+    A thirteenth blind tester with an open severity-1 case waited behind an idle
+    request: the queue knew the case, not its level.
+    """
+    case_id = tracker.get_slot("last_case_id")
+    if not case_id:
+        return None
+    try:
+        cases = await services().cases.of_conversation(channel_of(tracker), tracker.sender_id)
+    except StoreUnavailable:
+        return None  # the request itself then answers with the hotline
+    for case in cases:
+        if case.case_id == case_id and case.status != "closed":
+            return case.severity
+    return None
+
+
 async def request_handoff(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
 ) -> list[dict[str, Any]]:
@@ -106,7 +125,7 @@ async def request_handoff(
         channel=channel_of(tracker),
         context=agent_context(tracker, domain),
         product=product,
-        severity=handoff_severity(tracker),
+        severity=handoff_severity(tracker) or await open_case_severity(tracker),
         case_id=tracker.get_slot("last_case_id"),
     )
     phone = first(entity_values(tracker, "phone"))

@@ -82,3 +82,20 @@ async def test_a_report_waits_kept_while_a_person_is_asked_for(services, db):  #
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     assert {"event": "slot", "name": "requested_slot", "value": None, "timestamp": None} in events
     assert not any(e.get("name") == "contact_name" for e in events)  # the answers stay
+
+
+async def test_a_customer_with_an_open_severity_1_case_goes_first(services, db):  # type: ignore[no-untyped-def]
+    """A thirteenth blind tester's "转人工" with an open severity-1 case waited behind an
+    idle request."""
+    from tests.services.test_cases import FIELDS
+
+    staff = StaffRepository(db)
+    await staff.add("alice", "agent", "hash")
+    await staff.set_available("alice", True)
+    await _run(tracker("转人工", "human_handoff", sender="idle2"))
+    case, _ = await services.cases.open(FIELDS, 1, "rest", "owner1", "handoff-sev1")
+    slots = {"last_case_id": case.case_id}
+    d, _ = await _run(tracker("转人工", "human_handoff", slots=slots, sender="owner1"))
+    assert "第 1 位" in texts(d)
+    queued = await HandoffRepository(db).list(status="waiting")
+    assert [(h.conversation_id, h.severity) for h in queued] == [("owner1", 1), ("idle2", None)]
