@@ -81,7 +81,7 @@ async def cmd_staff_disable(db: Database, args: argparse.Namespace, out: Output)
 
 async def cmd_staff_available(db: Database, args: argparse.Namespace, out: Output) -> int:
     """Mark an account available for handoffs, or not."""
-    ok = await _services(db).staff.set_available(args.name, args.state == "on")
+    ok = await _services(db).handoffs.set_available(args.name, args.state == "on")
     return await _staff_flag(ok, args.name, out, f"{args.name}: available {args.state}")
 
 

@@ -67,7 +67,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     """Sign out; nobody signed out takes handoffs."""
-    await services(request).staff.set_available(request["staff"].name, False)
+    await services(request).handoffs.set_available(request["staff"].name, False)
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE_NAME, path="/")
     raise response
@@ -76,7 +76,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def availability(request: web.Request) -> web.StreamResponse:
     """Mark oneself available for handoffs, or not."""
     form = await request.post()
-    await services(request).staff.set_available(request["staff"].name, form.get("on") == "1")
+    await services(request).handoffs.set_available(request["staff"].name, form.get("on") == "1")
     raise web.HTTPFound("/")
 
 

@@ -341,6 +341,29 @@ class HandoffService:
         await self._say(closed, text, agent)
         return closed
 
+    async def set_available(self, name: str, available: bool) -> bool:
+        """Take handoffs or not; False for an unknown account.
+
+        When the last available agent stops, the customers still waiting are told at
+        once and the bot is theirs again, with the callback offer: a thirteenth blind
+        tester's severity-1 customer, told "第 1 位", heard nothing until he wrote again.
+        """
+        changed = await self.staff.set_available(name, available)
+        if changed and not available and not await self.staff.any_available():
+            for handoff in await self.handoffs.list(status="waiting"):
+                await self._nobody_left(handoff)
+        return changed
+
+    async def _nobody_left(self, handoff: HandoffRecord) -> None:
+        closed = await self.handoffs.close(handoff.id, "no_agent")
+        if closed is None:
+            return  # taken or cancelled meanwhile
+        await self._require_link().resume(handoff.conversation_id)
+        severity1 = render("handoff_severity1") if handoff.severity == 1 else ""
+        text = render("handoff_nobody_now", severity1=severity1)
+        delivery = await self._require_link().send(handoff.channel, handoff.conversation_id, text)
+        await self.handoffs.add_message(closed.id, "system", text, delivery=delivery)
+
     async def close_callback(self, handoff_id: int, agent_name: str) -> HandoffRecord:
         """Mark a callback request done (the agent called back)."""
         await self.agent(agent_name)

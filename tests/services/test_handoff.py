@@ -313,3 +313,23 @@ async def test_a_customer_leaves_an_engineers_chat(db: Database, service: Handof
     resume, reply = await service.customer_turn("c-left", "算了，我不需要人工了")
     assert resume and reply == render("handoff_left_agent")
     assert await service.handoffs.get_open("c-left") is None
+
+
+async def test_the_last_agent_leaving_tells_the_waiting_customers_at_once(
+    db: Database, service: HandoffService, link: RecordingLink
+) -> None:
+    """A thirteenth blind tester's severity-1 customer, told "第 1 位", heard nothing when
+    the only engineer switched 接待 off, until he wrote again."""
+    await _agent(db)
+    await _agent(db, "bob")
+    await service.request(NewHandoff("w-1", "wechat", severity=1), "hotline")
+    await service.request(NewHandoff("w-2", "rest"), "hotline")
+    assert await service.set_available("bob", False)  # alice still takes them: nothing said
+    assert link.sent == [] and len(await service.handoffs.list(status="waiting")) == 2
+    assert await service.set_available("alice", False)
+    assert await service.handoffs.list(status="waiting") == []
+    told = {conversation: text for _, conversation, text in link.sent}
+    assert told["w-1"] == render("handoff_nobody_now", severity1=render("handoff_severity1"))
+    assert told["w-2"] == render("handoff_nobody_now", severity1="")
+    assert sorted(link.resumed) == ["w-1", "w-2"]
+    assert not await service.set_available("nobody", False)
