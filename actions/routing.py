@@ -33,6 +33,7 @@ from bot.services.cases import is_close_request
 from bot.services.clarify import chosen_payload, request_of
 from bot.services.contact_details import has_identity_values
 from bot.services.nlu_review import record_miss
+from bot.services.repeat import last_answer
 from bot.services.wording import clean, wording
 
 # An error code alone is a fault; a version or OS is one only with a product or a
@@ -347,4 +348,23 @@ class ActionOutOfScope(Action):
                 [gated],
                 services().clock(),
             )
+        return []
+
+
+class ActionRepeatLast(Action):
+    """Say the last answer again ("再说一遍", "没看清"), buttons and all."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_repeat_last"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Re-send the bot's messages of the last turn; with none, say what it can do."""
+        answer = last_answer(tracker.events)
+        if not answer:
+            dispatcher.utter_message(response="utter_repeat_nothing")
+        for message in answer:
+            dispatcher.utter_message(**message)
         return []

@@ -63,7 +63,7 @@ from bot.validators import mask_phone, parse_phone
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
 CANCEL_QUESTION = "intake_cancel"
 # Intents answered by a rule inside a form (the intake reads cancels itself first).
-INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge"}
+INTERRUPTIONS = {"cancel", "faq", "find_hotline", "human_handoff", "bot_challenge", "repeat"}
 INTERRUPTION_CONFIDENCE = 0.6
 # "好的" / "谢谢" / "你好" at a question asking for a name or a detail acknowledges it:
 # no answer (a blind tester's case was opened with "好的" as every detail).
@@ -734,7 +734,10 @@ def read_turn(
             # (an eighth blind tester's goodbye was read as "carry on").
             return Extraction(values={"intake_resume": None}, outcome=Outcome.PAUSE)
         return _cancel_answer(text, intent, current)
-    if is_cancel(text, intent, confidence):
+    # "算了，先帮我查一下合同": the contract check the report pauses for, not a cancel
+    # (a blind tester's report was dropped and no contract was checked).
+    switches = intent in PAUSES and confidence >= INTERRUPTION_CONFIDENCE
+    if not switches and is_cancel(text, intent, confidence):
         if collected(current):
             return Extraction(values={"intake_resume": requested}, ask=CANCEL_QUESTION)
         return Extraction(outcome=Outcome.CANCEL)

@@ -59,6 +59,19 @@ def test_a_short_reply_of_one_intents_words_is_that_intent(text, intent):
 
 
 @pytest.mark.parametrize(
+    "text", ["啊？再说一遍", "没看清，再发一次", "你说啥", "再說一遍吧", "say that again"]
+)
+def test_asking_for_the_last_answer_again_is_repeat(text):
+    """The lexicon's own file: these get action_repeat_last (a form's question again)."""
+    assert _read(text, ShortReplies(load_lexicon(), PARTICLES, FILLERS)) == "repeat"
+
+
+@pytest.mark.parametrize("text", ["没看懂", "再说一遍DB2热线", "好的 再说一遍"])
+def test_not_understanding_or_more_than_a_repeat_is_left_to_the_models(text):
+    assert _read(text, ShortReplies(load_lexicon(), PARTICLES, FILLERS)) is None
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "不错",  # 不 + 错 would be a "no": single characters only as whole pieces

@@ -283,7 +283,9 @@ async def test_the_customers_answer_puts_a_waiting_case_back_to_staff(db):
     text = await svc.add_info(case, "补充：db2diag.log 里有 ADM7518C")
     assert text == render("case_info_added", case_id=case.case_id)
     assert (await desk.state(case.case_id)).desk_status == NEW_DESK_STATUS
-    assert (await desk.notes(case.case_id))[-1].text == "客户已回复：补充：db2diag.log 里有 ADM7518C"
+    assert (await desk.notes(case.case_id))[
+        -1
+    ].text == "客户已回复：补充：db2diag.log 里有 ADM7518C"
     # A case staff are working stays as it is.
     await desk.change(case, None, kind="status", text="", desk_status="受理中")
     await svc.add_info(case, "补充：又出现了一次")

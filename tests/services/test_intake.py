@@ -970,6 +970,23 @@ def test_a_person_asked_for_with_a_cancel_word_is_no_cancel():
     assert is_cancel("算了", "inform", 0.4)
 
 
+@pytest.mark.parametrize(
+    "text, intent, outcome",
+    [
+        ("算了，先帮我查一下合同", "check_contract", Outcome.CONTRACT),
+        ("不报了，先查下合同有没有过期", "check_contract", Outcome.CONTRACT),
+        ("算了 我先看看之前那个单子的进度", "check_case_status", Outcome.CASE),
+    ],
+)
+def test_a_cancel_word_before_another_request_pauses_for_it(text, intent, outcome):
+    """ "算了还是先查合同吧" in a report dropped the report and checked nothing."""
+    r = read_turn("phone", text, intent, 0.9, [], {"name": "王工", "company": "某公司"})
+    assert r.outcome is outcome and r.replies == ["intake_kept"]
+    # A plain cancel still cancels (here: asks first, since answers were given).
+    r = read_turn("phone", "算了不报了", "cancel", 1.0, [], {"name": "王工", "company": "某公司"})
+    assert r.ask == CANCEL_QUESTION and r.outcome is None
+
+
 def test_a_long_symptom_keeps_every_clause_no_other_field_took():
     """An eleventh blind tester's "数据库服务器停机，所有用户都连不上，业务全停了" was stored
     as "所有用户都连不上"."""
