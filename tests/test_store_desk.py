@@ -287,3 +287,20 @@ async def test_report_counts_conversations_per_utc_day(db: Database) -> None:
         yesterday.date().isoformat(): 2,
         midnight.date().isoformat(): 2,
     }
+
+
+async def test_a_case_put_back_to_new_is_in_the_new_cases(db: Database) -> None:
+    """A reopened case (or one the customer answered) is 待受理 again, for the filter too."""
+    from bot.store.case_desk import NEW_DESK_STATUS, CaseDeskRepository
+    from bot.store.cases import CaseRepository
+
+    desk = CaseDeskRepository(db)
+    untouched = await new_case(db, "new-1")
+    back = await new_case(db, "new-2")
+    worked = await new_case(db, "new-3")
+    for case_id, status in ((back, NEW_DESK_STATUS), (worked, "受理中")):
+        record = await CaseRepository(db).get(case_id)
+        assert record is not None
+        await desk.change(record, None, kind="status", desk_status=status)
+    listed = {c.case_id for c in await desk.queue(desk_status=NEW_DESK_STATUS)}
+    assert listed == {untouched, back}

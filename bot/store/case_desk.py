@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import models as m
@@ -87,9 +87,13 @@ class CaseDeskRepository:
         severity: int | None = None,
         product: str | None = None,
         overdue_at: datetime | None = None,
+        unassigned: bool = False,
         limit: int = 200,
     ) -> list[CaseRow]:
-        """Cases for the desk, most urgent first; ``overdue_at``: due before it, still open."""
+        """Cases for the desk, most urgent first.
+
+        ``overdue_at``: due before it and still open; ``unassigned``: nobody's yet.
+        """
         status = m.CaseDesk.desk_status
         stmt = (
             select(m.Case, status, m.CaseDesk.stage, m.Staff.name)
@@ -99,9 +103,12 @@ class CaseDeskRepository:
             .limit(limit)
         )
         if desk_status == NEW_DESK_STATUS:
-            stmt = stmt.where(status.is_(None))
+            # Never touched by staff, or put back by the customer (reopened, answered).
+            stmt = stmt.where(status.is_(None) | (status == NEW_DESK_STATUS))
         elif desk_status is not None:
             stmt = stmt.where(status == desk_status)
+        if unassigned:
+            stmt = stmt.where(m.CaseDesk.assignee_id.is_(None))
         if severity is not None:
             stmt = stmt.where(m.Case.severity == severity)
         if product:
@@ -177,6 +184,14 @@ class CaseDeskRepository:
                 }
                 await enqueue(session, case.case_id, payload, notify_urls, now)
             return after
+
+    async def version(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of the cases: it changes when one is opened or touched."""
+        async with self._db.transaction() as session:
+            cases = (await session.execute(select(func.max(m.Case.id)))).scalar_one()
+            desk = (await session.execute(select(func.max(m.CaseDesk.updated_at)))).scalar_one()
+            notes = (await session.execute(select(func.max(m.CaseNote.id)))).scalar_one()
+        return (cases, str(desk), notes)
 
     async def for_sender(self, sender_id: str) -> list[str]:
         """Case ids opened in this conversation, newest first."""

@@ -304,3 +304,21 @@ async def test_a_page_left_open_follows_a_colleague_taking_the_conversation(desk
             re.compile(r"^客户 \d\d-\d\d \d\d:\d\d$"), timeout=LIVE_TIMEOUT_MS
         )
         await shot(page, "desk-handoff-taken-by-colleague.png")
+
+
+async def test_a_new_severity_1_case_shows_on_the_inbox_at_once(desk: Desk) -> None:
+    """A thirteenth blind tester's night-time severity-1 case appeared nowhere on the desk
+    until the case queue was reloaded."""
+    await desk.add_staff("alice", "agent")
+    async with staff_page(desk, "alice") as page:
+        new_cases = page.locator("[data-rows=new_cases]")
+        await expect(new_cases).to_contain_text("暂无")
+        case_id = await new_case(desk.services.db, "inbox-new-1", severity=1)
+        row = new_cases.locator("tr", has_text=case_id)
+        await expect(row).to_have_class(re.compile("urgent"), timeout=LIVE_TIMEOUT_MS)
+        await expect(row.locator("td.severity")).to_have_text("1")
+        await expect(page).to_have_title(re.compile(r"^\(1\) "))
+        await shot(page, "desk-inbox-new-case.png")
+        # Taken by staff: it leaves the list.
+        await desk.services.case_desk.assign(case_id, "alice")
+        await expect(row).to_have_count(0, timeout=LIVE_TIMEOUT_MS)

@@ -22,16 +22,38 @@
     return td;
   }
 
+  const title = document.title;
+
+  function caseRows(cases) {
+    if (!cases.length) {
+      const tr = document.createElement("tr"); tr.className = "empty";
+      const td = cell("暂无"); td.colSpan = 6; tr.append(td); return [tr];
+    }
+    return cases.map((c) => {
+      const tr = document.createElement("tr");
+      tr.className = [c.severity === 1 ? "urgent" : "", c.overdue ? "overdue" : ""].join(" ").trim();
+      tr.append(cell(c.case_id, "nowrap"), cell(c.severity, "severity"), cell(c.product),
+                cell(c.company), cell(c.due, "nowrap"));
+      const td = document.createElement("td"); const a = document.createElement("a");
+      a.href = `/cases/${c.case_id}`; a.textContent = "打开"; td.append(a); tr.append(td);
+      return tr;
+    });
+  }
+
   const inbox = document.getElementById("inbox");
   if (inbox) {
     const source = new EventSource(inbox.dataset.stream);
     source.addEventListener("inbox", (event) => {
       const data = JSON.parse(event.data);
+      // Someone waits, or a case nobody took: the tab's title says how many.
+      const pending = (data.waiting || []).length + (data.new_cases || []).length;
+      document.title = (pending ? `(${pending}) ` : "") + title;
       for (const status of Object.keys(data)) {
         const body = inbox.querySelector(`[data-rows="${status}"]`);
         const count = inbox.querySelector(`[data-count="${status}"]`);
         if (!body) continue;
         count.textContent = data[status].length;
+        if (status === "new_cases") { body.replaceChildren(...caseRows(data[status])); continue; }
         body.replaceChildren(...data[status].map((r) => {
           const tr = document.createElement("tr");
           if (r.severity === 1) tr.className = "urgent";
