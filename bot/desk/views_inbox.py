@@ -76,6 +76,16 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+async def me(request: web.Request) -> web.Response:
+    """The signed-in member's own state, for the header of every open page.
+
+    Signing out on one device ends taking handoffs everywhere; a thirteenth blind
+    tester's other window still said ● 接待中 until reloaded.
+    """
+    staff = request["staff"]
+    return web.json_response({"name": staff.name, "available": staff.available})
+
+
 async def availability(request: web.Request) -> web.StreamResponse:
     """Mark oneself available for handoffs, or not."""
     form = await request.post()
@@ -279,6 +289,7 @@ ROUTES = [
     Route("POST", "/login", login, "public"),
     Route("POST", "/logout", logout, "agent"),
     Route("POST", "/availability", availability, "agent"),
+    Route("GET", "/me", me, "agent"),
     Route("GET", "/", inbox, "agent"),
     Route("GET", "/events", inbox_events, "agent"),
     Route("GET", "/handoffs/{id}", handoff_page, "agent"),

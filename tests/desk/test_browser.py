@@ -322,3 +322,28 @@ async def test_a_new_severity_1_case_shows_on_the_inbox_at_once(desk: Desk) -> N
         # Taken by staff: it leaves the list.
         await desk.services.case_desk.assign(case_id, "alice")
         await expect(row).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+
+
+async def test_a_window_left_open_follows_signing_out_elsewhere(desk: Desk) -> None:
+    """A thirteenth blind tester signed out on a second device; her first window still
+    said ● 接待中 while customers were told nobody was online."""
+    await desk.add_staff("alice", "agent")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            await page.clock.install()
+            await sign_in(page, desk, "alice")
+            await page.click("text=○ 未接待")
+            await expect(page.locator("header")).to_contain_text("● 接待中")
+            await desk.services.handoffs.set_available("alice", False)  # 退出 elsewhere
+            await page.clock.run_for(16_000)
+            await expect(page.locator("#availability button")).to_have_text(
+                "○ 未接待", timeout=LIVE_TIMEOUT_MS
+            )
+            # The button now switches it on again.
+            await page.click("#availability button")
+            await expect(page.locator("header")).to_contain_text("● 接待中")
+            assert (await desk.services.staff.get("alice")).available  # type: ignore[union-attr]
+        finally:
+            await browser.close()

@@ -3,6 +3,7 @@
   "use strict";
   const csrf = document.body.dataset.csrf;
   const labels = { customer: "客户", agent: "工程师", system: "系统" };
+  const AVAILABILITY_POLL_MS = 15000;
 
   const zone = document.body.dataset.tz || undefined;
   const me = document.body.dataset.staff;
@@ -107,6 +108,24 @@
         }
       }
     });
+  }
+
+  // Taking handoffs or not, as the database says now (another window may have changed
+  // it, or signed out): checked every 15 s.
+  const toggle = document.getElementById("availability");
+  if (toggle) {
+    setInterval(async () => {
+      const response = await fetch("/me", { headers: { "X-Requested-With": "fetch" } });
+      if (!response.ok) return;
+      const on = (await response.json()).available;
+      if (String(on ? 1 : 0) === toggle.dataset.available) return;
+      toggle.dataset.available = on ? "1" : "0";
+      toggle.querySelector("input[name=on]").value = on ? "0" : "1";
+      const button = toggle.querySelector("button");
+      button.className = on ? "ok" : "off";
+      button.title = on ? "点击暂停接待" : "点击开始接待";
+      button.textContent = on ? "● 接待中" : "○ 未接待";
+    }, AVAILABILITY_POLL_MS);
   }
 
   const reply = document.getElementById("reply");
