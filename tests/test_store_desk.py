@@ -158,12 +158,15 @@ async def test_case_desk_status_writes_note_and_outbox(db: Database) -> None:
     assert state.desk_status == "已解决" and state.assignee == "alice"
     with pytest.raises(ValueError):
         await desk.change(case, agent.id, kind="status", desk_status="done")
-    assert [n.kind for n in await desk.notes(case_id)] == ["assign", "status"]
+    notes = await desk.notes(case_id)
+    assert [n.kind for n in notes] == ["assign", "status"]
+    assert notes[-1].text == "已解决：补丁已提供"  # the history names the status
     assert await desk.queue(overdue_at=datetime.now(timezone.utc)) == []  # resolved: not overdue
     assert [r.case_id for r in await desk.queue(desk_status="已解决", severity=1)] == [case_id]
     outbox = await OutboxRepository(db).due(datetime.now(timezone.utc) + timedelta(seconds=1), 10)
     updated = [item.payload for item in outbox if item.payload["event"] == "case.updated"]
     assert updated and updated[0]["desk_status"] == "已解决"
+    assert updated[0]["note"] == "补丁已提供"  # the note as staff wrote it
 
 
 async def test_audit_log_and_report(db: Database) -> None:

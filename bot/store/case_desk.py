@@ -168,9 +168,18 @@ class CaseDeskRepository:
                 await session.execute(
                     update(m.CaseDesk).where(m.CaseDesk.case_id == case.case_id).values(**values)
                 )
+            # A status entry names the status: "已解决：已提供补丁", or "等待客户" alone (a
+            # thirteenth blind tester's history read "状态" with nothing after it).
+            recorded = text
+            if kind == "status" and desk_status is not None:
+                recorded = f"{desk_status}：{text}" if text else desk_status
             await session.execute(
                 insert(m.CaseNote).values(
-                    case_id=case.case_id, staff_id=staff_id, kind=kind, text=text, created_at=now
+                    case_id=case.case_id,
+                    staff_id=staff_id,
+                    kind=kind,
+                    text=recorded,
+                    created_at=now,
                 )
             )
             after = await self._state(session, case.case_id)

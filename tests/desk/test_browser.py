@@ -250,7 +250,7 @@ async def test_a_proven_contract_and_a_case_the_customer_closed(desk: Desk) -> N
         await expect(page.locator("#desk-status")).to_have_text("已关闭")
         history = page.locator("ul.history")
         # A note without a member of staff is the customer's (it read "· ·" before).
-        await expect(history).to_contain_text("· 客户 · 状态 客户要求关闭：" + words)
+        await expect(history).to_contain_text("· 客户 · 状态 已关闭：客户要求关闭：" + words)
         await expect(page.locator("text=已超响应期限")).to_have_count(0)
         await shot(page, "desk-case-closed-by-customer.png")
         await page.set_viewport_size({"width": 420, "height": 900})

@@ -115,7 +115,7 @@ async def test_a_customer_closes_their_case_and_the_desk_sees_it(db):
     assert "已关闭" in svc.status_text(closed)
     assert (await desk.state(case.case_id)).desk_status == DESK_CLOSED
     notes = await desk.notes(case.case_id)
-    assert [n.text for n in notes] == ["客户要求关闭：问题自己解决了，可以关单了"]
+    assert [n.text for n in notes] == ["已关闭：客户要求关闭：问题自己解决了，可以关单了"]
     assert notes[0].staff is None  # the customer, not a member of staff
     # Closing it again changes nothing and says so.
     assert await svc.close(closed, "关单") == render("case_already_closed", case_id=case.case_id)
@@ -233,7 +233,9 @@ async def test_a_closed_case_is_reopened_when_the_problem_is_back(db):
     )
     assert [e.kind for e in reopened.events][-2:] == ["closed", "reopened"]
     assert (await desk.state(case.case_id)).desk_status == NEW_DESK_STATUS
-    assert (await desk.notes(case.case_id))[-1].text.startswith("客户要求重新打开：上周关掉的")
+    assert (await desk.notes(case.case_id))[-1].text.startswith(
+        "待受理：客户要求重新打开：上周关掉的"
+    )
     # On an open case the same words are an addition, noted.
     again = await later.reopen(reopened, "重新打开一下")
     assert again == render("case_not_closed", case_id=case.case_id)
@@ -285,7 +287,7 @@ async def test_the_customers_answer_puts_a_waiting_case_back_to_staff(db):
     assert (await desk.state(case.case_id)).desk_status == NEW_DESK_STATUS
     assert (await desk.notes(case.case_id))[
         -1
-    ].text == "客户已回复：补充：db2diag.log 里有 ADM7518C"
+    ].text == "待受理：客户已回复：补充：db2diag.log 里有 ADM7518C"
     # A case staff are working stays as it is.
     await desk.change(case, None, kind="status", text="", desk_status="受理中")
     await svc.add_info(case, "补充：又出现了一次")
