@@ -15,6 +15,7 @@ from bot.store.contracts import ContractRepository
 from bot.store.handoffs import HandoffRepository
 from bot.store.reports import ReportRepository
 from bot.store.staff import AuditRepository, StaffRepository
+from bot.store.surveys import SurveyRepository
 
 
 class DeskServices:
@@ -39,6 +40,7 @@ class DeskServices:
         self.contract_service = ContractService(self.contracts, settings)
         self.case_desk_repo = CaseDeskRepository(db)
         self.handoff_repo = HandoffRepository(db)
+        self.surveys = SurveyRepository(db)
         self.reports = ReportRepository(db)
         self.handoffs = HandoffService(
             self.handoff_repo, self.staff, self.link, survey_ttl=desk.survey_ttl

@@ -217,6 +217,9 @@ async def handoff_page(request: web.Request) -> web.Response:
         ],
         messages=await svc.handoff_repo.messages(handoff.id),
         cases=await svc.case_desk_repo.for_sender(handoff.conversation_id),
+        # The customer's rating of this conversation: a thirteenth blind tester's
+        # "2 太慢了，生产库还没恢复" reached no one on the desk.
+        survey=await svc.surveys.of_handoff(handoff.id),
     )
 
 

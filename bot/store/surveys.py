@@ -59,6 +59,13 @@ class SurveyRepository:
             ).scalar_one()
             return _survey(row)
 
+    async def of_handoff(self, handoff_id: int) -> SurveyRecord | None:
+        """The survey sent when ``handoff`` closed, with its answer (None: none was sent)."""
+        stmt = select(m.CsatResponse).where(m.CsatResponse.handoff_id == handoff_id)
+        async with self._db.read() as session:
+            row = (await session.execute(stmt)).scalar_one_or_none()
+            return _survey(row) if row is not None else None
+
     async def open(self, conversation_id: str, now: datetime) -> SurveyRecord | None:
         """The conversation's unanswered, unexpired survey."""
         stmt = (

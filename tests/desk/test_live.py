@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -103,3 +104,20 @@ async def test_a_second_agent_taking_a_taken_conversation_is_told_on_a_desk_page
         ) as fetched:
             assert fetched.status == 409 and "alice" in (await fetched.json())["error"]
     assert "alice" in page and f'href="{path}"' in page and "PPA 服务台" in page
+
+
+async def test_the_conversation_page_shows_the_customers_rating(desk: Desk) -> None:
+    """A thirteenth blind tester's "2 太慢了，生产库还没恢复" after the survey reached no one."""
+    await desk.add_staff("alice", "agent")
+    await desk.services.staff.set_available("alice", True)
+    queued = await desk.services.handoffs.request(NewHandoff("c3", "rest"), "hotline")
+    assert queued.handoff is not None
+    await desk.services.handoffs.take("c3", "alice")
+    await desk.services.handoffs.close("c3", "alice")
+    assert await desk.services.handoffs.survey_answer("c3", "2 太慢了，生产库还没恢复")
+    http, _ = await desk.client("alice")
+    async with http, http.get(f"/handoffs/{queued.handoff.id}") as page:
+        html = await page.text()
+    found = re.search(r"<dd id=\"survey\"[^>]*>(.*?)</dd>", html, re.S)
+    assert found is not None and "low" in found.group(0), html
+    assert found.group(1).split() == ["2", "分", "·", "太慢了,生产库还没恢复"]  # NFKC
