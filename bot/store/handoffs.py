@@ -244,6 +244,17 @@ class HandoffRepository:
             row = await session.get(m.Handoff, handoff_id)
             return row is not None and row.status == "active" and row.agent_id == agent_id
 
+    async def reassign(self, handoff_id: int, agent_id: int) -> bool:
+        """Give an active handoff to another member of staff; False when it is not active."""
+        now = self._clock()
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(m.Handoff)
+                .where(m.Handoff.id == handoff_id, m.Handoff.status == "active")
+                .values(agent_id=agent_id, updated_at=now)
+            )
+            return bool(result.rowcount)
+
     async def set_callback_phone(self, handoff_id: int, phone: str) -> bool:
         """Change the number an open callback request is to be called on."""
         async with self._db.transaction() as session:

@@ -121,3 +121,23 @@ async def test_the_conversation_page_shows_the_customers_rating(desk: Desk) -> N
     found = re.search(r"<dd id=\"survey\"[^>]*>(.*?)</dd>", html, re.S)
     assert found is not None and "low" in found.group(0), html
     assert found.group(1).split() == ["2", "分", "·", "太慢了,生产库还没恢复"]  # NFKC
+
+
+async def test_a_supervisor_is_offered_to_take_over(desk: Desk) -> None:
+    await desk.add_staff("alice", "agent")
+    await desk.add_staff("sue", "supervisor")
+    await desk.services.staff.set_available("alice", True)
+    queued = await desk.services.handoffs.request(NewHandoff("c4", "rest"), "hotline")
+    assert queued.handoff is not None
+    await desk.services.handoffs.take("c4", "alice")
+    path = f"/handoffs/{queued.handoff.id}"
+    for name, offered in (("alice", False), ("sue", True)):
+        http, csrf = await desk.client(name)
+        async with http:
+            async with http.get(path) as page:
+                assert ('id="take-over"' in await page.text()) is offered, name
+            if offered:
+                async with http.post(f"{path}/take", data={"csrf": csrf}) as taken:
+                    assert taken.status == 200
+    latest = await desk.services.handoff_repo.latest("c4")
+    assert latest is not None and latest.agent == "sue"

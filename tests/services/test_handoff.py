@@ -333,3 +333,23 @@ async def test_the_last_agent_leaving_tells_the_waiting_customers_at_once(
     assert told["w-2"] == render("handoff_nobody_now", severity1="")
     assert sorted(link.resumed) == ["w-1", "w-2"]
     assert not await service.set_available("nobody", False)
+
+
+async def test_a_supervisor_takes_over_a_colleagues_conversation(
+    db: Database, service: HandoffService, link: RecordingLink
+) -> None:
+    """A thirteenth blind tester's supervisor could only close a conversation whose agent
+    had gone quiet; her reply was refused."""
+    await _agent(db)
+    await _agent(db, "bob")
+    await _agent(db, "sue", "supervisor")
+    await service.request(NewHandoff("c-over", "wechat"), "hotline")
+    await service.take("c-over", "alice")
+    with pytest.raises(HandoffError):
+        await service.take("c-over", "bob")  # a colleague agent may not
+    taken = await service.take("c-over", "sue")
+    assert taken.agent == "sue" and taken.status == "active"
+    assert link.sent[-1][2] == render("handoff_agent_joined", agent="sue")
+    await service.reply("c-over", "sue", "我是主管，由我跟进")
+    with pytest.raises(HandoffError):
+        await service.reply("c-over", "alice", "我回来了")  # now sue's

@@ -101,7 +101,9 @@
       const note = document.getElementById("taken-by");
       const others = s === "active" && data.agent && data.agent !== me;
       if (note) { note.hidden = !others; note.textContent = others ? `已由 ${data.agent} 接手` : ""; }
-      if (s === "closed" || others) {
+      // A supervisor keeps the box and 由我接手 to take over from a colleague.
+      const supervisor = document.body.dataset.supervisor === "1";
+      if (s === "closed" || (others && !supervisor)) {
         for (const id of ["reply", "handoff-actions"]) {
           const node = document.getElementById(id);
           if (node) node.remove();
