@@ -764,6 +764,10 @@ def read_turn(
             return Extraction(values={"product": candidate, "product_candidate": None})
         if intent == "deny" and not match_product(text):
             return Extraction(values={"product_candidate": None})
+    if requested in SHORT_DETAILS and _only_an_identity(text, entities):
+        # "PPA-DEMO-0001" at the patch question, sent by a customer who has both numbers,
+        # was stored as the patch level (a thirteenth blind tester).
+        return Extraction(values={requested: None}, replies=["intake_identity_not_detail"])
     held = _holding_reply(requested, text)
     if requested is not None and held is not None:
         return Extraction(values={requested: None}, replies=[held])
@@ -812,6 +816,21 @@ def _labelled_for_others(requested: str, text: str) -> dict[str, str]:
         for field_name, value in pairs
         if field_name in STAGE2_FIELDS and not w.has_any("clear_words", value)
     }
+
+
+IDENTITY_ENTITIES = frozenset({"phone", "contract_number", "customer_number", "email", "case_id"})
+
+
+def _only_an_identity(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """True when the whole message is one number or address of stage 1 (or a case id)."""
+    found = [e for e in entities if e.get("entity") in IDENTITY_ENTITIES]
+    if len(found) != 1 or len(entities) != 1:
+        return False
+    start, end = found[0].get("start"), found[0].get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return False
+    rest = text[:start] + text[end:]
+    return not re.sub(r"[\W_]+", "", rest)
 
 
 def _holding_reply(requested: str | None, text: str) -> str | None:

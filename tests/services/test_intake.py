@@ -993,3 +993,23 @@ def test_a_long_symptom_keeps_every_clause_no_other_field_took():
     text = "数据库服务器停机，所有用户都连不上，业务全停了"
     r = read_turn("symptoms", text, "report_outage", 0.9, [], {**STAGE2, "frequency": "一直"})
     assert r.values["symptoms"] == text
+
+
+@pytest.mark.parametrize(
+    "requested, text, kind",
+    [
+        ("patch_level", "PPA-DEMO-0001", "contract_number"),
+        ("os", "13800000002", "phone"),
+        ("configuration", "8800001。", "customer_number"),
+    ],
+)
+def test_a_stage_1_number_at_a_detail_question_is_no_detail(requested, text, kind):
+    """A thirteenth blind tester's "PPA-DEMO-0001", sent at the patch question by a
+    customer who has both numbers, was stored as the patch level."""
+    value = text.rstrip("。")
+    ents = [{"entity": kind, "value": value, "start": 0, "end": len(value)}]
+    r = read_turn(requested, text, "inform", 0.9, ents, STAGE2)
+    assert r.values == {requested: None} and r.replies == ["intake_identity_not_detail"]
+    # The field's own kind of value is its answer.
+    version = [{"entity": "version", "value": "11.5.8", "start": 0, "end": 6}]
+    assert read_turn("version", "11.5.8", "inform", 0.9, version, STAGE2).values
