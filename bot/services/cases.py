@@ -61,6 +61,14 @@ def staff_status_hint(status: str, case_id: str) -> str:
     return ""
 
 
+def _without_label(note: str, label: str) -> str:
+    """"补充信息：…" under the label 补充信息 reads once (it read "补充信息：补充信息：…")."""
+    for colon in ("：", ":"):
+        if note.startswith(label + colon):
+            return note[len(label) + 1 :].lstrip()
+    return note
+
+
 def event_label(kind: str) -> str:
     """A history event's kind as the customer reads it (the raw value when unknown)."""
     labels = {
@@ -250,7 +258,7 @@ class CaseService:
                 "case_event_line_note" if e.note else "case_event_line",
                 time=self.format_due(e.created_at),
                 kind=event_label(e.kind),
-                note=e.note,
+                note=_without_label(e.note, event_label(e.kind)),
             )
             for e in case.events
         )

@@ -292,3 +292,14 @@ async def test_the_customers_answer_puts_a_waiting_case_back_to_staff(db):
     await desk.change(case, None, kind="status", text="", desk_status="受理中")
     await svc.add_info(case, "补充：又出现了一次")
     assert (await desk.state(case.case_id)).desk_status == "受理中"
+
+
+async def test_the_history_names_an_addition_once(db):
+    """A thirteenth blind tester read "补充信息：补充信息：db2diag.log 里有 ADM7518C"."""
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 3, "wechat", "openid-add", "i-add")
+    await svc.add_info(case, "补充信息：db2diag.log 里有 ADM7518C")
+    found = (await svc.lookup(case.case_id, "wechat", "openid-add")).case
+    assert found is not None
+    text = svc.status_text(found)
+    assert "补充信息：db2diag.log 里有 ADM7518C" in text and "补充信息：补充信息" not in text
