@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.desk.app import JINJA, Route, form_text, refused, render_page, services
+from bot.replies import render
 from bot.services.handoff import HandoffError
 from bot.store.cases import CaseRecord
 from bot.store.models import DESK_CASE_STATUSES
@@ -101,6 +102,16 @@ async def case_transcript(request: web.Request) -> web.Response:
 async def _act(request: web.Request, action: Any) -> web.StreamResponse:
     case_id = await _case_id(request)
     form = await request.post()
+    seen = form_text(form, "seen")
+    if seen:
+        # Changed by a colleague since this page was loaded: look first (a thirteenth blind
+        # tester's 已解决 overwrote a colleague's 等待客户 seconds later, both sent).
+        now = await services(request).case_desk_repo.state(case_id)
+        if seen != f"{now.desk_status}|{now.assignee or ''}":
+            text = render(
+                "staff_case_changed", status=now.desk_status, assignee=now.assignee or "—"
+            )
+            return refused(request, text, f"/cases/{case_id}")
     try:
         await action(services(request).case_desk, case_id, request["staff"].name, form)
     except HandoffError as error:

@@ -41,3 +41,31 @@ async def test_escalation_tells_the_customer_and_keeps_the_reason_internal(desk:
     assert case is not None and case.status == "escalated"
     text = CaseService(CaseRepository(db)).status_text(case)
     assert "升级" in text and REASON not in text
+
+
+async def test_a_change_made_on_a_stale_page_is_refused(desk: Desk) -> None:
+    """A thirteenth blind tester: sue set 等待客户, then alice, on the page she had loaded
+    before, set 已解决; both went to the customer within seconds."""
+    import re
+
+    for name in ("alice", "sue"):
+        await desk.add_staff(name, "agent")
+    case_id = await new_case(desk.services.db, "stale-1", sender_id="wx-stale-1")
+    alice, alice_csrf = await desk.client("alice")
+    sue, sue_csrf = await desk.client("sue")
+    async with alice, sue:
+        async with alice.get(f"/cases/{case_id}") as page:
+            found = re.search(r'name="seen" value="([^"]*)"', await page.text())
+        assert found is not None
+        alice_seen = found.group(1)
+        async with sue.get(f"/cases/{case_id}") as page:
+            sue_seen = re.search(r'name="seen" value="([^"]*)"', await page.text())
+        assert sue_seen is not None and sue_seen.group(1) == alice_seen
+        form = {"csrf": sue_csrf, "seen": alice_seen, "status": "等待客户", "note": ""}
+        async with sue.post(f"/cases/{case_id}/status", data=form) as done:
+            assert done.status == 200  # back on the case page
+        form = {"csrf": alice_csrf, "seen": alice_seen, "status": "已解决", "note": "补丁"}
+        async with alice.post(f"/cases/{case_id}/status", data=form) as stale:
+            assert stale.status == 409 and "等待客户" in await stale.text()
+    state = await desk.services.case_desk_repo.state(case_id)
+    assert state.desk_status == "等待客户"
