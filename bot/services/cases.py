@@ -62,7 +62,7 @@ def staff_status_hint(status: str, case_id: str) -> str:
 
 
 def _without_label(note: str, label: str) -> str:
-    """ "补充信息：…" under the label 补充信息 reads once (it read "补充信息：补充信息：…")."""
+    """A note without its own label in front: "补充信息：…" under 补充信息 reads once."""
     for colon in ("：", ":"):
         if note.startswith(label + colon):
             return note[len(label) + 1 :].lstrip()
