@@ -213,12 +213,14 @@ async def test_a_late_reply_is_pushed_once_by_the_replica_that_ran_it(
 async def test_a_retry_waiting_on_another_replica_answers_instead_of_the_push(
     redis_state: RedisState, redis_port: int
 ) -> None:
-    # wide margins: the turn ends 0.7 s after the retry started waiting its 1 s
-    async with replicas(redis_state, redis_port, 1.0) as (pushes_a, pushes_b, a, b):
+    # Wide margins, both ways: the first gives up at 2 s, 0.6 s before the turn ends at
+    # 2.6 s; the retry, waiting from 1.2 s, gives up at 3.2 s, 0.6 s after it (with 0.3 s
+    # each way a loaded CI machine once ended the turn after the retry gave up).
+    async with replicas(redis_state, redis_port, 2.0) as (pushes_a, pushes_b, a, b):
         calls: list[int] = []
-        _, factory = counting_factory(["答复"], delay=1.3, calls=calls)
+        _, factory = counting_factory(["答复"], delay=2.6, calls=calls)
         first = asyncio.ensure_future(a.reply("m1", "user", factory))
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(1.2)
         retry = await b.reply("m1", "user", factory)  # still waiting when the turn ends
         assert await first is None
         await asyncio.sleep(0.5)
