@@ -100,10 +100,10 @@ def _score_in_words(said: str) -> tuple[int, str | None] | None:
         ((word, score) for score in range(1, 6) for word in wording()[f"survey_words_{score}"]),
         key=lambda pair: -len(pair[0]),
     )
+    ends = SCORE_WORD_PUNCTUATION + "".join(wording()["handoff_cancel_particles"])
     for word, score in words:
         rest = said[len(word) :]
         # The word whole ("满意度怎么算" is a question, not a 4).
-        ends = SCORE_WORD_PUNCTUATION + "".join(wording()["handoff_cancel_particles"])
         if said.lower().startswith(word) and (not rest or rest[0] in ends):
             return score, rest.lstrip(ends).rstrip(SCORE_WORD_PUNCTUATION) or None
     return None

@@ -195,8 +195,11 @@ class CaseDeskRepository:
             return after
 
     async def version(self) -> tuple[Any, ...]:
-        """A cheap fingerprint of the cases: it changes when one is opened or touched."""
-        async with self._db.transaction() as session:
+        """A cheap fingerprint of the cases: it changes when one is opened or touched.
+
+        Read on every poll of every open inbox: no write lock (``Database.read``).
+        """
+        async with self._db.read() as session:
             cases = (await session.execute(select(func.max(m.Case.id)))).scalar_one()
             desk = (await session.execute(select(func.max(m.CaseDesk.updated_at)))).scalar_one()
             notes = (await session.execute(select(func.max(m.CaseNote.id)))).scalar_one()
