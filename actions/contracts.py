@@ -166,12 +166,27 @@ class ValidateContractForm(FormValidationAction):
                     # twelfth blind tester's questions spent the three tries and locked.
                     return ask_again_with(dispatcher, requested, render("contract_proof_first"))
                 values[requested] = text
-            elif m := _ID.search(text):
+            elif m := _number_in(text, entity_values(tracker, "error_code")):
                 # Customer numbers are digits; with letters it is the contract number,
                 # which the question allows instead.
                 given_contract = requested == "cc_customer_number" and _LETTER.search(m.group())
                 values["cc_contract_number" if given_contract else requested] = m.group()
         return [SlotSet(k, v) for k, v in values.items()]
+
+
+def _number_in(text: str, error_codes: list[str]) -> re.Match[str] | None:
+    """The first word of ``text`` that can be a customer or contract number.
+
+    It has a digit and is no error code: "部分页面返回500，SystemOut里有 SRVE0777E", a
+    report's answer sent at this question, was tried as contract number "SystemOut"
+    (a fourteenth blind tester).
+    """
+    codes = {code.lower() for code in error_codes}
+    for m in _ID.finditer(text):
+        word = m.group()
+        if any(ch.isdigit() for ch in word) and word.lower() not in codes:
+            return m
+    return None
 
 
 def _replaced_pair(tracker: Tracker, values: dict[str, Any]) -> dict[str, Any]:

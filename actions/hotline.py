@@ -122,6 +122,17 @@ def _answered_line(products: list[str], pao: bool) -> str | None:
 HOTLINE_ACTIONS = {"action_find_hotline", "action_route_inform", "action_fallback"}
 
 
+def product_question_pending(tracker: Tracker) -> bool:
+    """Whether the bot's last answer asked "which product?" for a hotline.
+
+    The slot alone outlives the question: a phone sent after a failed case look-up,
+    several turns later, got the product list again (a thirteenth blind tester).
+    """
+    return bool(tracker.get_slot("hotline_pending")) and (
+        previous_bot_action(tracker) in HOTLINE_ACTIONS
+    )
+
+
 def follow_up_product(tracker: Tracker) -> str | None:
     """The product of the numbers just given, when this message only adds a region.
 

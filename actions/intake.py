@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -307,6 +308,13 @@ class ValidateOutageForm(FormValidationAction):
         # their PPA contact); the contract's details are shown only to its registered
         # contact, as in the contract check.
         registered = contract is not None and is_registered_contact(contract, phone)
+        as_given = str(value).strip()
+        earlier = tracker.get_slot("contract_as_given")
+        if earlier and contract and tracker.get_slot("contract_number") == contract.contract_number:
+            # Checked again ("继续报修" re-validates the form's slots) with the stored
+            # number: what the caller gave stays what is shown (a fourteenth blind
+            # tester's summary then showed a contract number he had never typed).
+            as_given = earlier
         if contract and not registered:
             # Anyone else is told nothing about the contract, neither its end nor what it
             # covers (a blind tester listed a stranger's products one refusal at a time):
@@ -314,14 +322,14 @@ class ValidateOutageForm(FormValidationAction):
             return {
                 "contract_number": contract.contract_number,
                 "customer_number": contract.customer_number,
-                "contract_as_given": str(value).strip(),
+                "contract_as_given": as_given,
                 "intake_failures": 0,
             }
         if result.outcome is CaseContractCheck.OK and contract:
             return {
                 "contract_number": contract.contract_number,
                 "customer_number": contract.customer_number,
-                "contract_as_given": None if registered else str(value).strip(),
+                "contract_as_given": None if registered else as_given,
                 "intake_failures": 0,
             }
         if result.outcome is CaseContractCheck.EXPIRED and contract:
@@ -566,7 +574,11 @@ class ActionOpenCase(Action):
             dispatcher.utter_message(text=render("intake_held"))
             return [SlotSet("intake_next", None)]
         if after == Outcome.CONTRACT.value:  # the report stays for "继续报修"
-            return [SlotSet("intake_next", None), FollowupAction("contract_form")]
+            return [
+                SlotSet("intake_next", None),
+                *_report_proof(tracker),
+                FollowupAction("contract_form"),
+            ]
         if after == Outcome.CASE.value:
             events = await ActionCaseIntent().run(dispatcher, tracker, domain)
             return [SlotSet("intake_next", None), *events, FollowupAction("case_form")]
@@ -621,6 +633,20 @@ class ActionOpenCase(Action):
 def _reset_intake(tracker: Tracker) -> list[dict[str, Any]]:
     """Every slot of the intake cleared, so nothing reaches the next report."""
     return _cleared(tracker, READ_SLOTS)
+
+
+def _report_proof(tracker: Tracker) -> list[dict[str, Any]]:
+    """The report's number and phone, given to the contract check asked in its middle.
+
+    "我们合同里有MQ吗？" after the customer number and phone: a fourteenth blind tester
+    was asked for both again, and his next report answers went to that check.
+    """
+    number = tracker.get_slot("contract_as_given") or tracker.get_slot("contract_number")
+    phone = tracker.get_slot("phone")
+    if not number or not phone:
+        return []
+    slot = "cc_contract_number" if re.search(r"[A-Za-z]", str(number)) else "cc_customer_number"
+    return [SlotSet(slot, str(number)), SlotSet("cc_proof", str(phone))]
 
 
 def _cleared(tracker: Tracker, slots: Iterable[str]) -> list[dict[str, Any]]:

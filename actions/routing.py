@@ -25,6 +25,7 @@ from actions.hotline import (
     answered_after_hotline,
     follow_up_product,
     hotline_reply,
+    product_question_pending,
 )
 from actions.intake import read_intake_turn
 from bot.nlu.evidence import GATED_KEY
@@ -100,7 +101,7 @@ class ActionRouteInform(Action):
             ]
         if (covered := await coverage_follow_up(dispatcher, tracker)) is not None:
             return covered  # "那Notes呢" right after the contract: its coverage
-        if tracker.get_slot("hotline_pending") or follow_up_product(tracker):
+        if product_question_pending(tracker) or follow_up_product(tracker):
             return hotline_reply(dispatcher, tracker)
         text = (tracker.latest_message.get("text") or "").lower()
         entities = tracker.latest_message.get("entities") or []

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.services.wording import alternation, wording
+from bot.textnorm import to_simplified
 
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
 # Split at punctuation and at spaces, except a space inside a Latin phrase ("Demo Tech
@@ -52,7 +53,7 @@ def pieces_without_values(text: str, entities: Sequence[Mapping[str, Any]]) -> l
         for piece in _PIECES.split(_LEGAL_FORM_COMMA.sub(" ", text))
         if piece
         and not any(v and v in piece.lower() for v in values)
-        and re.sub(rf"(?:{joiners})$", "", piece).lower() not in labels
+        and to_simplified(re.sub(rf"(?:{joiners})$", "", piece)).lower() not in labels
     ]
 
 
@@ -67,16 +68,17 @@ def _is_name(name: str) -> bool:
     Two to four Chinese characters, or two to four capitalised Latin words ("John Smith").
     """
     w = wording()
+    simplified = to_simplified(name)  # "此致 敬禮": the word lists are simplified
     if _LATIN_NAME.match(name):
         return not w.has_any("company_words", name.lower()) and not any(
             word.lower() in w["english_labels"] for word in name.split()
         )
     return bool(
         _NAME.match(name)
-        and not sentence_like(name)
-        and not w.has_any("request_words", name)
-        and not w.has_any("fault_words", name)
-        and not w.has_any("not_names", name)
+        and not sentence_like(simplified)
+        and not w.has_any("request_words", simplified)
+        and not w.has_any("fault_words", simplified)
+        and not w.has_any("not_names", simplified)
         and not w.has_any("company_words", name)
     )
 

@@ -56,10 +56,29 @@ def _field_before(text: str) -> str | None:
     return best[2] if best else None
 
 
+def _is_remark(clause: str) -> bool:
+    """True for a clause that only says something was wrong: "你搞错了", "又弄错了吧"."""
+    w, rest = wording(), clause.lower()
+    if not w.has_any("wrong_words", rest):
+        return False
+    for word in sorted(w["wrong_words"], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return not _REMARK_FILLER.sub("", rest)
+
+
+# What a remark has besides its wrong-word: who, when, and particles.
+_REMARK_FILLER = re.compile(r"[你您我他们刚才之前又都全是了吧啊呀哦嘛的\s!！?？。.~～]")
+
+
 def _strip_value(value: str) -> str:
     w = wording()
     prefixes = alternation(w["value_prefixes"])
     parts = clauses(value) or [""]
+    said = [p for p in parts if not _is_remark(p)]
+    if said and len(said) < len(parts):
+        # "操作系统是RHEL 8，你搞错了": the remark is no value (a fourteenth blind
+        # tester's OS was stored as "你搞错了").
+        parts, value = said, "，".join(said)
     kept = [p for p in parts if not w.has_prefix("negated_value_starts", p)]
     if kept and len(kept) < len(parts):
         # "其实是WAS，不是Informix": the clause saying what it is not is the old value.
@@ -105,11 +124,11 @@ def parse_correction(text: str | None) -> tuple[str | None, str | None]:
     start, end = cue
     slot = _field_before(text[:start])
     value = _strip_value(text[end:])
-    if slot is None:
-        head = re.match(rf"(?:{_field_pattern()})", value)
-        if head:
-            slot = _field_before(head.group())
-            value = _strip_value(value[head.end() :])
+    head = re.match(rf"(?:{_field_pattern()})", value)
+    if head and slot in (None, _field_before(head.group())):
+        # "姓名错了，联络人是张演示": the field named again before its value.
+        slot = _field_before(head.group())
+        value = _strip_value(value[head.end() :])
     if not value:
         return None, None
     return _checked(slot or _infer_field(value), value)

@@ -73,6 +73,30 @@ def _is_trigger(clause: str) -> bool:
     )
 
 
+def _frequency_in(clause: str) -> str | None:
+    """The words of a fault's sentence that say how often.
+
+    From the frequency word to the end of its time phrase ("每天晚上跑批的时候") or to
+    what happens then ("每天大约三到四次 | 出现应用无响应", "偶尔 | 失败").
+    """
+    w, low = wording(), clause.lower()
+    starts = [(low.find(cue), -len(cue)) for cue in w["frequency_cues"] if cue in low]
+    if not starts:
+        return None
+    start, minus_cue = min(starts)
+    after = start - minus_cue
+    # At one place the longer time end: "的时候", not its "时".
+    timed = [(i, -len(end)) for end in w["trigger_ends"] if (i := low.find(end, after)) >= 0]
+    ends = [i - minus for i, minus in [min(timed)]] if timed else []
+    ends += [
+        i
+        for name in ("trigger_followers", "fault_words")
+        for word in w[name]
+        if (i := low.find(word, after)) >= 0
+    ]
+    return clause[start : min(ends, default=after)].strip()
+
+
 def symptom(text: str | None) -> str | None:
     """The longest clause of ``text`` that describes the fault, else None."""
     w = wording()
@@ -87,15 +111,23 @@ def read_details(text: str | None) -> dict[str, str]:
     patch = patch_level(text)
     if patch:
         found["patch_level"] = patch
+    described = symptom(text)
     for clause in clauses(text):
         low = clause.lower()
+        if clause == described:
+            # The fault's own sentence is the symptom, not the set-up: "WAS 9.0.5 集群
+            # 所有节点宕机" filed as 配置 skipped the configuration question, and "报表导出
+            # PDF 偶尔失败" was the whole frequency (a thirteenth blind tester's D45).
+            often = _frequency_in(clause)
+            if often and "frequency" not in found:
+                found["frequency"] = often
+            continue
         if "configuration" not in found and w.has_any("configuration_cues", low):
             found["configuration"] = clause
         if "frequency" not in found and w.has_any("frequency_cues", low):
             found["frequency"] = clause
         if "trigger_action" not in found and _is_trigger(clause):
             found["trigger_action"] = clause
-    described = symptom(text)
     if described:
         found["symptoms"] = described
     return found

@@ -1546,3 +1546,56 @@ async def test_a_product_right_after_the_contract_asks_its_coverage(services):
     # Elsewhere a product alone is its hotline, as before.
     d, _ = await run(ActionRouteInform(), tracker("那Notes呢", "inform", notes))
     assert "热线" in texts(d)
+
+
+async def test_a_stale_product_question_does_not_take_a_later_value(services):
+    """The slot outlived "which product?": a phone sent after a failed case look-up,
+    turns later, got the product list again (a thirteenth blind tester, D33)."""
+    from actions.routing import ActionRouteInform
+
+    region = [{"entity": "region", "value": "south"}]
+    asked = [{"event": "action", "name": "action_find_hotline"}]
+    fresh = tracker("华南", entities=region, slots={"hotline_pending": True})
+    fresh.events[:0] = asked
+    d, events = await run(ActionRouteInform(), fresh)
+    assert d.messages[0].get("buttons") and slot_events(events)["hotline_pending"] is True
+    stale = tracker("华南", entities=region, slots={"hotline_pending": True})
+    stale.events[:0] = [
+        *asked,
+        {"event": "user", "text": "查案例"},
+        {"event": "action", "name": "case_form"},
+    ]
+    d, events = await run(ActionRouteInform(), stale)
+    assert not d.messages[0].get("buttons") and "hotline_pending" not in slot_events(events)
+
+
+async def test_a_resumed_report_still_shows_a_stranger_only_his_own_number(services):
+    """ "继续报修" re-validates the form's slots with the stored contract number; a
+    fourteenth blind tester's summary then showed PPA-DEMO-0001, which he never typed."""
+    form = ValidateOutageForm()
+    stranger = {"product": "DB2", "phone": "13800000011"}
+    out = await form.validate_contract_number(
+        "8800001", CollectingDispatcher(), tracker(slots=stranger), DOMAIN
+    )
+    assert out["contract_as_given"] == "8800001"
+    again = await form.validate_contract_number(
+        out["contract_number"], CollectingDispatcher(), tracker(slots={**stranger, **out}), DOMAIN
+    )
+    assert again["contract_as_given"] == "8800001"
+
+
+async def test_a_word_without_digits_or_an_error_code_is_no_contract_number(services):
+    """A report's answer at the number question ("…SystemOut里有 SRVE0777E") was tried as
+    contract number "SystemOut" (a fourteenth blind tester)."""
+    from actions.contracts import ValidateContractForm
+
+    slots = {"requested_slot": "cc_customer_number"}
+    text = "部分页面返回500，SystemOut里有 SRVE0777E"
+    code = [{"entity": "error_code", "value": "srve0777e"}]
+    t = tracker(text, entities=code, slots=slots)
+    events = await ValidateContractForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert "cc_contract_number" not in slot_events(events)
+    assert "cc_customer_number" not in slot_events(events)
+    t = tracker("PPA-2023-1187", slots=slots)  # a number typed the way it is printed
+    events = await ValidateContractForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert slot_events(events) == {"cc_contract_number": "PPA-2023-1187"}

@@ -89,3 +89,22 @@ def test_a_learned_product_starting_inside_a_word_is_dropped():
     message = Message(data={"text": text, "entities": [_ent("product", "Notes", 3, 8)]})
     EntityResolver({}).process([message])
     assert [e["value"] for e in message.get("entities")] == ["Notes"]
+
+
+def test_no_os_without_a_letter_and_no_version_inside_a_log_time_stamp():
+    """A fourteenth blind tester's cases went out with 操作系统：500 ("websphere应用服务器报
+    500错误了") and, from a pasted db2diag log, 版本：17.01 and 操作系统：07."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    assert _resolve(_ent("os", "500", 15, 18)) == []
+    assert _resolve(_ent("os", "RHEL 8", 0, 6)) == [("os", "RHEL 8")]
+    text = "2026-12-07-17.01.11.123456+480 I1001E456 LEVEL: Severe, DB2 11.5.8 on AIX 7.2"
+    version = text.index("11.5.8")
+    ents = [
+        _ent("version", "17.01", 11, 16, RULE_EXTRACTOR),
+        _ent("version", "11.123456", 17, 26),
+        _ent("version", "11.5.8", version, version + 6, RULE_EXTRACTOR),
+    ]
+    message = Message(data={"text": text, "entities": ents})
+    EntityResolver({}).process([message])
+    assert [e["value"] for e in message.get("entities")] == ["11.5.8"]

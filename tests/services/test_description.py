@@ -37,3 +37,14 @@ def test_an_informix_fix_pack_is_the_patch_level():
     assert patch_level("14.10.FC9，喺Linux度跑") == "FC9"
     assert patch_level("頭先講咗啦，FC9") == "FC9"
     assert patch_level("12.10.FC14W1") == "FC14W1"
+
+
+def test_the_faults_own_sentence_is_no_configuration_or_frequency():
+    """A thirteenth blind tester's opening "WAS 9.0.5 集群所有节点宕机" was filed as 配置
+    (the configuration question was skipped) and "…偶尔失败" as the whole frequency."""
+    details = read_details("WAS 9.0.5 集群所有节点宕机")
+    assert "configuration" not in details and details["symptoms"] == "WAS 9.0.5 集群所有节点宕机"
+    details = read_details("Cognos Analytics 11.2.4 报表导出 PDF 偶尔失败")
+    assert details["frequency"] == "偶尔"
+    # A set-up clause beside the fault is still the configuration.
+    assert read_details("两节点集群，所有节点宕机")["configuration"] == "两节点集群"

@@ -791,7 +791,7 @@ def test_the_asked_field_keeps_every_clause_a_long_answer_gives_no_other_field()
     text = "两节点HADR，主备都在AIX上，每天晚上跑批的时候实例就挂掉"
     r = read_turn("configuration", text, "inform", 0.9, [], FILLED)
     assert r.values["configuration"] == "两节点HADR，主备都在AIX上"
-    assert r.values["frequency"] == "每天晚上跑批的时候实例就挂掉"
+    assert r.values["frequency"] == "每天晚上跑批的时候"
 
 
 def test_a_corrected_product_asks_its_version_and_patch_again():
@@ -835,6 +835,16 @@ def test_a_log_pasted_at_another_question_is_kept_whole_as_the_error_log():
     assert one.values.get("error_log") != "单机部署 RSV-SRV-0042"
     kept = read_turn("configuration", log, "inform", 0.9, ents, {**current, "error_log": "x"})
     assert "error_log" not in kept.values
+
+
+def test_a_log_that_opens_the_report_is_kept_whole():
+    """A fourteenth blind tester began with a db2diag paste: only "I1001E456" of it
+    reached the case."""
+    line = "2026-12-07-17.0{}.11.123456+480 I100{}E456 LEVEL: Severe MESSAGE: SQL1042C"
+    log = "\n".join(line.format(i, i) for i in range(1, 5))
+    ents = [{"entity": "error_code", "value": "I1001E456"}]
+    r = read_turn(None, log, "inform", 0.9, ents, {})
+    assert r.values["error_log"] == log
 
 
 def test_a_corrected_symptom_replaces_the_opening_too():
@@ -1013,3 +1023,25 @@ def test_a_stage_1_number_at_a_detail_question_is_no_detail(requested, text, kin
     # The field's own kind of value is its answer.
     version = [{"entity": "version", "value": "11.5.8", "start": 0, "end": 6}]
     assert read_turn("version", "11.5.8", "inform", 0.9, version, STAGE2).values
+
+
+def test_a_fourteenth_blind_testers_traditional_letter_and_corrections():
+    """The name was read from the letter's close ("此致 敬禮"), "作業系統 RHEL 8.6" at
+    the name question became the name, and the corrections "操作系统是RHEL 8，你搞错了"
+    and "姓名錯了，聯絡人是張演示" stored "你搞错了" and "联络人是张演示"."""
+    from bot.services.intake import name_problem
+
+    text = "本公司（演示科技有限公司）Informix無法啟動。聯絡人張演示，電話13800000001。此致 敬禮"
+    at = text.index("138")
+    phone = [{"entity": "phone", "value": "13800000001", "start": at, "end": at + 11}]
+    r = read_turn(None, text, "report_outage", 0.99, phone, {})
+    assert r.values["contact_name"] == "張演示"
+    assert name_problem("作業系統") == "intake_bad_name"
+    at = "版本是11.5.8，操作系统是RHEL 8，你搞错了".index("RHEL")
+    os_ = [{"entity": "os", "value": "RHEL 8", "start": at, "end": at + 6}]
+    r = read_turn(
+        "case_confirmed", "版本是11.5.8，操作系统是RHEL 8，你搞错了", "inform", 0.9, os_, SUMMARY
+    )
+    assert r.values["os"] == "RHEL 8"
+    r = read_turn("case_confirmed", "姓名錯了，聯絡人是張演示", "inform", 0.9, [], SUMMARY)
+    assert r.values["contact_name"] == "张演示"
