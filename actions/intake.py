@@ -688,6 +688,29 @@ class ActionLeaveForm(Action):
         return _left_form(tracker, domain)
 
 
+class ActionFormGoodbye(Action):
+    """ "谢谢" / "拜拜" while the contract or case form waits for a number: the end.
+
+    A fourteenth blind tester's thanks and goodbye after a complaint were each answered
+    "请提供案例号" until he typed "不查了". A bare phone the model reads as a goodbye
+    ("88…") is still the form's to read.
+    """
+
+    def name(self) -> str:
+        return "action_form_goodbye"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        form = (tracker.active_loop or {}).get("name")
+        if form and any(ch.isdigit() for ch in text):
+            return [FollowupAction(form)]
+        intent, _ = latest_intent(tracker)
+        dispatcher.utter_message(response="utter_thank" if intent == "thank" else "utter_goodbye")
+        return _left_form(tracker, domain)
+
+
 def _left_form(tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
     """The active form closed and its slots cleared."""
     form = (tracker.active_loop or {}).get("name")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, default_catalogue
 from bot.config import DEFAULT_CASE_REOPEN_DAYS
 from bot.replies import render
+from bot.services.hotline import HotlineService
 from bot.services.hours import Clock, SupportHours, utc_now
 from bot.services.identity import IdentityGuard, conversation_key
 from bot.services.wording import alternation, clean, wording
@@ -131,6 +132,29 @@ class CaseService:
         self._clock = clock
         self._notify_urls = tuple(notify_urls)
         self._guard = guard
+
+    def _call_text(self, case: CaseRecord) -> str:
+        """Whom to call about ``case`` now: its product's line, in hours unless severity 1.
+
+        The guide's 7×24 rule. A fourteenth blind tester's severity-2 case was told at night "如需立即通话，请拨打
+        技术支持热线" with no number, though the line takes only severity 1 then.
+        """
+        product = self._catalogue.product(case.product) if case.product else None
+        line = (
+            HotlineService(self._catalogue, self._hours).line_text(product, None)
+            if product is not None
+            else render("case_call_product_line")
+        )
+        if case.severity == 1 or self._hours.is_open(self._clock()):
+            return render("case_call_now", line=line)
+        sh = self._catalogue.service_hours
+        return render(
+            "case_call_in_hours",
+            line=line,
+            days=sh["business_days"],
+            start=sh["start"],
+            end=sh["end"],
+        )
 
     def severity_name(self, level: int) -> str:
         """The guide's name of a severity level."""
@@ -335,12 +359,19 @@ class CaseService:
             return render("case_complaint_noted", case_id=case.case_id)
         if case.status == "escalated":
             await self._cases.add_event(case.case_id, "info_added", note)
-            return render("case_already_escalated", case_id=case.case_id)
+            return render(
+                "case_already_escalated", case_id=case.case_id, call=self._call_text(case)
+            )
         due = case.response_due_at
         not_due_yet = due is not None and self._clock() < due
         if w.has_any("chase_words", said) and not asks_more and not_due_yet:
             await self._cases.add_event(case.case_id, "info_added", note)
-            return render("case_chased", case_id=case.case_id, due=self.format_due(due))
+            return render(
+                "case_chased",
+                case_id=case.case_id,
+                due=self.format_due(due),
+                call=self._call_text(case),
+            )
         await self._cases.add_event(case.case_id, "escalated", note)
         return render("case_escalated", case_id=case.case_id)
 

@@ -176,7 +176,12 @@ class HotlineService:
 
     def urgent_hint_text(self, product: str | None, region: str | None) -> str:
         """At the start of a report that reads as severity 1: the line to call meanwhile."""
-        return render("intake_urgent_hint", target=self._target(product, region))
+        p = self.catalogue.product(product) if product else None
+        if p is None:
+            # The general line is for product information (the guide), not the engineers'
+            # 7×24 line: a fourteenth blind tester's "数据库挂了" was sent to it.
+            return render("intake_urgent_hint_no_product")
+        return render("intake_urgent_hint", target=self.line_text(p, region))
 
     def _target(self, product: str | None, region: str | None) -> str:
         """The product's line, or the general one when there is no product."""

@@ -706,6 +706,29 @@ def _keeps_pasted_log(read: Callable[..., Extraction]) -> Callable[..., Extracti
     return reading
 
 
+def _switches_product(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """True for "那算了，其实DataStage也有问题，就报DataStage吧": another product, not a cancel.
+
+    A fourteenth blind tester, told Cognos was not on the contract, was asked whether
+    to cancel the report.
+    """
+    names_product = any(e.get("entity") == "product" for e in entities)
+    return names_product and wording().has_any("product_switch_words", clean(text))
+
+
+def _product_switch(
+    entities: Sequence[Mapping[str, Any]], current: Mapping[str, Any]
+) -> Extraction:
+    """The report's product replaced; what was said of the old one is asked again."""
+    product = next(str(e.get("value")) for e in entities if e.get("entity") == "product")
+    if current.get("product") in (None, product):
+        return Extraction(values={"product": product})
+    # The old product's version, patch and fault are not the new one's (the tester's
+    # DataStage case kept "我司Cognos报表服务宕机" and its severity-1 suggestion).
+    reset = dict.fromkeys((*PRODUCT_DETAILS, "symptoms", "fault_opening"))
+    return Extraction(values={**reset, "product": product}, corrected=["product"])
+
+
 def is_pasted_log(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
     """True for several lines of a log (an error code, a time stamp or a log word in them)."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -741,6 +764,8 @@ def read_turn(
     # "算了，先帮我查一下合同": the contract check the report pauses for, not a cancel
     # (a blind tester's report was dropped and no contract was checked).
     switches = intent in PAUSES and confidence >= INTERRUPTION_CONFIDENCE
+    if is_cancel(text, intent, confidence) and _switches_product(text, entities):
+        return _product_switch(entities, current)
     if not switches and is_cancel(text, intent, confidence):
         if collected(current):
             return Extraction(values={"intake_resume": requested}, ask=CANCEL_QUESTION)

@@ -208,3 +208,29 @@ async def test_chasing_a_report_not_yet_submitted_keeps_it(services):
         "能不能先派人", "escalate_case", {**asked, "last_case_id": "PMR-261207-0001"}
     )
     assert slots.get("intake_next") == "case"
+
+
+async def test_thanks_or_goodbye_end_the_number_forms_but_a_phone_is_read(services):
+    """A fourteenth blind tester's "谢谢" / "拜拜" after a complaint were each answered
+    "请提供案例号"; a bare phone the model reads as goodbye stays the form's."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.intake import ActionFormGoodbye
+
+    for text, intent, reply in (
+        ("谢谢", "thank", "utter_thank"),
+        ("拜拜", "goodbye", "utter_goodbye"),
+    ):
+        t = tracker(text, intent, active_loop="case_form", slots={"requested_slot": "case_id"})
+        d = CollectingDispatcher()
+        events = await ActionFormGoodbye().run(
+            d, t, {"forms": {"case_form": {"required_slots": ["case_id"]}}}
+        )
+        assert d.messages[0]["response"] == reply
+        assert [e["name"] for e in events if e["event"] == "active_loop"] == [None]
+    t = tracker("13800000001", "goodbye", active_loop="contract_form")
+    d = CollectingDispatcher()
+    events = await ActionFormGoodbye().run(d, t, {})
+    assert not d.messages and [(e["event"], e["name"]) for e in events] == [
+        ("followup", "contract_form")
+    ]

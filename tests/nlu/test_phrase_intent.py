@@ -284,6 +284,9 @@ def test_case_number_questions_in_other_words(text, intent):
         ("工程师什么时候联系我", "human_handoff", "check_case_status"),
         ("工程师什么时候联系我", "report_outage", "report_outage"),  # only the listed intents
         ("工程师真专业", "out_of_scope", "out_of_scope"),  # no such phrase
+        # A fourteenth blind tester, right after his case was opened.
+        ("这个案子什么时候有人联系我", "nlu_fallback", "check_case_status"),
+        ("什么时候能解决", "out_of_scope", "out_of_scope"),  # no case named: no anchor
     ],
 )
 def test_when_the_engineer_calls_is_the_cases_status(text, intent, expected):

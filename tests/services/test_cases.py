@@ -145,7 +145,8 @@ async def test_chasing_a_complaint_and_a_closed_case_are_no_stage_3(db):
     case, _ = await svc.open(FIELDS, 2, "wechat", "openid-chase", "i-chase")
     due = svc.format_due(case.response_due_at)
     text = await svc.escalate(case, "帮我催一下")
-    assert text == render("case_chased", case_id=case.case_id, due=due)
+    call = render("case_call_now", line="DB2 技术支持热线：800-810-1818-5200")
+    assert text == render("case_chased", case_id=case.case_id, due=due, call=call)
     text = await svc.escalate(case, "你们响应太慢了，我要投诉")
     assert text == render("case_complaint_noted", case_id=case.case_id)
     found = (await svc.lookup(case.case_id, "wechat", "openid-chase")).case
@@ -303,3 +304,15 @@ async def test_the_history_names_an_addition_once(db):
     assert found is not None
     text = svc.status_text(found)
     assert "补充信息：db2diag.log 里有 ADM7518C" in text and "补充信息：补充信息" not in text
+
+
+async def test_chasing_at_night_names_the_line_and_its_hours(db):
+    """A fourteenth blind tester's severity-2 case was told at night "如需立即通话，请拨打
+    技术支持热线" with no number, though at night the line takes only severity 1."""
+    svc = CaseService(CaseRepository(db), clock=lambda: FRI_18)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-night", "i-night")
+    text = await svc.escalate(case, "帮我催一下")
+    assert "800-810-1818-5200" in text and "非工作时间电话只受理" in text
+    urgent, _ = await svc.open(FIELDS, 1, "wechat", "openid-night1", "i-night1")
+    text = await svc.escalate(urgent, "帮我催一下")
+    assert "如需立即通话" in text and "800-810-1818-5200" in text

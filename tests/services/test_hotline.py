@@ -76,3 +76,14 @@ def test_a_second_number_in_a_conversation_does_not_repeat_the_hours():
     assert svc.hours_sentence() not in again and "现在是工作时间" in again
     assert svc.hours_sentence() in svc.answer(["WAS"], None, OPEN).text
     assert "非工作时间" in svc.answer(["WAS"], None, CLOSED, hours_told=True).text
+
+
+def test_the_urgent_hint_never_sends_an_engineer_call_to_the_general_line():
+    """The general line is for product information (the guide); a fourteenth blind
+    tester's "数据库挂了" was told to call it to reach an engineer."""
+    general = svc.catalogue.general_line.numbers["all"]
+    unknown = svc.urgent_hint_text(None, None)
+    assert general not in unknown and "哪个产品" in unknown
+    assert "800-810-1818-5266" in svc.urgent_hint_text("Informix", None)
+    asked = svc.answer([], None, dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.timezone.utc))
+    assert "任何产品" not in asked.text and "产品相关信息" in asked.text

@@ -1045,3 +1045,18 @@ def test_a_fourteenth_blind_testers_traditional_letter_and_corrections():
     assert r.values["os"] == "RHEL 8"
     r = read_turn("case_confirmed", "姓名錯了，聯絡人是張演示", "inform", 0.9, [], SUMMARY)
     assert r.values["contact_name"] == "张演示"
+
+
+def test_giving_up_on_one_product_for_another_switches_the_report():
+    """A fourteenth blind tester, told Cognos was not on his contract: "那算了，其实
+    DataStage也有问题，就报DataStage吧" was asked "cancel the report?"."""
+    text = "那算了，其实DataStage也有问题，就报DataStage吧"
+    at = text.index("DataStage")
+    ents = [{"entity": "product", "value": "DataStage", "start": at, "end": at + 9}]
+    current = {**SUMMARY, "product": "Cognos", "contract_number": None}
+    r = read_turn("contract_number", text, "cancel", 0.8, ents, current)
+    assert r.ask is None and r.outcome is None
+    assert r.values["product"] == "DataStage" and r.values["symptoms"] is None
+    # Without another product it is the cancel question, as before.
+    r = read_turn("contract_number", "那算了", "cancel", 0.8, [], current)
+    assert r.ask == CANCEL_QUESTION
