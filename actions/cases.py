@@ -307,7 +307,14 @@ class ValidateCaseForm(FormValidationAction):
             # tester's sentence was looked up as one); what a case number looks like.
             return ask_again_with(dispatcher, requested, render("case_id_not_in_message"))
         if ids or requested == "case_id":
-            events.append(SlotSet("case_id", normalise_case_id(ids[0] if ids else text) or text))
+            # The id as written, never the whole message ("查案例 PMR-000000-0000" was
+            # echoed by a fourteenth blind tester's "not matched" answer).
+            written = ids[0].upper() if ids else text
+            events.append(SlotSet("case_id", normalise_case_id(written) or written))
+        if requested == "case_proof" and ids and not phones:
+            # Another case number at the phone question: that case, and its phone is
+            # asked (the tester's was tried as the phone: "对不上").
+            return [*events, SlotSet("case_proof", None)]
         if requested == "case_proof":
             phone = (phones or [text])[0]
             events.append(SlotSet("case_proof", phone))

@@ -60,6 +60,20 @@ def proven_contract(tracker: Tracker) -> dict[str, str] | None:
     return None
 
 
+def proven_value(contract: Any, proof: str) -> dict[str, str]:
+    """The ``proven_contract`` slot's value: ``contract`` proven by ``proof``.
+
+    A report next takes its number, company and phone instead of asking (a twelfth
+    blind tester was asked the company and phone of the contract just proven).
+    """
+    return {
+        "customer_number": contract.customer_number,
+        "contract_number": contract.contract_number,
+        "proof": proof,
+        "company": contract.company,
+    }
+
+
 def proven_contact(tracker: Tracker) -> dict[str, str]:
     """What a report may take from the contract just proven: its number, its company
     and the phone that proved it (not an e-mail), each only when known."""
@@ -260,14 +274,7 @@ class ActionCheckContract(Action):
             dispatcher.utter_message(text=svc.contracts.describe(contract, svc.today()))
         if asked:
             dispatcher.utter_message(text=svc.contracts.coverage_text(contract, asked))
-        remembered = {
-            "customer_number": contract.customer_number,
-            "contract_number": contract.contract_number,
-            "proof": proof,
-            # A report next takes these instead of asking (a twelfth blind tester was
-            # asked the company and phone of the contract just proven).
-            "company": contract.company,
-        }
+        remembered = proven_value(contract, proof)
         return [*clear, SlotSet("cc_failures", 0), SlotSet("proven_contract", remembered)]
 
 

@@ -61,13 +61,9 @@ def _is_remark(clause: str) -> bool:
     w, rest = wording(), clause.lower()
     if not w.has_any("wrong_words", rest):
         return False
-    for word in sorted(w["wrong_words"], key=len, reverse=True):
+    for word in sorted([*w["wrong_words"], *w["remark_fillers"]], key=len, reverse=True):
         rest = rest.replace(word, "")
-    return not _REMARK_FILLER.sub("", rest)
-
-
-# What a remark has besides its wrong-word: who, when, and particles.
-_REMARK_FILLER = re.compile(r"[你您我他们刚才之前又都全是了吧啊呀哦嘛的\s!！?？。.~～]")
+    return not re.sub(r"[\W_]+", "", rest)
 
 
 def _strip_value(value: str) -> str:

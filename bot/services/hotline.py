@@ -54,9 +54,10 @@ class HotlineService:
 
     def _line(self, name: str, line: Hotline, region: str | None) -> str:
         if not line.regional:
-            return render(
-                "hotline_line", product=name, label=line.label, number=line.numbers["all"]
-            )
+            # Asked for a region ("informix 华南的号码"): the guide's one number, said to
+            # be the same everywhere (a fourteenth blind tester wondered).
+            key = "hotline_line" if region is None else "hotline_line_national"
+            return render(key, product=name, label=line.label, number=line.numbers["all"])
         labels = self.catalogue.region_labels
         if region is not None and region in labels:
             return render(

@@ -785,7 +785,14 @@ def read_turn(
         if pause is not None and requested is not None and not gives_values_only(text, entities):
             return Extraction(outcome=pause, replies=["intake_kept"])
     # At the summary or the severity a question is about them: their own hints answer.
-    if intent == "out_of_scope" and requested in INTAKE_FIELDS_ALL and is_aside(text):
+    if (
+        intent == "out_of_scope"
+        and requested in INTAKE_FIELDS_ALL
+        and is_aside(text)
+        # "不清楚什么操作引起的" is the answer "unknown", not a question (a fourteenth
+        # blind tester got the off-topic answer).
+        and not is_unknown_answer(text)
+    ):
         return Extraction(values={requested: None}, replies=["intake_aside"])
     candidate = current.get("product_candidate")
     if requested == "product" and candidate:

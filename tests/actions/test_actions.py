@@ -130,6 +130,9 @@ async def test_validate_contract_expired_and_not_covered(services):
     out = await form.validate_contract_number("8800001", d, tracker(slots=slots), DOMAIN)
     assert out["contract_number"] == "PPA-DEMO-0001" and out["customer_number"] == "8800001"
     assert out["contract_as_given"] is None
+    # The registered phone proved the contract: a contract question next in the same
+    # conversation is not asked for the proof again (a fourteenth blind tester was).
+    assert out["proven_contract"]["proof"] == "13800000001"
 
 
 async def test_no_number_at_the_contract_question_is_not_looked_up(services):
@@ -154,6 +157,7 @@ async def test_a_caller_who_is_not_the_contact_learns_nothing_of_the_contract(se
         slots = {"product": product, "phone": stranger}
         out = await form.validate_contract_number(number, d, tracker(slots=slots), DOMAIN)
         assert out["contract_as_given"] == number and out["contract_number"].startswith("PPA-")
+        assert "proven_contract" not in out
         replies.add(texts(d))
     assert replies == {""}  # the same (nothing) whatever the contract's state
     d = CollectingDispatcher()  # the product named after the number: the same
@@ -1599,3 +1603,19 @@ async def test_a_word_without_digits_or_an_error_code_is_no_contract_number(serv
     t = tracker("PPA-2023-1187", slots=slots)  # a number typed the way it is printed
     events = await ValidateContractForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
     assert slot_events(events) == {"cc_contract_number": "PPA-2023-1187"}
+
+
+async def test_a_case_number_at_the_phone_question_is_that_case_not_its_phone(services):
+    """A fourteenth blind tester's second case number, sent at the phone question, was
+    tried as the phone ("对不上"), and "查案例 PMR-000000-0000" was echoed whole."""
+    from actions.cases import ValidateCaseForm
+
+    slots = {"requested_slot": "case_proof", "case_id": "PMR-261208-4096"}
+    ids = [{"entity": "case_id", "value": "pmr-261208-9999"}]
+    t = tracker("PMR-261208-9999", entities=ids, slots=slots)
+    events = await ValidateCaseForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert slot_events(events) == {"case_id": "PMR-261208-9999", "case_proof": None}
+    ids = [{"entity": "case_id", "value": "pmr-000000-0000"}]
+    t = tracker("查案例 PMR-000000-0000", entities=ids, slots={"requested_slot": "case_id"})
+    events = await ValidateCaseForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert slot_events(events)["case_id"] == "PMR-000000-0000"

@@ -234,3 +234,17 @@ async def test_thanks_or_goodbye_end_the_number_forms_but_a_phone_is_read(servic
     assert not d.messages and [(e["event"], e["name"]) for e in events] == [
         ("followup", "contract_form")
     ]
+
+
+async def test_a_fault_repeated_at_the_name_question_is_heard_and_costs_no_try(services):
+    """A fourteenth blind tester's "数据库挂了", sent three times at the name question,
+    ended his urgent report with "多次尝试仍无法完成"."""
+    from actions.intake import ValidateOutageForm
+
+    slots = {"intake_failures": 2, "requested_slot": "contact_name"}
+    d = CollectingDispatcher()
+    out = await ValidateOutageForm().validate_contact_name(
+        "你听懂了吗？？数据库挂了！", d, tracker("你听懂了吗？？数据库挂了！", slots=slots), {}
+    )
+    assert out == {"contact_name": None}
+    assert texts(d) == render("intake_fault_heard_need_name")

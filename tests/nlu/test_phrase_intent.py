@@ -547,3 +547,22 @@ def test_a_person_or_a_call_back_asked_for(text, intent, expected):
     )
     run_rules(message)
     assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("又坏了，重新打开", "nlu_fallback", "escalate_case"),
+        ("帮我把案例重开一下", "report_outage", "escalate_case"),
+        ("重新打开", "greet", "greet"),  # only the listed intents
+        ("重新打开应用后报错", "report_outage", "report_outage"),  # a fault
+    ],
+)
+def test_reopening_a_case_is_its_escalation(text, intent, expected):
+    """A fourteenth blind tester's "又坏了，重新打开" right after closing was not understood."""
+    config = next(
+        c
+        for c in PIPELINE
+        if c["name"].endswith("PhraseIntent") and "重新打开" in c.get("anchors", ())
+    )
+    assert read(text, [], intent, config=config) == expected

@@ -87,3 +87,10 @@ def test_the_urgent_hint_never_sends_an_engineer_call_to_the_general_line():
     assert "800-810-1818-5266" in svc.urgent_hint_text("Informix", None)
     asked = svc.answer([], None, dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.timezone.utc))
     assert "任何产品" not in asked.text and "产品相关信息" in asked.text
+
+
+def test_a_region_asked_of_a_national_line_is_told_it_is_one_number():
+    """ "informix 华南的号码" got the national number with no word on the region."""
+    informix = svc.catalogue.product("Informix")
+    assert svc.line_text(informix, "south").endswith("（全国统一号码，不分南北）")
+    assert "不分南北" not in svc.line_text(informix, None)

@@ -1060,3 +1060,21 @@ def test_giving_up_on_one_product_for_another_switches_the_report():
     # Without another product it is the cancel question, as before.
     r = read_turn("contract_number", "那算了", "cancel", 0.8, [], current)
     assert r.ask == CANCEL_QUESTION
+
+
+def test_an_objection_to_the_suggested_level_is_no_choice_of_it():
+    """A fourteenth blind tester's "为什么是一级？只是跑批卡住，白天系统正常" went into
+    the summary as severity 1."""
+    current = {**SUMMARY, "severity": None}
+    r = read_turn(
+        "severity", "为什么是一级？只是跑批卡住，白天系统正常", "inform", 0.9, [], current
+    )
+    assert r.values == {"severity": None} and r.replies == ["intake_severity_explained"]
+    assert read_turn("severity", "按一级来", "inform", 0.9, [], current).values["severity"] == "1"
+
+
+def test_not_knowing_the_trigger_is_an_answer_not_an_aside():
+    """A fourteenth blind tester's "不清楚什么操作引起的" got the off-topic answer."""
+    current = {**SUMMARY, "trigger_action": None}
+    r = read_turn("trigger_action", "不清楚什么操作引起的", "out_of_scope", 0.9, [], current)
+    assert r.replies == [] and r.values["trigger_action"] == "不清楚什么操作引起的"

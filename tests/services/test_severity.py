@@ -50,3 +50,11 @@ def test_suggestion_carries_reason_and_definition():
 )
 def test_parse_severity(text, level):
     assert parse_severity(text) == level
+
+
+def test_intermittent_errors_on_part_of_production_are_the_guides_two():
+    """The guide's example of 2 is "生产系统部分应用出现间断性错误"; a fourteenth blind
+    tester's "偶发，一天几次 … 部分页面返回500" was suggested 3."""
+    assert suggest_severity("偶发，一天几次 部分页面返回500").level == 2
+    assert suggest_severity("偶发").level == 2
+    assert suggest_severity("测试环境偶发报错").level == 3
