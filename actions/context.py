@@ -160,7 +160,21 @@ def form_answer(tracker: Tracker, leaves: Collection[str] = ()) -> tuple[str | N
         return None
     if intent in leaves and confidence >= INTERRUPTION_CONFIDENCE:
         return None
-    return tracker.get_slot("requested_slot"), (tracker.latest_message.get("text") or "").strip()
+    text = (tracker.latest_message.get("text") or "").strip()
+    if intent in CLOSINGS and confidence >= INTERRUPTION_CONFIDENCE and not _has_digit(text):
+        # "谢谢" / "拜拜": the rule that ends the form answers (a fourteenth blind tester
+        # was asked for the case number after each); a bare phone read as a goodbye
+        # ("88…") is still an answer.
+        return None
+    return tracker.get_slot("requested_slot"), text
+
+
+# Intents that end a number form rather than answer it (data/rules.yml).
+CLOSINGS = ("thank", "goodbye")
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def ask_again_with(dispatcher: CollectingDispatcher, slot: str, hint: str) -> list[dict[str, Any]]:

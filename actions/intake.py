@@ -149,6 +149,13 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
             )
         if result.outcome is None:
             _say_what_the_opening_gives(dispatcher, tracker, result.values, bool(carried))
+    if "product" in result.corrected and not current["contract_number"]:
+        # The number refused for the old product is tried for the new one ("那算了，就报
+        # DataStage吧" after "Cognos 不在合同中": a fourteenth blind tester was asked it
+        # again).
+        earlier = _number_given_before(tracker)
+        if earlier and "contract_number" not in result.values:
+            result.values["contract_number"] = earlier
     for key in result.replies:
         dispatcher.utter_message(text=render(key))
     values = with_opening(result.values, current, result.corrected)
@@ -653,6 +660,16 @@ class ActionOpenCase(Action):
 def _reset_intake(tracker: Tracker) -> list[dict[str, Any]]:
     """Every slot of the intake cleared, so nothing reaches the next report."""
     return _cleared(tracker, READ_SLOTS)
+
+
+def _number_given_before(tracker: Tracker) -> str | None:
+    """The customer or contract number of the customer's last earlier message with one."""
+    users = [e for e in tracker.events if e.get("event") == "user"][:-1]
+    for event in reversed(users):
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            if entity.get("entity") in ("customer_number", "contract_number"):
+                return str(entity.get("value"))
+    return None
 
 
 def _report_proof(tracker: Tracker) -> list[dict[str, Any]]:

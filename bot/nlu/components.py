@@ -129,6 +129,11 @@ def learned_os(value: str) -> str | None:
     return value if _LETTER.search(value) else None
 
 
+def learned_version(value: str) -> str | None:
+    """``value`` when it can be a version: it has a digit (DIET tagged a lone "." of a log)."""
+    return value if any(ch.isdigit() for ch in value) else None
+
+
 _LETTER = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 # A log line's time stamp ("2026-12-07-17.01.11.123456+480", "2026/12/07 17:01:11"):
 # the numbers inside it are no version, OS or phone.
@@ -169,6 +174,7 @@ class EntityResolver(InferenceComponent):
     SHAPES = {
         "product": learned_product,
         "os": learned_os,
+        "version": learned_version,
         "phone": parse_phone,
         "email": parse_email,
         "customer_number": parse_account_id,

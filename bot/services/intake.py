@@ -726,7 +726,9 @@ def _product_switch(
     # The old product's version, patch and fault are not the new one's (the tester's
     # DataStage case kept "我司Cognos报表服务宕机" and its severity-1 suggestion).
     reset = dict.fromkeys((*PRODUCT_DETAILS, "symptoms", "fault_opening"))
-    return Extraction(values={**reset, "product": product}, corrected=["product"])
+    return Extraction(
+        values={**reset, "product": product}, corrected=["product"], replies=["intake_updated"]
+    )
 
 
 def is_pasted_log(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:

@@ -1619,3 +1619,36 @@ async def test_a_case_number_at_the_phone_question_is_that_case_not_its_phone(se
     t = tracker("查案例 PMR-000000-0000", entities=ids, slots={"requested_slot": "case_id"})
     events = await ValidateCaseForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
     assert slot_events(events)["case_id"] == "PMR-000000-0000"
+
+
+async def test_thanks_and_goodbye_are_no_answer_to_the_number_forms(services):
+    """They are left to the rule that ends the form: a fourteenth blind tester's "谢谢"
+    and "拜拜" got "请提供案例号" each; a bare phone read as goodbye is still read."""
+    from actions.cases import ValidateCaseForm
+    from actions.contracts import ValidateContractForm
+
+    for form, slot in ((ValidateCaseForm(), "case_id"), (ValidateContractForm(), "cc_proof")):
+        for text, intent in (("谢谢", "thank"), ("拜拜", "goodbye")):
+            t = tracker(text, intent, slots={"requested_slot": slot})
+            assert await form.get_extraction_events(CollectingDispatcher(), t, DOMAIN) == []
+    t = tracker("13800000001", "goodbye", slots={"requested_slot": "cc_proof"})
+    events = await ValidateContractForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert slot_events(events) == {"cc_proof": "13800000001"}
+
+
+async def test_switching_product_tries_the_number_refused_for_the_old_one(services):
+    """ "那算了，其实DataStage也有问题，就报DataStage吧" after "Cognos 不在合同中": a
+    fourteenth blind tester was asked for the number again."""
+    from actions.intake import read_intake_turn
+
+    text = "那算了，其实DataStage也有问题，就报DataStage吧"
+    at = text.index("DataStage")
+    ents = [{"entity": "product", "value": "DataStage", "start": at, "end": at + 9}]
+    slots = {"requested_slot": "contract_number", "product": "Cognos", "intake_id": "sw"}
+    t = tracker(text, "cancel", ents, slots=slots, confidence=0.8, active_loop="outage_form")
+    given = {"entity": "customer_number", "value": "8800003"}
+    t.events.insert(0, {"event": "user", "text": "8800003", "parse_data": {"entities": [given]}})
+    d = CollectingDispatcher()
+    filled = slot_events(read_intake_turn(d, t))
+    assert filled["product"] == "DataStage" and filled["contract_number"] == "8800003"
+    assert texts(d) == render("intake_updated")

@@ -98,6 +98,7 @@ def test_no_os_without_a_letter_and_no_version_inside_a_log_time_stamp():
 
     assert _resolve(_ent("os", "500", 15, 18)) == []
     assert _resolve(_ent("os", "RHEL 8", 0, 6)) == [("os", "RHEL 8")]
+    assert _resolve(_ent("version", ".", 3, 4)) == []  # from the same log
     text = "2026-12-07-17.01.11.123456+480 I1001E456 LEVEL: Severe, DB2 11.5.8 on AIX 7.2"
     version = text.index("11.5.8")
     ents = [
