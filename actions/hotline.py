@@ -69,6 +69,10 @@ def hotline_reply(
             pao = True
         elif last:
             products = [str(last)]
+    if not products and not pao and not wording().has_any("general_line_words", text):
+        # "Domino发不出邮件，算几级" then "那我先打电话吧，号码多少": the product just
+        # named (a fourteenth blind tester got the list of products).
+        products = _product_just_named(tracker)
     original = tracker.latest_message.get("text") or ""
     if not products and not pao:
         # "SPSS 的热线是多少": a product the guide lacks gets the general line and says
@@ -104,6 +108,17 @@ def hotline_reply(
         SlotSet("region", region),
         SlotSet("hotline_product", _answered_line(products, pao)),
     ]
+
+
+def _product_just_named(tracker: Tracker) -> list[str]:
+    """The one product of the customer's previous message, if it named exactly one."""
+    earlier = earlier_user_event(tracker) or {}
+    named = {
+        str(e.get("value"))
+        for e in (earlier.get("parse_data") or {}).get("entities") or []
+        if e.get("entity") == "product"
+    }
+    return list(named) if len(named) == 1 else []
 
 
 def _hours_told(tracker: Tracker) -> bool:

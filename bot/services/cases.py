@@ -297,8 +297,9 @@ class CaseService:
         if staff_status is not None:
             # Staff are on it: what their status asks of the customer, not the promise.
             return text + staff_status_hint(staff_status, case.case_id)
-        if case.status == "open" and case.response_due_at > self._clock():
-            # "工程师什么时候联系我": the promise made when the case was opened.
+        if case.status in ("open", "escalated") and case.response_due_at > self._clock():
+            # "工程师什么时候联系我": the promise made when the case was opened, which an
+            # escalation does not take back (a fourteenth blind tester lost it there).
             text += render("case_status_due", due=self.format_due(case.response_due_at))
         if case.status == "closed" and self._reopenable(case):
             text += render("case_status_reopen_hint", case_id=case.case_id)

@@ -1652,3 +1652,18 @@ async def test_switching_product_tries_the_number_refused_for_the_old_one(servic
     filled = slot_events(read_intake_turn(d, t))
     assert filled["product"] == "DataStage" and filled["contract_number"] == "8800003"
     assert texts(d) == render("intake_updated")
+
+
+async def test_the_number_asked_right_after_naming_a_product_is_its_line(services):
+    """ "Domino发不出邮件，算几级" then "那我先打电话吧，号码多少": a fourteenth blind tester
+    got the list of products; "IBM客服电话" still gets the general line at once."""
+    domino = {"entity": "product", "value": "Domino"}
+    earlier = {"event": "user", "text": "Domino发不出邮件", "parse_data": {"entities": [domino]}}
+    t = tracker("那我先打电话吧，号码多少", "find_hotline")
+    t.events.insert(0, earlier)
+    d, _ = await run(ActionFindHotline(), t)
+    assert "800-810-1818-5175" in texts(d) and not d.messages[0].get("buttons")
+    t = tracker("IBM客服电话", "find_hotline")
+    t.events.insert(0, earlier)
+    d, _ = await run(ActionFindHotline(), t)
+    assert d.messages[0]["text"].startswith("IBM 全国免费电话 800-810-1818")

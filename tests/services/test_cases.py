@@ -316,3 +316,13 @@ async def test_chasing_at_night_names_the_line_and_its_hours(db):
     urgent, _ = await svc.open(FIELDS, 1, "wechat", "openid-night1", "i-night1")
     text = await svc.escalate(urgent, "帮我催一下")
     assert "如需立即通话" in text and "800-810-1818-5200" in text
+
+
+async def test_an_escalated_case_still_shows_its_promised_time(db):
+    """After "升级" a fourteenth blind tester's status no longer said by when."""
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-esc-due", "i-esc-due")
+    await svc.escalate(case, "还是没解决，要求升级")
+    escalated = (await svc.lookup(case.case_id, "wechat", "openid-esc-due")).case
+    assert escalated is not None and escalated.status == "escalated"
+    assert svc.format_due(case.response_due_at) in svc.status_text(escalated)
