@@ -362,6 +362,12 @@ class ValidateOutageForm(FormValidationAction):
                     "contract_expired", end_date=contract.end_date.isoformat(), renewal=renewal
                 )
             )
+            if str(value) not in (tracker.latest_message.get("text") or ""):
+                # The contract proven earlier, known to be expired ("Tivoli也不能报修了吗"
+                # right after the check): the answer, not a report begun with the name
+                # question and the contract refused again (a fourteenth blind tester).
+                dispatcher.utter_message(text=render("intake_contract_expired_known"))
+                return {"contract_number": None, **_HOLD, **proven}
             failed = await self._fail(
                 dispatcher, tracker, "contract_number", "intake_contract_other"
             )

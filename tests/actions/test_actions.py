@@ -1667,3 +1667,19 @@ async def test_the_number_asked_right_after_naming_a_product_is_its_line(service
     t.events.insert(0, earlier)
     d, _ = await run(ActionFindHotline(), t)
     assert d.messages[0]["text"].startswith("IBM 全国免费电话 800-810-1818")
+
+
+async def test_a_known_expired_contract_is_the_answer_not_a_report_begun(services):
+    """ "Tivoli也不能报修了吗" right after the check showed the contract expired: a
+    fourteenth blind tester's report began with the name question and the contract was
+    refused again. Typed at the question, the number is refused as before."""
+    form = ValidateOutageForm()
+    slots = {"product": "Tivoli", "phone": "13800000004"}
+    d = CollectingDispatcher()
+    t = tracker("Tivoli也不能报修了吗", slots=slots)
+    out = await form.validate_contract_number("PPA-DEMO-0004", d, t, DOMAIN)
+    assert out["contract_number"] is None and out["requested_slot"] is None
+    assert render("intake_contract_expired_known") in texts(d)
+    d = CollectingDispatcher()
+    out = await form.validate_contract_number("8800004", d, tracker("8800004", slots=slots), DOMAIN)
+    assert "requested_slot" not in out and render("intake_contract_other") in texts(d)
