@@ -76,6 +76,10 @@ def adds_to_case(tracker: Tracker) -> bool:
     if not has_case:
         return False
     said = clean(text)
+    if wording().has_any("resume_report_words", said):
+        # "刚才DB2那个问题还没报完，继续报修": the report waiting, not a note on the case
+        # just opened (a fifteenth blind tester's WAS case got it).
+        return False
     # "联系电话换成 139…，原来那个手机没电了": a new number for the engineer to call.
     new_phone = bool(entity_values(tracker, "phone")) and (
         has_correction_cue(text) or wording().has_any("phone_change_words", said)

@@ -110,6 +110,9 @@ def read_intake_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
         proven = proven_contact(tracker)
         if (
             proven.get("contract_number")
+            # After a report opened in this conversation its whole stage 1 is offered
+            # instead (below), the name with it.
+            and not tracker.get_slot("last_contact")
             and result.outcome is None
             and not current["contract_number"]
             and "contract_number" not in result.values
@@ -656,16 +659,27 @@ class ActionOpenCase(Action):
                 text=svc.hotline.urgent_text(case.product, region, case.case_id)
             )
         return [
-            *_reset_intake(tracker),
+            *_reset_intake(tracker, opened=True),
             SlotSet("last_case_id", case.case_id),
             SlotSet("last_case_product", case.product),
             SlotSet("last_contact", contact_to_keep(tracker.current_slot_values())),
         ]
 
 
-def _reset_intake(tracker: Tracker) -> list[dict[str, Any]]:
-    """Every slot of the intake cleared, so nothing reaches the next report."""
-    return _cleared(tracker, READ_SLOTS)
+def _reset_intake(tracker: Tracker, opened: bool = False) -> list[dict[str, Any]]:
+    """Every slot of the intake cleared, so nothing reaches the next report.
+
+    A report dropped also drops the proof its phone gave (``proven_contract``); one
+    opened keeps it for the contract questions that follow.
+    """
+    proven = tracker.get_slot("proven_contract") or {}
+    by_this_report = (
+        isinstance(proven, dict)
+        and proven.get("proof") == tracker.get_slot("phone")
+        and proven.get("contract_number") == tracker.get_slot("contract_number")
+    )
+    dropped = [SlotSet("proven_contract", None)] if by_this_report and not opened else []
+    return [*_cleared(tracker, READ_SLOTS), *dropped]
 
 
 def _number_given_before(tracker: Tracker) -> str | None:
@@ -679,11 +693,9 @@ def _number_given_before(tracker: Tracker) -> str | None:
 
 
 def _report_proof(tracker: Tracker) -> list[dict[str, Any]]:
-    """The report's number and phone, given to the contract check asked in its middle.
-
-    "我们合同里有MQ吗？" after the customer number and phone: a fourteenth blind tester
-    was asked for both again, and his next report answers went to that check.
-    """
+    """The report's number and phone, given to the contract check asked in its middle."""
+    # "我们合同里有MQ吗？" after the customer number and phone: a fourteenth blind tester
+    # was asked for both again, and his next report answers went to that check.
     number = tracker.get_slot("contract_as_given") or tracker.get_slot("contract_number")
     phone = tracker.get_slot("phone")
     if not number or not phone:
@@ -732,12 +744,13 @@ class ActionLeaveForm(Action):
 
 
 class ActionFormGoodbye(Action):
-    """ "谢谢" / "拜拜" while the contract or case form waits for a number: the end.
+    """Thanks or goodbye while the contract or case form waits for a number: the end.
 
-    A fourteenth blind tester's thanks and goodbye after a complaint were each answered
-    "请提供案例号" until he typed "不查了". A bare phone the model reads as a goodbye
-    ("88…") is still the form's to read.
+    A bare phone the model reads as a goodbye is still the form's to read.
     """
+
+    # A fourteenth blind tester's "谢谢" / "拜拜" after a complaint were each answered
+    # "请提供案例号" until he typed "不查了".
 
     def name(self) -> str:
         return "action_form_goodbye"

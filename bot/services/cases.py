@@ -352,6 +352,10 @@ class CaseService:
                 key, case_id=case.case_id, severity_name=self.severity_name(wanted_severity)
             )
         asks_more = w.has_any("escalation_words", said)  # "升级", "找更高级的工程师"
+        if w.has_any("when_words", said) and not asks_more and not w.has_any("chase_words", said):
+            # "when will the engineer call me?" is a question, not stage 3 (a fifteenth
+            # blind tester's case was escalated by it): the status, with by when.
+            return self.status_text(case)
         if w.has_any("manager_words", said) and not asks_more:
             await self._cases.add_event(case.case_id, "info_added", note)
             return render("case_manager_noted", case_id=case.case_id)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.services.wording import alternation, wording
+from bot.services.wording import alternation, wording, words_pattern
 from bot.textnorm import to_simplified
 
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
@@ -179,8 +179,11 @@ def read_contact_details(
             "company" not in found
             and (cued_company or (not cued_only and w.has_any("company_words", piece.lower())))
             and len(company) >= 2
+            and not w.has_any("company_not_words", to_simplified(piece))
+            # "本公司之Informix資料庫伺服器發生異常" is the fault, not the company.
+            and not words_pattern(w["fault_words"]).search(to_simplified(piece).lower())
         ):
-            found["company"] = company
+            found["company"] = company.rstrip(".。")  # "company Acme Shanghai."
             used.append(piece)
             continue
         if "contact_name" in found:

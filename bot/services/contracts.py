@@ -151,7 +151,12 @@ class ContractService:
         """
         p = self._catalogue.product(product)
         if p is None:
-            return False
+            # "Rational ClearCase": a product the catalogue does not name, of a brand it
+            # does (a fifteenth blind tester's Rational contract refused it).
+            found = self._catalogue.find_products(product.lower())
+            if len(found) != 1:
+                return False
+            p = found[0]
         if p.name in contract.products:
             return True
         family = self._catalogue.family(p.family_id)

@@ -66,11 +66,21 @@ def _is_remark(clause: str) -> bool:
     return not re.sub(r"[\W_]+", "", rest)
 
 
+def _without_trailing_remark(words: list[str]) -> list[str]:
+    while len(words) > 1 and _is_remark(words[-1]):
+        words = words[:-1]
+    return words
+
+
 def _strip_value(value: str) -> str:
     w = wording()
     prefixes = alternation(w["value_prefixes"])
     parts = clauses(value) or [""]
-    said = [p for p in parts if not _is_remark(p)]
+    # "11.7.1 你搞错了": a remark after a space ends the value too.
+    trimmed = [" ".join(_without_trailing_remark(p.split())) for p in parts]
+    if trimmed != [" ".join(p.split()) for p in parts]:
+        parts, value = trimmed, "，".join(trimmed)
+    said = [p for p in parts if p and not _is_remark(p)]
     if said and len(said) < len(parts):
         # "操作系统是RHEL 8，你搞错了": the remark is no value (a fourteenth blind
         # tester's OS was stored as "你搞错了").
@@ -144,6 +154,12 @@ def _checked(slot: str | None, value: str) -> tuple[str | None, str | None]:
             or find_severity(next(iter(clauses(value)), ""))
         )
         return ("severity", str(level)) if level else (None, None)
+    if slot == "product":
+        # "不是WAS是MQ，我搞混了": the product after the last "是" (a fifteenth blind
+        # tester's product became "WAS是MQ，我搞混了" and stayed WAS).
+        pieces = re.split(alternation(wording()["swap_is"]), value)
+        named = [p.strip(" ，,。") for p in pieces if match_product(p.strip(" ，,。"))]
+        value = named[-1] if named else value
     return (slot, value) if slot and value else (None, None)
 
 
@@ -205,6 +221,10 @@ def is_acceptance(text: str | None, intent: str | None) -> bool:
     cleaned = clean(text)
     if w.has_any("negations", cleaned) or any(q in (text or "") for q in "?？"):
         return False  # "嗯？这是什么" asks, it does not agree
+    if find_severity(cleaned) is not None and w.has_any("accept_phrases", cleaned):
+        # "那就按2" at the summary chooses a level; it submitted a fifteenth blind
+        # tester's case while he was still choosing.
+        return False
     first = clean(next(iter(clauses(cleaned)), ""))
     return (
         intent == "affirm"

@@ -307,6 +307,10 @@ def name_problem(name: str) -> str | None:
         return "intake_bad_name"
     low = normalise(name).text.lower()
     w = wording()
+    if clean(low) in w["skip_words"] or is_unknown_answer(low):
+        # "跳過" / "不知道" were stored as the name (a fifteenth blind tester's case
+        # opened under "跳過"): stage 1 needs it.
+        return "intake_name_required"
     if (
         is_aside(name)
         or match_product(name) is not None
@@ -333,6 +337,8 @@ def company_problem(company: str) -> str | None:
         return "intake_bad_company"
     low = normalise(company).text.lower()
     w = wording()
+    if clean(low) in w["skip_words"] or is_unknown_answer(low):
+        return "intake_company_required"
     if (
         is_aside(company)
         or w.has_any("report_words", low)
@@ -676,6 +682,12 @@ def _summary_answer(text: str, intent: str | None) -> Extraction:
     """At the summary only a yes opens the case; anything unclear shows it again."""
     if is_acceptance(text, intent):
         return Extraction(values={"case_confirmed": "yes"})
+    level = find_severity(text)
+    if level is not None and wording().has_any("accept_phrases", clean(text)):
+        # "那就按2": the level chosen, and the summary shown again to confirm.
+        return Extraction(
+            values={"case_confirmed": None, "severity": str(level)}, corrected=["severity"]
+        )
     key = "intake_what_to_change" if intent == "deny" else "intake_summary_hint"
     return Extraction(values={"case_confirmed": None}, replies=[key])
 
@@ -707,13 +719,27 @@ def _keeps_pasted_log(read: Callable[..., Extraction]) -> Callable[..., Extracti
 
 
 def _switches_product(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
-    """True for "那算了，其实DataStage也有问题，就报DataStage吧": another product, not a cancel.
-
-    A fourteenth blind tester, told Cognos was not on the contract, was asked whether
-    to cancel the report.
-    """
+    """True for a cancel word naming another product to report: not a cancel."""
+    # "那算了，其实DataStage也有问题，就报DataStage吧": a fourteenth blind tester, told
+    # Cognos was not on the contract, was asked whether to cancel the report.
     names_product = any(e.get("entity") == "product" for e in entities)
     return names_product and wording().has_any("product_switch_words", clean(text))
+
+
+def _switches_now(
+    text: str, entities: Sequence[Mapping[str, Any]], current: Mapping[str, Any]
+) -> bool:
+    """True for a request to report another product first (a switch word and a product)."""
+    products = [str(e.get("value")) for e in entities if e.get("entity") == "product"]
+    if not products or not current.get("product"):
+        return False
+    other = match_product(products[0])
+    mine = match_product(str(current["product"]))
+    return (
+        other is not None
+        and (mine is None or other.product.name != mine.product.name)
+        and wording().has_any("product_switch_now_words", clean(text))
+    )
 
 
 def _product_switch(
@@ -767,6 +793,10 @@ def read_turn(
     # (a blind tester's report was dropped and no contract was checked).
     switches = intent in PAUSES and confidence >= INTERRUPTION_CONFIDENCE
     if is_cancel(text, intent, confidence) and _switches_product(text, entities):
+        return _product_switch(entities, current)
+    if _switches_now(text, entities, current):
+        # "等一下，WAS那边更急…先报WAS的" at the patch question: stored as the patch level
+        # (a fifteenth blind tester), now the report's product.
         return _product_switch(entities, current)
     if not switches and is_cancel(text, intent, confidence):
         if collected(current):

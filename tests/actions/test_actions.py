@@ -1683,3 +1683,24 @@ async def test_a_known_expired_contract_is_the_answer_not_a_report_begun(service
     d = CollectingDispatcher()
     out = await form.validate_contract_number("8800004", d, tracker("8800004", slots=slots), DOMAIN)
     assert "requested_slot" not in out and render("intake_contract_other") in texts(d)
+
+
+async def test_the_report_not_finished_is_no_note_on_the_case_just_opened(services):
+    """ "刚才DB2那个问题还没报完，继续报修" went into a fifteenth blind tester's WAS case."""
+    from actions.cases import adds_to_case
+
+    slots = {"last_case_id": "PMR-261208-0132"}
+    t = tracker("刚才DB2那个问题还没报完，继续报修", slots=slots)
+    assert not adds_to_case(t)
+    assert adds_to_case(tracker("补充信息：online.log 里有 listener thread 报错", slots=slots))
+
+
+async def test_a_product_of_a_listed_brand_is_covered(services):
+    """ "Rational ClearCase" was refused on a contract listing Rational (a fifteenth blind
+    tester); a product of another brand still is."""
+    form = ValidateOutageForm()
+    for product, covered in (("Rational ClearCase", True), ("DB2", False)):
+        d = CollectingDispatcher()
+        slots = {"product": product, "phone": "13800000002"}
+        out = await form.validate_contract_number("8800002", d, tracker(slots=slots), DOMAIN)
+        assert (out["contract_number"] == "PPA-DEMO-0002") is covered, product

@@ -144,8 +144,8 @@ def test_contract_question_keeps_the_report_and_it_resumes(stack):
     sender = "e2e-pause"
     say_all(stack, sender, ["我要报修", "吴九", *STAGE1])
     reply = texts(stack.say(sender, "对了，先帮我查一下我们的合同"))
-    assert "保留" in reply and "客户号" in reply
-    say_all(stack, sender, ["8800001", "PPA-DEMO-0001"])
-    assert "有效" in texts(stack.say(sender, "13800000001"))
+    # The report's number and registered phone prove it at once (a fourteenth blind
+    # tester was asked for both again, and his next answers went to the check).
+    assert "保留" in reply and "有效" in reply and "PPA-DEMO-0001" in reply
     resumed = texts(stack.say(sender, "继续报修"))
     assert "接着刚才的报修" in resumed and "哪个产品" in resumed

@@ -326,3 +326,14 @@ async def test_an_escalated_case_still_shows_its_promised_time(db):
     escalated = (await svc.lookup(case.case_id, "wechat", "openid-esc-due")).case
     assert escalated is not None and escalated.status == "escalated"
     assert svc.format_due(case.response_due_at) in svc.status_text(escalated)
+
+
+async def test_asking_when_is_the_status_not_stage_3(db):
+    """ "when will the engineer call me?" escalated a fifteenth blind tester's case."""
+    svc = CaseService(CaseRepository(db), clock=lambda: THU_10)
+    case, _ = await svc.open(FIELDS, 2, "wechat", "openid-when", "i-when")
+    text = await svc.escalate(case, "when will the engineer call me?")
+    assert "第三阶段" not in text and svc.format_due(case.response_due_at) in text
+    found = (await svc.lookup(case.case_id, "wechat", "openid-when")).case
+    assert found is not None and found.status == "open"
+    assert "第三阶段" in await svc.escalate(found, "什么时候能解决？要求升级处理")

@@ -180,3 +180,17 @@ def test_a_sentence_piece_is_no_name():
         pieces_without_values(text, spans(text, ("phone", "13800000001")))
     )
     assert "contact_name" not in details
+
+
+def test_a_fifteenth_blind_testers_letters_give_the_contact_not_the_greeting():
+    """ "敬啟者：…懇請貴公司協助處理。聯絡人：陳大文…" stored 敬啟者 and 懇請貴公司協助處理; "Our
+    Cognos Analytics … I'm Mike Lee … company Acme Shanghai." stored the first."""
+    text = "敬啟者：本公司之Informix資料庫伺服器發生異常。懇請貴公司協助處理。聯絡人：陳大文，電話：13800000004。順頌商祺"
+    r = read_turn(None, text, "report_outage", 0.9, spans(text, ("phone", "13800000004")), {})
+    assert r.values["contact_name"] == "陳大文" and "company" not in r.values
+    text = (
+        "Hi, I need to open a ticket. Our Cognos Analytics reports are failing. "
+        "I'm Mike Lee, phone 13800000002, company Acme Shanghai."
+    )
+    r = read_turn(None, text, "report_outage", 0.9, spans(text, ("phone", "13800000002")), {})
+    assert r.values["contact_name"] == "Mike Lee" and r.values["company"] == "Acme Shanghai"

@@ -780,7 +780,7 @@ def test_only_asking_cancels_and_a_goodbye_at_the_cancel_question_leaves():
 def test_a_sentence_is_no_name(text):
     """An eighth blind tester's "案例号没记，我电话138…，你自己查" at the name question
     stored "你自己查" as the name."""
-    assert name_problem(text) == "intake_bad_name"
+    assert name_problem(text) in ("intake_bad_name", "intake_name_required")
 
 
 def test_the_asked_field_keeps_every_clause_a_long_answer_gives_no_other_field():
@@ -1078,3 +1078,48 @@ def test_not_knowing_the_trigger_is_an_answer_not_an_aside():
     current = {**SUMMARY, "trigger_action": None}
     r = read_turn("trigger_action", "不清楚什么操作引起的", "out_of_scope", 0.9, [], current)
     assert r.replies == [] and r.values["trigger_action"] == "不清楚什么操作引起的"
+
+
+def test_a_fifteenth_blind_testers_summary_answers():
+    """ "那就按2" submitted the case; "不是WAS是MQ，我搞混了" stored the product "WAS是MQ，
+    我搞混了" and it stayed WAS; "版本是11.7.1 你搞错了" kept the remark; "不同意…应该是2"
+    at the severity question got the definitions (its "不同")."""
+    r = read_turn("case_confirmed", "那就按2", "inform", 0.9, [], SUMMARY)
+    assert r.values == {"case_confirmed": None, "severity": "2"}
+    text = "不是WAS是MQ，我搞混了"
+    r = read_turn("case_confirmed", text, "inform", 0.9, [], {**SUMMARY, "product": "WAS"})
+    assert r.values["product"] == "MQ"
+    r = read_turn("case_confirmed", "版本是11.7.1 你搞错了", "inform", 0.9, [], SUMMARY)
+    assert r.values["version"] == "11.7.1"
+    text = "不同意，生产批处理每天都跑不完，应该是2"
+    r = read_turn("severity", text, "inform", 0.9, [], {**SUMMARY, "severity": None})
+    assert r.values == {"severity": "2"}
+
+
+@pytest.mark.parametrize("text", ["跳過", "不知道", "skip", "唔知"])
+def test_a_skip_or_dont_know_is_no_name_or_company(text):
+    """A fifteenth blind tester's case opened under the name "跳過", company "不知道"."""
+    from bot.services.intake import company_problem, name_problem
+
+    assert name_problem(text) == "intake_name_required"
+    assert company_problem(text) == "intake_company_required"
+
+
+def test_report_this_product_first_switches_the_report():
+    """ "等一下，WAS那边更急，整个网站都打不开了，先报WAS的" at the patch question was
+    stored as a fifteenth blind tester's patch level."""
+    text = "等一下，WAS那边更急，整个网站都打不开了，先报WAS的"
+    at = text.index("WAS")
+    ents = [{"entity": "product", "value": "WAS", "start": at, "end": at + 3}]
+    r = read_turn("patch_level", text, "inform", 0.9, ents, {**SUMMARY, "product": "DB2"})
+    assert r.values["product"] == "WAS" and r.values.get("patch_level") is None
+    # The report's own product named again changes nothing.
+    r = read_turn(
+        "patch_level",
+        "先报DB2的，FP7",
+        "inform",
+        0.9,
+        [{**ents[0], "value": "DB2"}],
+        {**SUMMARY, "product": "DB2"},
+    )
+    assert r.values.get("product") in (None, "DB2")

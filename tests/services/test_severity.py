@@ -58,3 +58,9 @@ def test_intermittent_errors_on_part_of_production_are_the_guides_two():
     assert suggest_severity("偶发，一天几次 部分页面返回500").level == 2
     assert suggest_severity("偶发").level == 2
     assert suggest_severity("测试环境偶发报错").level == 3
+
+
+@pytest.mark.parametrize("text", ["整个网站都打不开了，所有页面503", "部WAS死咗"])
+def test_a_whole_site_down_is_the_guides_one(text):
+    """A fifteenth blind tester's whole site down, and a dead WAS in Cantonese, got 3."""
+    assert suggest_severity(text).level == 1
