@@ -171,4 +171,10 @@ class ActionHandoff(Action):
             # "请在案例里备注：明天上午不在，请下午2点以后来电" is a note for the case's
             # engineer (a tenth blind tester's went to "no agent online" and was lost).
             return await open_case_form(dispatcher, tracker, "add_info")
+        said = clean(tracker.latest_message.get("text"))
+        if tracker.get_slot("last_case_id") and wording().has_any("when_words", said):
+            # "那多久有人打电话给我" after the case was opened: by when, from the case (a
+            # fifteenth blind tester got the no-agent callback offer, which says messages
+            # after hours wait for the next working day, of a severity-1 case).
+            return await open_case_form(dispatcher, tracker, "status")
         return await request_handoff(dispatcher, tracker, domain)

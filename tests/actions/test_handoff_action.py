@@ -99,3 +99,18 @@ async def test_a_customer_with_an_open_severity_1_case_goes_first(services, db):
     assert "第 1 位" in texts(d)
     queued = await HandoffRepository(db).list(status="waiting")
     assert [(h.conversation_id, h.severity) for h in queued] == [("owner1", 1), ("idle2", None)]
+
+
+async def test_asking_when_someone_calls_about_the_case_just_opened_is_its_status(services, db):  # type: ignore[no-untyped-def]
+    """ "那多久有人打电话给我" after the case opened got the no-agent callback offer (a
+    fifteenth blind tester); it is the case's status, with by when."""
+    slots = {"last_case_id": "PMR-261208-4634"}
+    d, events = await _run(tracker("那多久有人打电话给我", "human_handoff", slots=slots))
+    assert not d.messages and events[-1] == {
+        "event": "followup",
+        "name": "case_form",
+        "timestamp": None,
+    }
+    assert await HandoffRepository(db).list() == []
+    d, _ = await _run(tracker("转人工", "human_handoff", slots=slots))
+    assert "留言" in texts(d)

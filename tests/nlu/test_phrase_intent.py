@@ -566,3 +566,21 @@ def test_reopening_a_case_is_its_escalation(text, intent, expected):
         if c["name"].endswith("PhraseIntent") and "重新打开" in c.get("anchors", ())
     )
     assert read(text, [], intent, config=config) == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("Hello, what is severity 1?", "nlu_fallback", "faq"),
+        ("严重程度一是什么意思", "out_of_scope", "faq"),
+        ("严重程度改成一级", "escalate_case", "escalate_case"),  # only the listed intents
+    ],
+)
+def test_what_a_severity_means_is_the_guides_definitions(text, intent, expected):
+    """A fifteenth blind tester's "Hello, what is severity 1?" was not understood."""
+    config = next(
+        c
+        for c in PIPELINE
+        if c["name"].endswith("PhraseIntent") and c.get("intent") == "faq/severity_levels"
+    )
+    assert read(text, [], intent, config=config) == expected
