@@ -19,10 +19,12 @@ from actions.context import (
     services,
 )
 from actions.handoff import asks_for_callback, request_handoff
+from actions.intake import start_intake
 from bot.replies import render
 from bot.services.cases import is_close_request
 from bot.services.clarify import candidates
 from bot.services.hours import utc_now
+from bot.services.intake import is_pasted_log
 from bot.services.nlu_review import record_miss
 from bot.services.products import (
     as_written,
@@ -220,6 +222,14 @@ class ActionFindHotline(Action):
             bare = bare_product(text, services().hotline.catalogue)
             if bare is not None:
                 return [SlotSet("product_candidate", bare.product.name)]
+        text = tracker.latest_message.get("text") or ""
+        if not tracker.active_loop and is_pasted_log(
+            text, tracker.latest_message.get("entities") or []
+        ):
+            # A db2diag excerpt as the first message is a fault to report, not a
+            # hotline question (a fifteenth blind tester got the DB2 number, and the
+            # log was lost): the report starts with the log as its error log.
+            return start_intake(dispatcher, tracker)
         return hotline_reply(dispatcher, tracker)
 
 

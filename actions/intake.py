@@ -776,3 +776,14 @@ def _left_form(tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]
         own = domain.get("forms", {}).get(form, {}).get("required_slots", [])
         resets = _cleared(tracker, (*own, *FORM_STATE.get(form or "", ())))
     return [ActiveLoop(None), *resets, SlotSet("requested_slot", None)]
+
+
+def start_intake(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """Start the fault report with what this message already says filled in.
+
+    Rasa's form reads only messages it follows directly; after this action it would
+    ask for everything again. Slots set here are validated when the form starts (and
+    the form then reads the message itself, with its own intake id).
+    """
+    filled = [e for e in read_intake_turn(dispatcher, tracker) if e.get("name") != "intake_id"]
+    return [*filled, FollowupAction("outage_form")]

@@ -27,7 +27,7 @@ from actions.hotline import (
     hotline_reply,
     product_question_pending,
 )
-from actions.intake import read_intake_turn
+from actions.intake import start_intake
 from bot.nlu.evidence import GATED_KEY
 from bot.replies import render
 from bot.services.cases import is_close_request
@@ -207,6 +207,11 @@ class ActionYesOutsideForm(Action):
         """Close the case the customer confirms, or ask what else they need."""
         if (answered := await answered_close(dispatcher, tracker)) is not None:
             return answered
+        said = clean(tracker.latest_message.get("text"))
+        if tracker.get_slot("intake_id") and said in wording()["resume_phrases"]:
+            # "继续" after a side question, with a report waiting: the report (a fifteenth
+            # blind tester got "还有其他需要帮忙的吗？"; only "继续报修" resumed it).
+            return [FollowupAction("outage_form")]
         dispatcher.utter_message(response="utter_anything_else")
         return []
 
@@ -302,17 +307,6 @@ MENU_ENTRIES = {
     "4": "check_case_status",
     "5": "faq",
 }
-
-
-def start_intake(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-    """Start the fault report with what this message already says filled in.
-
-    Rasa's form reads only messages it follows directly; after this action it would
-    ask for everything again. Slots set here are validated when the form starts (and
-    the form then reads the message itself, with its own intake id).
-    """
-    filled = [e for e in read_intake_turn(dispatcher, tracker) if e.get("name") != "intake_id"]
-    return [*filled, FollowupAction("outage_form")]
 
 
 class ActionOutOfScope(Action):

@@ -57,7 +57,7 @@ from bot.services.wording import (
     wording,
     words_pattern,
 )
-from bot.textnorm import normalise
+from bot.textnorm import normalise, to_simplified
 from bot.validators import mask_phone, parse_phone
 
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
@@ -249,7 +249,17 @@ def _without_prefix(text: str, list_name: str) -> str:
 
 def _skipped(slot: str, text: str) -> bool:
     """True when ``text`` says an optional field has nothing (the skip words, normalised)."""
-    return slot in SKIPPABLE and clean(text) in wording()["skip_words"]
+    if slot not in SKIPPABLE:
+        return False
+    w, said = wording(), clean(to_simplified(text))
+    if said in w["skip_words"]:
+        return True
+    # "不知道补丁", "冇patch", "重现步骤不清楚": the field named with its skip word (a
+    # fifteenth blind tester's were stored as typed instead of "未提供").
+    labels = (*w.field_words.get(slot, ()), *w["skip_labels"])
+    for label in sorted(labels, key=len, reverse=True):
+        said = said.replace(label.lower(), "")
+    return bool(said) and said in w["skip_words"]
 
 
 def _answer(

@@ -1704,3 +1704,32 @@ async def test_a_product_of_a_listed_brand_is_covered(services):
         slots = {"product": product, "phone": "13800000002"}
         out = await form.validate_contract_number("8800002", d, tracker(slots=slots), DOMAIN)
         assert (out["contract_number"] == "PPA-DEMO-0002") is covered, product
+
+
+async def test_carry_on_after_a_side_question_resumes_the_waiting_report(services):
+    """ "继续" after a contract question mid-report got "还有其他需要帮忙的吗？" (a fifteenth
+    blind tester); with no report waiting it still does."""
+    from actions.routing import ActionYesOutsideForm
+
+    waiting = {"intake_id": "side-1", "contact_name": "张演示"}
+    d, events = await run(ActionYesOutsideForm(), tracker("继续", "affirm", slots=waiting))
+    assert not d.messages and [(e["event"], e["name"]) for e in events] == [
+        ("followup", "outage_form")
+    ]
+    d, events = await run(ActionYesOutsideForm(), tracker("继续", "affirm"))
+    assert events == [] and d.messages[0]["response"] == "utter_anything_else"
+
+
+async def test_a_log_pasted_as_the_first_message_starts_the_report_with_it(services):
+    """A fifteenth blind tester's db2diag excerpt got the DB2 hotline and was lost."""
+    line = (
+        "2026-12-08-02.0{}.11.123456+480 E100{}E456 LEVEL: Severe FUNCTION: DB2 UDB, SQLO_NOMEM_DBH"
+    )
+    log = "\n".join(line.format(i, i) for i in range(1, 5))
+    ents = [{"entity": "product", "value": "DB2"}, {"entity": "error_code", "value": "E1001E456"}]
+    d, events = await run(ActionFindHotline(), tracker(log, "find_hotline", ents))
+    assert slot_events(events)["error_log"] == log
+    assert events[-1]["name"] == "outage_form"
+    one_line = "DB2 报 SQL1042C 打哪个电话"
+    d, events = await run(ActionFindHotline(), tracker(one_line, "find_hotline", ents))
+    assert "800-810-1818-5200" in texts(d)

@@ -1123,3 +1123,21 @@ def test_report_this_product_first_switches_the_report():
         {**SUMMARY, "product": "DB2"},
     )
     assert r.values.get("product") in (None, "DB2")
+
+
+@pytest.mark.parametrize(
+    "slot, text",
+    [
+        ("patch_level", "不知道补丁"),
+        ("patch_level", "冇patch"),
+        ("patch_level", "tiao guo"),
+        ("repro_steps", "唔識重現"),
+        ("repro_steps", "重现步骤不清楚"),
+    ],
+)
+def test_a_skip_with_the_fields_name_is_not_provided(slot, text):
+    """A fifteenth blind tester's "不知道补丁", "冇patch", "tiao guo" were stored as typed."""
+    from bot.services.intake import _skipped
+
+    assert _skipped(slot, text)
+    assert not _skipped(slot, "FP7") and not _skipped(slot, "补丁")
