@@ -84,11 +84,16 @@ def entities_that_started(tracker: Tracker, loop: str, entity: str) -> list[str]
     A run an action re-opened (a retry after a failed check) goes on from the run before.
     """
     started = False
-    for event in reversed(tracker.events):
+    events = tracker.events
+    for i in range(len(events) - 1, -1, -1):
+        event = events[i]
         if event.get("event") == "active_loop" and event.get("name") == loop:
             started = True
         elif started and event.get("event") == "followup" and event.get("name") == loop:
-            started = False
+            # A retry follows the failed check; a report that hands over to the check
+            # ("顺便问下DB2在我们合同里吗？" mid-report) starts it with this message.
+            before = [e.get("name") for e in events[:i] if e.get("event") == "action"]
+            started = not before or before[-1] != "action_check_contract"
         elif started and event.get("event") == "user":
             return _values_of((event.get("parse_data") or {}).get("entities", []), entity)
     return []

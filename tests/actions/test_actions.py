@@ -1733,3 +1733,42 @@ async def test_a_log_pasted_as_the_first_message_starts_the_report_with_it(servi
     one_line = "DB2 报 SQL1042C 打哪个电话"
     d, events = await run(ActionFindHotline(), tracker(one_line, "find_hotline", ents))
     assert "800-810-1818-5200" in texts(d)
+
+
+def test_the_product_asked_when_a_report_hands_over_to_the_contract_check():
+    """ "顺便问下DB2在我们合同里吗？" mid-report got the contract but no word on DB2 (a
+    fifteenth blind tester): the report's hand-over is no retry of a failed check."""
+    from actions.context import entities_that_started
+
+    db2 = {"entity": "product", "value": "DB2"}
+    asked = {
+        "event": "user",
+        "text": "顺便问下DB2在我们合同里吗？",
+        "parse_data": {"entities": [db2]},
+    }
+    handed_over = [
+        asked,
+        {"event": "action", "name": "action_open_case"},
+        {"event": "followup", "name": "contract_form"},
+        {"event": "action", "name": "contract_form"},
+        {"event": "active_loop", "name": "contract_form"},
+    ]
+    t = tracker("顺便问下DB2在我们合同里吗？", entities=[db2])
+    t.events[:] = handed_over
+    assert entities_that_started(t, "contract_form", "product") == ["DB2"]
+    # A retry after a failed check still goes back to the message that began the check.
+    first = {
+        "event": "user",
+        "text": "Notes在不在保",
+        "parse_data": {"entities": [{**db2, "value": "Notes"}]},
+    }
+    retry = [
+        {"event": "active_loop", "name": "contract_form"},
+        {"event": "user", "text": "13900000000", "parse_data": {"entities": []}},
+        {"event": "action", "name": "action_check_contract"},
+        {"event": "followup", "name": "contract_form"},
+        {"event": "action", "name": "contract_form"},
+        {"event": "active_loop", "name": "contract_form"},
+    ]
+    t.events[:] = [first, *retry]
+    assert entities_that_started(t, "contract_form", "product") == ["Notes"]
