@@ -155,11 +155,16 @@ def _longest_prefix(text: str, limit: int, size: Callable[[str], int]) -> int:
     return low
 
 
+# Where a long message may be cut when no line break is near: after a sentence's end.
+SENTENCE_ENDS = ("\u3002", "\uff01", "\uff1f", "\uff1b", "!", "?", ";", ". ")
+
+
 def split_text(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
     """Split ``text`` into parts of at most ``limit`` (as measured by ``size``).
 
     Cuts fall between characters, never inside one; a cut moves back to the last
-    line break when that keeps at least half of the part (the break is dropped).
+    line break when that keeps at least half of the part (the break is dropped), else
+    to the last sentence end that does.
     """
     if limit < 1:
         raise ValueError("limit must be positive")
@@ -171,9 +176,15 @@ def split_text(text: str, limit: int, size: Callable[[str], int] = len) -> list[
             break
         cut = _longest_prefix(rest, limit, size)
         newline = rest.rfind("\n", 0, cut)
+        sentence = max(rest.rfind(mark, 0, cut) for mark in SENTENCE_ENDS) + 1
         if newline >= cut // 2 and newline > 0:
             parts.append(rest[:newline])
             rest = rest[newline + 1 :]
+        elif sentence > cut // 2:
+            # At a sentence's end rather than inside a word (an agent's long reply was
+            # cut mid-sentence, a thirteenth blind tester).
+            parts.append(rest[:sentence])
+            rest = rest[sentence:]
         else:
             parts.append(rest[:cut])
             rest = rest[cut:]

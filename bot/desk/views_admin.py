@@ -53,15 +53,20 @@ async def cases_csv(request: web.Request) -> web.StreamResponse:
     svc = services(request)
     rows = await svc.case_desk_repo.queue(limit=100_000)
     await svc.audit.record(request["staff"].name, "export_cases", f"{len(rows)} cases")
+    # In the desk's time zone with its offset, as the transcripts: a supervisor read the
+    # UTC times as local ones (a thirteenth blind tester).
+    tz = ZoneInfo(svc.settings.timezone)
     out = io.StringIO()
     writer = csv.writer(out)
     fields = ("case_id", "desk_status", "severity", "product", "company", "contact_name", "phone")
     writer.writerow([*fields, "email", "created_at", "response_due_at", "assignee"])
     for row in rows:
+        times = [
+            t.astimezone(tz).isoformat(timespec="seconds")
+            for t in (row.created_at, row.response_due_at)
+        ]
         writer.writerow(
-            [getattr(row, f) for f in fields]
-            + [row.email or "", row.created_at.isoformat(), row.response_due_at.isoformat()]
-            + [row.assignee or ""]
+            [getattr(row, f) for f in fields] + [row.email or "", *times, row.assignee or ""]
         )
     return web.Response(
         body=out.getvalue().encode("utf-8-sig"),

@@ -222,3 +222,16 @@ async def test_case_transcript_includes_case_updates_sent_to_the_customer(
     assert "请上传 db2diag.log" in html
     # Delivered: nothing waits for the customer's next turn.
     assert await HandoffRepository(desk.services.db).take_pending("wx-export-3") == []
+
+
+async def test_the_case_export_is_in_the_desks_time_zone(desk: Desk) -> None:
+    """The case CSV's times were UTC without saying so (a thirteenth blind tester read them
+    as local); they are the desk's zone with its offset, as the transcripts."""
+    at = datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc)
+    await new_case(desk.services.db, "csv-tz", at=at)
+    await desk.add_staff("sue", "supervisor")
+    http, _ = await desk.client("sue")
+    async with http, http.get("/reports/cases.csv") as response:
+        body = await response.read()
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0]["created_at"] == "2026-03-02T09:30:00+08:00"
