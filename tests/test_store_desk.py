@@ -307,3 +307,20 @@ async def test_a_case_put_back_to_new_is_in_the_new_cases(db: Database) -> None:
         await desk.change(record, None, kind="status", desk_status=status)
     listed = {c.case_id for c in await desk.queue(desk_status=NEW_DESK_STATUS)}
     assert listed == {untouched, back}
+
+
+async def test_a_callback_called_back_still_counts_as_a_callback_request(db: Database) -> None:
+    """The report counted only the open callback requests (a thirteenth blind tester)."""
+    from dataclasses import replace
+
+    repo = HandoffRepository(db)
+    done, _ = await repo.open(
+        replace(NewHandoff("cb-1", "rest"), callback_phone="13800000001"), status="callback"
+    )
+    await repo.open(
+        replace(NewHandoff("cb-2", "rest"), callback_phone="13800000002"), status="callback"
+    )
+    await repo.open(NewHandoff("chat-1", "rest"))
+    assert await repo.close(done.id, "callback") is not None
+    report = await ReportRepository(db).report(datetime.now(timezone.utc) - timedelta(hours=1))
+    assert report.callbacks == 2 and report.handoffs == 1
