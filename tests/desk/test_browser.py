@@ -347,3 +347,25 @@ async def test_a_window_left_open_follows_signing_out_elsewhere(desk: Desk) -> N
             assert (await desk.services.staff.get("alice")).available  # type: ignore[union-attr]
         finally:
             await browser.close()
+
+
+async def test_the_inbox_counts_the_minutes_waited_on(desk: Desk) -> None:
+    """The wait column stood still between updates of the list (a thirteenth blind
+    tester's customer seemed to have waited 0 minutes for a quarter of an hour)."""
+    await desk.add_staff("alice", "agent")
+    await HandoffRepository(desk.services.db).open(NewHandoff("wx-waits", "wechat"))
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            await page.clock.install()
+            await sign_in(page, desk, "alice")
+            waited = (
+                page.locator("[data-rows=waiting] tr", has_text="wx-waits").locator("td").nth(2)
+            )
+            await expect(waited).to_have_text("0")
+            await page.clock.run_for(125_000)
+            await expect(waited).to_have_text("2", timeout=LIVE_TIMEOUT_MS)
+            await shot(page, "desk-inbox-wait-ticks.png")
+        finally:
+            await browser.close()

@@ -58,7 +58,8 @@
         body.replaceChildren(...data[status].map((r) => {
           const tr = document.createElement("tr");
           if (r.severity === 1) tr.className = "urgent";
-          tr.append(cell(r.conversation, "nowrap"), cell(r.channel_label, "nowrap"), cell(r.waiting),
+          const waited = cell(r.waiting); waited.dataset.since = r.since;
+          tr.append(cell(r.conversation, "nowrap"), cell(r.channel_label, "nowrap"), waited,
                     cell(r.severity, "severity"), cell(r.product), cell(r.case_id, "nowrap"),
                     cell(status === "callback" ? r.phone : r.agent, "nowrap"),
                     cell(r.request, "message"), cell(r.last !== r.request ? r.last : "", "message"));
@@ -72,6 +73,17 @@
         }
       }
     });
+  }
+
+  // The minutes waited go on between updates of the list.
+  const WAIT_TICK_MS = 20000;
+  if (inbox) {
+    setInterval(() => {
+      for (const td of inbox.querySelectorAll("[data-since]")) {
+        const since = Date.parse(td.dataset.since);
+        if (!Number.isNaN(since)) td.textContent = Math.max(0, Math.floor((Date.now() - since) / 60000));
+      }
+    }, WAIT_TICK_MS);
   }
 
   const messages = document.getElementById("messages");
