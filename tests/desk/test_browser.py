@@ -56,6 +56,21 @@ async def staff_page(desk: Desk, name: str) -> AsyncIterator[Page]:
             await browser.close()
 
 
+@asynccontextmanager
+async def clocked_page(desk: Desk, name: str) -> AsyncIterator[Page]:
+    """A page with Playwright's clock installed before ``name`` signs in (time is run
+    forward by the test)."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            await page.clock.install()
+            await sign_in(page, desk, name)
+            yield page
+        finally:
+            await browser.close()
+
+
 async def sign_in(page: Page, desk: Desk, name: str) -> None:
     await page.goto(desk.url + "/")
     await page.fill("input[name=name]", name)
@@ -328,25 +343,18 @@ async def test_a_window_left_open_follows_signing_out_elsewhere(desk: Desk) -> N
     """A thirteenth blind tester signed out on a second device; her first window still
     said ● 接待中 while customers were told nobody was online."""
     await desk.add_staff("alice", "agent")
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            await page.clock.install()
-            await sign_in(page, desk, "alice")
-            await page.click("text=○ 未接待")
-            await expect(page.locator("header")).to_contain_text("● 接待中")
-            await desk.services.handoffs.set_available("alice", False)  # 退出 elsewhere
-            await page.clock.run_for(16_000)
-            await expect(page.locator("#availability button")).to_have_text(
-                "○ 未接待", timeout=LIVE_TIMEOUT_MS
-            )
-            # The button now switches it on again.
-            await page.click("#availability button")
-            await expect(page.locator("header")).to_contain_text("● 接待中")
-            assert (await desk.services.staff.get("alice")).available  # type: ignore[union-attr]
-        finally:
-            await browser.close()
+    async with clocked_page(desk, "alice") as page:
+        await page.click("text=○ 未接待")
+        await expect(page.locator("header")).to_contain_text("● 接待中")
+        await desk.services.handoffs.set_available("alice", False)  # 退出 elsewhere
+        await page.clock.run_for(16_000)
+        await expect(page.locator("#availability button")).to_have_text(
+            "○ 未接待", timeout=LIVE_TIMEOUT_MS
+        )
+        # The button now switches it on again.
+        await page.click("#availability button")
+        await expect(page.locator("header")).to_contain_text("● 接待中")
+        assert (await desk.services.staff.get("alice")).available  # type: ignore[union-attr]
 
 
 async def test_the_inbox_counts_the_minutes_waited_on(desk: Desk) -> None:
@@ -354,18 +362,9 @@ async def test_the_inbox_counts_the_minutes_waited_on(desk: Desk) -> None:
     tester's customer seemed to have waited 0 minutes for a quarter of an hour)."""
     await desk.add_staff("alice", "agent")
     await HandoffRepository(desk.services.db).open(NewHandoff("wx-waits", "wechat"))
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            await page.clock.install()
-            await sign_in(page, desk, "alice")
-            waited = (
-                page.locator("[data-rows=waiting] tr", has_text="wx-waits").locator("td").nth(2)
-            )
-            await expect(waited).to_have_text("0")
-            await page.clock.run_for(125_000)
-            await expect(waited).to_have_text("2", timeout=LIVE_TIMEOUT_MS)
-            await shot(page, "desk-inbox-wait-ticks.png")
-        finally:
-            await browser.close()
+    async with clocked_page(desk, "alice") as page:
+        waited = page.locator("[data-rows=waiting] tr", has_text="wx-waits").locator("td").nth(2)
+        await expect(waited).to_have_text("0")
+        await page.clock.run_for(125_000)
+        await expect(waited).to_have_text("2", timeout=LIVE_TIMEOUT_MS)
+        await shot(page, "desk-inbox-wait-ticks.png")
