@@ -1772,3 +1772,23 @@ def test_the_product_asked_when_a_report_hands_over_to_the_contract_check():
     ]
     t.events[:] = [first, *retry]
     assert entities_that_started(t, "contract_form", "product") == ["Notes"]
+
+
+async def test_a_stranger_asking_about_the_contract_mid_report_carries_on(services):
+    """A sixteenth blind tester's phone was not the contract's: the check failed at once
+    and took his next twelve report answers. He is told why, and the report goes on."""
+    slots = {
+        "intake_next": "contract",
+        "contract_as_given": "8800002",
+        "contract_number": "PPA-DEMO-0002",
+        "phone": "13911112222",
+        "intake_id": "stranger-1",
+    }
+    d, events = await run(ActionOpenCase(), tracker("我们合同里有Cognos吗", slots=slots))
+    assert texts(d) == render("intake_contract_details_for_contact")
+    assert events[-1]["name"] == "outage_form"
+    registered = {**slots, "contract_as_given": None, "phone": "13800000002"}
+    d, events = await run(ActionOpenCase(), tracker("我们合同里有Cognos吗", slots=registered))
+    assert (
+        events[-1]["name"] == "contract_form" and slot_events(events)["cc_proof"] == "13800000002"
+    )
