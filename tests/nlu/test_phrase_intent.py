@@ -290,11 +290,7 @@ def test_case_number_questions_in_other_words(text, intent):
     ],
 )
 def test_when_the_engineer_calls_is_the_cases_status(text, intent, expected):
-    config = next(
-        c
-        for c in PIPELINE
-        if c["name"].endswith("PhraseIntent") and "工程师" in c.get("anchors", ())
-    )
+    config = rule_with("anchors", "工程师")
     assert read(text, [], intent, config=config) == expected
 
 
@@ -560,11 +556,7 @@ def test_a_person_or_a_call_back_asked_for(text, intent, expected):
 )
 def test_reopening_a_case_is_its_escalation(text, intent, expected):
     """A fourteenth blind tester's "又坏了，重新打开" right after closing was not understood."""
-    config = next(
-        c
-        for c in PIPELINE
-        if c["name"].endswith("PhraseIntent") and "重新打开" in c.get("anchors", ())
-    )
+    config = rule_with("anchors", "重新打开")
     assert read(text, [], intent, config=config) == expected
 
 
@@ -578,9 +570,5 @@ def test_reopening_a_case_is_its_escalation(text, intent, expected):
 )
 def test_what_a_severity_means_is_the_guides_definitions(text, intent, expected):
     """A fifteenth blind tester's "Hello, what is severity 1?" was not understood."""
-    config = next(
-        c
-        for c in PIPELINE
-        if c["name"].endswith("PhraseIntent") and c.get("intent") == "faq/severity_levels"
-    )
+    config = CONFIGS["faq/severity_levels"]
     assert read(text, [], intent, config=config) == expected
