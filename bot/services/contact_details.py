@@ -48,13 +48,31 @@ def pieces_without_values(text: str, entities: Sequence[Mapping[str, Any]]) -> l
     labels = {w for words in wording().field_words.values() for w in words}
     labels |= set(wording()["english_labels"])
     joiners = alternation(wording()["prefix_joiners"])
-    return [
-        piece
-        for piece in _PIECES.split(_LEGAL_FORM_COMMA.sub(" ", text))
-        if piece
-        and not any(v and v in piece.lower() for v in values)
-        and to_simplified(re.sub(rf"(?:{joiners})$", "", piece)).lower() not in labels
-    ]
+    pieces = []
+    for piece in _PIECES.split(_LEGAL_FORM_COMMA.sub(" ", text)):
+        if piece and any(v and v in piece.lower() for v in values):
+            piece = _owner_of_value(piece, values)
+        if piece and to_simplified(re.sub(rf"(?:{joiners})$", "", piece)).lower() not in labels:
+            pieces.append(piece)
+    return pieces
+
+
+def _owner_of_value(piece: str, values: Sequence[str]) -> str:
+    """What is left of a piece with a value when the value names its owner, else "".
+
+    "我是8800001的张演示" introduces the contact behind a customer number (a sixteenth
+    blind tester's name was lost with the number's piece); any other piece holding a
+    value is only that value and its label.
+    """
+    for value in values:
+        at = piece.lower().find(value) if value else -1
+        if at < 0:
+            continue
+        rest = piece[at + len(value) :]
+        joiner = next((j for j in wording()["value_owner_joiners"] if rest.startswith(j)), None)
+        if joiner and _NAME.match(rest[len(joiner) :]):
+            return piece[:at] + rest[len(joiner) :]
+    return ""
 
 
 def has_identity_values(entities: Sequence[Mapping[str, Any]]) -> bool:
@@ -165,18 +183,27 @@ def read_contact_details(
     used: list[str] = []
     trailing = rf"(?:{alternation(w['detail_trailers'])})$"
     ending = alternation(w["company_endings"])
+    introduced_company = None
     for piece in pieces:
         intro = {k: v for k, v in _introduction(piece).items() if k not in found}
         if intro:
             found.update(intro)
             used.append(piece)
+            introduced_company = intro.get("company")
             continue
         stripped = w.without_prefix(piece, "company_prefixes")
         company = re.sub(trailing, "", stripped)
-        # "我们公司是…有限公司" is cued; "公司的DB2挂了" names no company.
-        cued_company = stripped != piece and re.search(rf"(?:{ending})$", company.lower())
+        # "我们公司是…有限公司" is cued, and so is any name after "我们公司叫 / 公司名称："
+        # ("我们公司叫演示科技"); "公司的DB2挂了" names no company.
+        cued_company = stripped != piece and (
+            re.search(rf"(?:{ending})$", company.lower()) is not None or _named_company(piece)
+        )
+        # "我是上海某银行的运维小王 … 我们公司叫演示科技": the company said as such wins
+        # over the one an introduction implied (a sixteenth blind tester's case went to
+        # the bank he worked at).
+        restated = cued_company and found.get("company") == introduced_company
         if (
-            "company" not in found
+            ("company" not in found or restated)
             and (cued_company or (not cued_only and w.has_any("company_words", piece.lower())))
             and len(company) >= 2
             and not w.has_any("company_not_words", to_simplified(piece))
@@ -212,14 +239,28 @@ def read_contact_details(
     return found, used
 
 
+def _named_company(piece: str) -> bool:
+    """True for "我们公司叫… / 公司名称：…": a company word, then a joiner, then the name."""
+    w = wording()
+    named = re.match(
+        rf"(?:{alternation(w['company_prefixes'])})\s*(?:{alternation(w['prefix_joiners'])})",
+        piece.lower(),
+    )
+    return named is not None
+
+
 def _full_name_after(pieces: Sequence[str], found: dict[str, str], used: list[str]) -> None:
     """The full name right after a short one with its surname wins ("王工（王建国）")."""
     name = found.get("contact_name")
     if not name or not used:
         return
-    at = pieces.index(used[-1]) if used[-1] in pieces else -1
+    source = next((piece for piece in used if name in piece), used[-1])
+    at = pieces.index(source) if source in pieces else -1
     following = pieces[at + 1] if 0 <= at < len(pieces) - 1 else ""
-    if following.startswith(name[0]) and len(following) > len(name) and _is_name(following):
+    # "运维小王，王小明": a nickname's surname is its second character.
+    nickname = len(name) == 2 and name[0] in wording()["nickname_prefixes"]
+    surname = name[1] if nickname else name[0]
+    if following.startswith(surname) and len(following) > len(name) and _is_name(following):
         found["contact_name"] = following
         used.append(following)
 

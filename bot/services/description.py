@@ -10,6 +10,8 @@ from one that only asks for a report ("我想报个修").
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from bot.services.wording import alternation, clauses, wording
 
@@ -46,6 +48,16 @@ def describes_fault(text: str | None) -> bool:
 def is_thin(text: str | None) -> bool:
     """True when ``text`` names a fault in a word or two ("DB2挂了", "was起不来")."""
     return len(_own_words(text)) < FULL_DESCRIPTION_CHARS
+
+
+def fault_heard(text: str, current: Mapping[str, Any]) -> dict[str, str]:
+    """The fault told at another question, as the report's opening or its symptoms.
+
+    Nothing when the report already has the customer's words of it.
+    """
+    if current.get("symptoms") or current.get("fault_opening"):
+        return {}
+    return {"fault_opening" if is_thin(text) else "symptoms": text}
 
 
 def _own_words(text: str | None) -> str:

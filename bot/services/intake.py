@@ -323,6 +323,7 @@ def name_problem(name: str) -> str | None:
         return "intake_name_required"
     if (
         is_aside(name)
+        or low.startswith(w["command_starts"])
         or match_product(name) is not None
         or default_catalogue().region_of(low) is not None  # "我喺深圳"
         # Whole words only: a real name may hold one of them (the demo contact 赵测试).
@@ -351,6 +352,7 @@ def company_problem(company: str) -> str | None:
         return "intake_company_required"
     if (
         is_aside(company)
+        or low.startswith(w["command_starts"])
         or w.has_any("report_words", low)
         # "OK, go on, the version is 11.5.7 …" (a twelfth blind tester's company)
         or w.has_any("resume_words", low)
@@ -737,19 +739,26 @@ def _switches_product(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
 
 
 def _switches_now(
-    text: str, entities: Sequence[Mapping[str, Any]], current: Mapping[str, Any]
+    requested: str | None,
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    current: Mapping[str, Any],
 ) -> bool:
-    """True for a request to report another product first (a switch word and a product)."""
+    """True for a request to report another product first (a switch word and a product).
+
+    At the number question another product alone is that too: it follows "this product
+    is not on the contract" ("DB2" had been looked up as a number, for its digit).
+    """
     products = [str(e.get("value")) for e in entities if e.get("entity") == "product"]
     if not products or not current.get("product"):
         return False
     other = match_product(products[0])
     mine = match_product(str(current["product"]))
-    return (
-        other is not None
-        and (mine is None or other.product.name != mine.product.name)
-        and wording().has_any("product_switch_now_words", clean(text))
-    )
+    if other is None or (mine is not None and other.product.name == mine.product.name):
+        return False
+    if requested == "contract_number":
+        return not any(ENTITY_FIELDS.get(e.get("entity", "")) == requested for e in entities)
+    return wording().has_any("product_switch_now_words", clean(text))
 
 
 def _product_switch(
@@ -804,7 +813,7 @@ def read_turn(
     switches = intent in PAUSES and confidence >= INTERRUPTION_CONFIDENCE
     if is_cancel(text, intent, confidence) and _switches_product(text, entities):
         return _product_switch(entities, current)
-    if _switches_now(text, entities, current):
+    if _switches_now(requested, text, entities, current):
         # "等一下，WAS那边更急…先报WAS的" at the patch question: stored as the patch level
         # (a fifteenth blind tester), now the report's product.
         return _product_switch(entities, current)

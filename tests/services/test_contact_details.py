@@ -194,3 +194,30 @@ def test_a_fifteenth_blind_testers_letters_give_the_contact_not_the_greeting():
     )
     r = read_turn(None, text, "report_outage", 0.9, spans(text, ("phone", "13800000002")), {})
     assert r.values["contact_name"] == "Mike Lee" and r.values["company"] == "Acme Shanghai"
+
+
+def test_a_sixteenth_blind_testers_name_after_his_customer_number():
+    """ "我是8800001的张演示": the piece with the number held the name, and both were lost."""
+    text = "我是8800001的张演示，电话13800000001，Cognos报表打不开了要报修"
+    found = spans(text, ("customer_number", "8800001"), ("phone", "13800000001"))
+    pieces = pieces_without_values(text, found)
+    assert "电话13800000001" not in pieces
+    details, _ = read_contact_details(pieces, cued_only=True)
+    assert details == {"contact_name": "张演示"}
+
+
+def test_a_full_name_after_a_nickname_and_the_company_said_as_such():
+    """A sixteenth blind tester's "运维小王，王小明，我们公司叫演示科技" was filed as 小王 of
+    the bank he introduced himself from, and the rest went into the symptoms."""
+    text = (
+        "你好，我是上海某银行的运维小王，王小明，我们公司叫演示科技，客户号8800001，"
+        "我手机13800000001。生产的WebSphere MQ 频繁断开"
+    )
+    found = spans(text, ("customer_number", "8800001"), ("phone", "13800000001"))
+    r = read_turn(None, text, "report_outage", 0.9, found, {})
+    assert r.values["contact_name"] == "王小明"
+    assert r.values["company"] == "演示科技"
+    described = r.values.get("symptoms") or r.values.get("fault_opening")
+    assert "王小明" not in described and "演示科技" not in described
+    # No cue, no company: "公司的DB2挂了" names none.
+    assert read_contact_details(["公司的DB2挂了"])[0] == {}

@@ -1125,6 +1125,17 @@ def test_report_this_product_first_switches_the_report():
     assert r.values.get("product") in (None, "DB2")
 
 
+@pytest.mark.parametrize("text", ["DB2", "那就报DB2吧"])
+def test_another_product_at_the_number_question_switches_the_report(text):
+    """After "Cognos 不在合同中 … 请提供其合同号", a sixteenth blind tester's "DB2" was
+    looked up as a contract number (for its digit) and refused."""
+    at = text.index("DB2")
+    ents = [{"entity": "product", "value": "DB2", "start": at, "end": at + 3}]
+    current = {"product": "Cognos", "symptoms": "Cognos报表打不开了"}
+    r = read_turn("contract_number", text, "inform", 0.9, ents, current)
+    assert r.values["product"] == "DB2" and r.values.get("symptoms") is None
+
+
 @pytest.mark.parametrize(
     "slot, text",
     [
@@ -1141,3 +1152,13 @@ def test_a_skip_with_the_fields_name_is_not_provided(slot, text):
 
     assert _skipped(slot, text)
     assert not _skipped(slot, "FP7") and not _skipped(slot, "补丁")
+
+
+@pytest.mark.parametrize("text", ["查一下我的留言记录", "帮我看看案子", "给我转人工"])
+def test_a_request_to_the_bot_is_no_company_or_name(text):
+    """ "查一下我的留言记录" at the company question was a sixteenth blind tester's company."""
+    from bot.services.intake import company_problem, name_problem
+
+    assert company_problem(text) == "intake_bad_company"
+    assert name_problem(text) == "intake_bad_name"
+    assert company_problem("查氏集团") is None  # a company may start with 查

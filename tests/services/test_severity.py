@@ -64,3 +64,11 @@ def test_intermittent_errors_on_part_of_production_are_the_guides_two():
 def test_a_whole_site_down_is_the_guides_one(text):
     """A fifteenth blind tester's whole site down, and a dead WAS in Cantonese, got 3."""
     assert suggest_severity(text).level == 1
+
+
+def test_a_fault_every_half_hour_that_still_runs_is_the_guides_two():
+    """The guide's 2 is "生产系统不稳定，并有周期性中断"; a sixteenth blind tester's MQ
+    "频繁断开，大概每半小时一次 … 但是系统还能用" was suggested 3 for its 还能用."""
+    text = "生产的MQ队列管理器频繁断开，大概每半小时一次，部分交易失败了但是系统还能用"
+    assert suggest_severity(text).level == 2
+    assert suggest_severity("报表慢一点，但是系统还能用").level == 3
