@@ -15,7 +15,7 @@ from actions.contracts import proven_contract_number
 from bot.desk.config import DeskSettings
 from bot.replies import render
 from bot.services.cases import is_case_addition
-from bot.services.handoff import HandoffService, request_words, urgent_level
+from bot.services.handoff import HandoffService, find_phone, request_words, urgent_level
 from bot.services.hours import utc_now
 from bot.services.severity import description_of
 from bot.services.wording import clean, wording
@@ -154,6 +154,50 @@ async def request_handoff(
 def asks_for_callback(tracker: Tracker) -> bool:
     """True for "让工程师打我座机吧，010-…" or "我要回电": a person, by phone."""
     return wording().has_any("callback_request_words", clean(tracker.latest_message.get("text")))
+
+
+async def callback_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, note: bool
+) -> bool:
+    """Answer a message about the callback request waiting for this conversation.
+
+    A sixteenth blind tester left a number, then "我叫李雷，是informix的问题，麻烦早点回"
+    ("not understood"), "什么时候回我" (off-topic) and "电话改成139…" ("收到"): none of
+    it reached the request. A question of when is answered from the hours; a new
+    number (after a change word) replaces the one to call; with ``note`` any other
+    message is added for the engineer. False when there is no such request (or no
+    store), and inside a form, whose questions come first.
+    """
+    if (tracker.active_loop or {}).get("name"):
+        return False
+    text = tracker.latest_message.get("text") or ""
+    said = clean(text)
+    asks_when = wording().has_any("when_words", said) and find_phone(text) is None
+    changes = find_phone(text) is not None and wording().has_any("callback_change_words", said)
+    if not (asks_when or changes or note):
+        return False
+    service = handoff_service()
+    try:
+        callback = await service.pending_callback(tracker.sender_id)
+        if callback is None:
+            return False
+        if asks_when:
+            dispatcher.utter_message(text=callback_when_text(callback.callback_phone))
+            return True
+        dispatcher.utter_message(text=await service.add_to_callback(callback, text))
+    except StoreUnavailable:
+        return False
+    return True
+
+
+def callback_when_text(phone: str | None) -> str:
+    """When the engineer calls back: in the support hours, else from the next opening."""
+    hours = services().hotline.hours
+    now = utc_now()
+    if hours.is_open(now):
+        return render("handoff_callback_when_open", phone=phone)
+    opening = hours.next_opening(now).strftime("%Y-%m-%d %H:%M")
+    return render("handoff_callback_when_closed", phone=phone, opening=opening)
 
 
 class ActionHandoff(Action):

@@ -18,7 +18,7 @@ from actions.context import (
     previous_bot_action,
     services,
 )
-from actions.handoff import asks_for_callback, request_handoff
+from actions.handoff import asks_for_callback, callback_follow_up, request_handoff
 from actions.intake import start_intake
 from bot.replies import render
 from bot.services.cases import is_close_request
@@ -253,6 +253,8 @@ class ActionFallback(Action):
             return []
         if asks_for_callback(tracker):  # "我要回电": a person, by phone
             return await request_handoff(dispatcher, tracker, domain)
+        if await callback_follow_up(dispatcher, tracker, note=True):
+            return []  # "我叫李雷，是informix的问题，麻烦早点回" after "留言 139…"
         if tracker.get_slot("last_case_id") and is_close_request(
             tracker.latest_message.get("text")
         ):

@@ -20,7 +20,7 @@ from actions.cases import (
 )
 from actions.context import entity_values, previous_bot_action, previous_turn, services
 from actions.contracts import coverage_follow_up
-from actions.handoff import asks_for_callback, request_handoff
+from actions.handoff import asks_for_callback, callback_follow_up, request_handoff
 from actions.hotline import (
     answered_after_hotline,
     follow_up_product,
@@ -88,6 +88,8 @@ class ActionRouteInform(Action):
             # "让工程师打我座机吧，010-…": a person calls back (a ninth blind tester got
             # "收到" and nothing else); the case in sight goes with it.
             return await request_handoff(dispatcher, tracker, domain)
+        if await callback_follow_up(dispatcher, tracker, note=False):
+            return []  # "算了 电话改成139…" after "留言 139…"
         if adds_to_case(tracker):
             return await open_case_form(dispatcher, tracker, "add_info")
         case_ids = entity_values(tracker, "case_id")
@@ -127,6 +129,8 @@ class ActionRouteInform(Action):
                 ],
             )
             return kept
+        if await callback_follow_up(dispatcher, tracker, note=True):
+            return []  # "我叫李雷" after "留言 139…": for the engineer who calls back
         dispatcher.utter_message(text=render("how_can_i_help"))
         return []
 
@@ -332,6 +336,8 @@ class ActionOutOfScope(Action):
             return await open_case_form(dispatcher, tracker, "add_info")
         if answered_after_hotline(dispatcher, tracker):
             return []
+        if await callback_follow_up(dispatcher, tracker, note=False):
+            return []  # "什么时候回我" after "留言 139…"
         dispatcher.utter_message(response="utter_out_of_scope")
         gated = tracker.latest_message.get(GATED_KEY)
         if gated:

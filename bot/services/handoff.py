@@ -233,6 +233,25 @@ class HandoffService:
         # day (a thirteenth blind tester's did, with no word of it): call now.
         return saved + (render("handoff_callback_severity1") if new.severity == 1 else "")
 
+    async def pending_callback(self, conversation_id: str) -> HandoffRecord | None:
+        """The conversation's callback request that nobody has called back yet, if any."""
+        latest = await self.handoffs.latest(conversation_id)
+        return latest if latest is not None and latest.status == "callback" else None
+
+    async def add_to_callback(self, callback: HandoffRecord, text: str) -> str:
+        """Add the customer's words to the waiting callback request; the reply.
+
+        A new phone in them becomes the number to call ("算了 电话改成139…"): a
+        sixteenth blind tester's change was answered "收到" and the old number kept.
+        """
+        phone = find_phone(text)
+        if phone and phone != callback.callback_phone:
+            await self.handoffs.set_callback_phone(callback.id, phone)
+            await self.handoffs.add_message(callback.id, "customer", text)
+            return render("handoff_callback_updated", phone=phone)
+        await self.handoffs.add_message(callback.id, "customer", text)
+        return render("handoff_callback_added", phone=callback.callback_phone)
+
     async def customer_turn(self, conversation_id: str, text: str) -> tuple[bool, str | None]:
         """A message from a muted conversation: ``(resume_bot, reply)``.
 

@@ -114,3 +114,43 @@ async def test_asking_when_someone_calls_about_the_case_just_opened_is_its_statu
     assert await HandoffRepository(db).list() == []
     d, _ = await _run(tracker("转人工", "human_handoff", slots=slots))
     assert "留言" in texts(d)
+
+
+async def test_what_follows_a_callback_request_reaches_it(services, db):  # type: ignore[no-untyped-def]
+    """A sixteenth blind tester left "留言 13912345678"; then his name and product were
+    "not understood", "什么时候回我" was off-topic and "算了 电话改成13912345679" got "收到",
+    the old number kept."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.hotline import ActionFallback
+    from actions.routing import ActionOutOfScope, ActionRouteInform
+
+    text = "能不能让工程师直接打给我，我电话13912345678"
+    ents = [{"entity": "phone", "value": "13912345678"}]
+    await _run(tracker(text, "human_handoff", entities=ents, sender="cb2"))
+    repo = HandoffRepository(db)
+
+    async def say(action, text, intent, **kw):  # type: ignore[no-untyped-def]
+        d = CollectingDispatcher()
+        await action.run(d, tracker(text, intent, sender="cb2", **kw), DOMAIN)
+        return texts(d)
+
+    said = await say(ActionFallback(), "我叫李雷，是informix的问题，麻烦早点回", "nlu_fallback")
+    assert "补充到回电请求" in said and "13912345678" in said
+    asked = await say(ActionOutOfScope(), "什么时候回我", "out_of_scope")
+    assert "13912345678" in asked and ("工作时间" in asked or "下一个工作日" in asked)
+    new = [{"entity": "phone", "value": "13912345679"}]
+    changed = await say(ActionRouteInform(), "算了 电话改成13912345679", "inform", entities=new)
+    assert "13912345679" in changed
+    (callback,) = await repo.list(status="callback")
+    assert callback.callback_phone == "13912345679"
+    notes = [m.text for m in await repo.messages(callback.id)]
+    assert notes == ["我叫李雷，是informix的问题，麻烦早点回", "算了 电话改成13912345679"]
+    # Inside a form its question comes first; another conversation has no callback.
+    inside = await say(
+        ActionOutOfScope(), "什么时候回我", "out_of_scope", active_loop="outage_form"
+    )
+    assert "13912345678" not in inside and "回电" not in inside
+    d = CollectingDispatcher()
+    await ActionOutOfScope().run(d, tracker("什么时候回我", "out_of_scope", sender="x9"), DOMAIN)
+    assert "回电" not in texts(d)
