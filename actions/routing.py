@@ -114,6 +114,8 @@ class ActionRouteInform(Action):
             return start_intake(dispatcher, tracker)
         if entity_values(tracker, "product"):
             return hotline_reply(dispatcher, tracker)
+        if entity_values(tracker, "region") and not has_identity_values(entities):
+            return hotline_reply(dispatcher, tracker)  # "华南的呢": which product's line
         kept = [
             SlotSet(slot, values[0])
             for entity, slot in UNPROMPTED_NUMBERS

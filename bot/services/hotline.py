@@ -158,14 +158,22 @@ class HotlineService:
             lines.append(render("hotline_unknown_product", product=name, general=general))
         if not lines:
             # The general line answers "IBM客服电话" / "总机" at once; the choice narrows it.
-            return HotlineReply(
-                render("hotline_ask_product", general=general), tuple(self.family_choices())
-            )
+            ask = render("hotline_ask_product", general=general)
+            if region is not None:
+                # "华南的呢" with no product: which lines have a south (a sixteenth blind
+                # tester got "收到。请问需要我做什么？").
+                ask = render("hotline_region_needs_product", products=self._regional()) + ask
+            return HotlineReply(ask, tuple(self.family_choices()))
         if abroad:
             lines.append(render("hotline_outside_mainland", service_request=self._service_request))
         if with_hours or unknown:
             lines.append(self.hours_text(now, told=hours_told))
         return HotlineReply("\n".join(lines))
+
+    def _regional(self) -> str:
+        """The products with north and south numbers, and the PAO line, as one list."""
+        names = [p.name for p in self.catalogue.products if self.catalogue.hotline_for(p).regional]
+        return render("list_separator").join([*dict.fromkeys(names), render("pao_line_name")])
 
     def handoff_text(self, product: str | None, region: str | None, now: dt.datetime) -> str:
         """Where a human answers: the product's line (or the general one) and the hours."""

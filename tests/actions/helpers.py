@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 DOMAIN: dict[str, Any] = {"slots": {}}
 
@@ -43,3 +44,23 @@ def texts(dispatcher) -> str:
 
 def slot_events(events) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def run(action: Any, t: Tracker) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    """Run ``action`` on ``t``: what it said and the events it returned."""
+    d = CollectingDispatcher()
+    events = await action.run(d, t, DOMAIN)
+    return d, events
+
+
+def after(
+    t: Tracker, earlier: str, action: str, parse_data: dict[str, Any] | None = None
+) -> Tracker:
+    """``t`` with one turn before its message: ``earlier`` said, answered by ``action``."""
+    t.events = [
+        {"event": "user", "text": earlier, "parse_data": parse_data or {}},
+        {"event": "action", "name": action},
+        {"event": "action", "name": "action_listen"},
+        t.events[-1],
+    ]
+    return t

@@ -20,7 +20,7 @@ from actions.intake import (
 from actions.routing import ActionNoOutsideForm, ActionYesOutsideForm
 from bot.replies import render
 from bot.store import models as m
-from tests.actions.helpers import DOMAIN, slot_events, texts, tracker
+from tests.actions.helpers import DOMAIN, after, run, slot_events, texts, tracker
 
 INTAKE = {
     "contact_name": "张演示",
@@ -43,12 +43,6 @@ INTAKE = {
     "case_confirmed": "yes",
     "intake_id": "intake-1",
 }
-
-
-async def run(action, t):
-    d = CollectingDispatcher()
-    events = await action.run(d, t, DOMAIN)
-    return d, events
 
 
 async def test_hotline_for_product_entity(services):
@@ -782,23 +776,13 @@ async def test_a_place_right_after_the_pao_line_picks_its_number(services):
         entities=[{"entity": "region", "value": "south"}],
         slots={"hotline_product": PAO_LINE},
     )
-    t.events = [
-        {"event": "user", "text": "PAO热线", "parse_data": {}},
-        {"event": "action", "name": "action_find_hotline"},
-        {"event": "action", "name": "action_listen"},
-        t.events[-1],
-    ]
+    after(t, "PAO热线", "action_find_hotline")
     d, _ = await run(ActionFallback(), t)
     assert south in texts(d) and north not in texts(d)
     # After the PAO login help's answer (an FAQ with both numbers) too.
     t = tracker("北方区号码再发一下", "find_hotline", [{"entity": "region", "value": "north"}])
     login = {"intent": {"name": "faq", "full_retrieval_intent_name": "faq/pao_login_help"}}
-    t.events = [
-        {"event": "user", "text": "PAO登录不了找谁", "parse_data": login},
-        {"event": "action", "name": "utter_faq"},
-        {"event": "action", "name": "action_listen"},
-        t.events[-1],
-    ]
+    after(t, "PAO登录不了找谁", "action_answer_faq", login)
     d, _ = await run(ActionFindHotline(), t)
     assert north in texts(d) and south not in texts(d)
     # A product named with the PAO line leaves no single line to follow up.
@@ -1566,7 +1550,10 @@ async def test_a_stale_product_question_does_not_take_a_later_value(services):
     fresh.events[:0] = asked
     d, events = await run(ActionRouteInform(), fresh)
     assert d.messages[0].get("buttons") and slot_events(events)["hotline_pending"] is True
-    stale = tracker("华南", entities=region, slots={"hotline_pending": True})
+    # A region alone now asks the product anyway ("华南的呢"), so the later value here
+    # is the phone of D33.
+    phone = [{"entity": "phone", "value": "13800000001"}]
+    stale = tracker("13800000001", entities=phone, slots={"hotline_pending": True})
     stale.events[:0] = [
         *asked,
         {"event": "user", "text": "查案例"},
@@ -1795,3 +1782,26 @@ async def test_a_stranger_asking_about_the_contract_mid_report_carries_on(servic
     assert (
         events[-1]["name"] == "contract_form" and slot_events(events)["cc_proof"] == "13800000002"
     )
+
+
+async def test_a_region_alone_asks_the_product_and_keeps_the_region(services):
+    """ "华南的呢" after the general line: a sixteenth blind tester got "收到。请问需要我做
+    什么？"; the guide has south numbers for Rational, Cognos and the PAO line only."""
+    from actions.routing import ActionRouteInform
+
+    south = [{"entity": "region", "value": "south"}]
+    d, events = await run(ActionRouteInform(), tracker("华南的呢", "inform", south))
+    said = texts(d)
+    assert "Rational" in said and "Cognos" in said and "PAO" in said and d.messages[0]["buttons"]
+    assert slot_events(events) == {"hotline_pending": True, "region": "south"}
+
+
+async def test_a_day_right_after_the_after_hours_answer_is_the_same_question(services):
+    """ "节假日呢" got the after-hours answer, then "周日" was "not understood"."""
+    from actions.hotline import ActionFallback
+
+    t = tracker("周日", "nlu_fallback")
+    hours = {"intent": {"name": "faq", "full_retrieval_intent_name": "faq/after_hours_urgent"}}
+    after(t, "节假日呢", "action_answer_faq", hours)
+    d, _ = await run(ActionFallback(), t)
+    assert [m.get("response") for m in d.messages] == ["utter_faq/after_hours_urgent"]
