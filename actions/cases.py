@@ -280,6 +280,12 @@ class ValidateCaseForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if _chase_added(tracker):
+            # "PMR-… 进度怎么样了，顺便帮我催一下" arrives in two parts; the chase came
+            # while the phone was asked and was lost (a sixteenth blind tester got the
+            # status alone). The request becomes the chase; the question stays.
+            text = tracker.latest_message.get("text") or ""
+            return [SlotSet("case_action", "escalate"), SlotSet("case_note", text[:NOTE_CHARS])]
         answer = form_answer(tracker, leaves=LEAVES_CASE_FORM)
         if answer is None:
             return []
@@ -323,6 +329,18 @@ class ValidateCaseForm(FormValidationAction):
             phone = (phones or [text])[0]
             events.append(SlotSet("case_proof", phone))
         return events
+
+
+def _chase_added(tracker: Tracker) -> bool:
+    """True for a chase with no number, sent while a status look-up asks for one."""
+    text = tracker.latest_message.get("text") or ""
+    intent, _ = latest_intent(tracker)
+    return (
+        tracker.get_slot("case_action") == "status"
+        and tracker.get_slot("requested_slot") in ("case_id", "case_proof")
+        and (intent == "escalate_case" or wording().has_any("chase_words", clean(text)))
+        and not any(ch.isdigit() for ch in text)
+    )
 
 
 async def _conversation_cases(tracker: Tracker, product: str | None = None) -> list[CaseRecord]:

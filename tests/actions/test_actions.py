@@ -1805,3 +1805,19 @@ async def test_a_day_right_after_the_after_hours_answer_is_the_same_question(ser
     after(t, "节假日呢", "action_answer_faq", hours)
     d, _ = await run(ActionFallback(), t)
     assert [m.get("response") for m in d.messages] == ["utter_faq/after_hours_urgent"]
+
+
+async def test_a_chase_sent_while_the_status_asks_the_phone_makes_it_a_chase(services):
+    """ "PMR-… 进度怎么样了，顺便帮我催一下" reaches the bot in two parts; the chase came
+    while the phone was asked and a sixteenth blind tester got the status alone."""
+    from actions.cases import ValidateCaseForm
+
+    slots = {"case_action": "status", "requested_slot": "case_proof", "case_id": "PMR-1"}
+    t = tracker("帮我催一下", "escalate_case", slots=slots, active_loop="case_form")
+    events = await ValidateCaseForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert slot_events(events) == {"case_action": "escalate", "case_note": "帮我催一下"}
+    # The phone itself is the answer, as before.
+    phone = [{"entity": "phone", "value": "13800000001"}]
+    t = tracker("13800000001", "inform", phone, slots=slots, active_loop="case_form")
+    events = await ValidateCaseForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
+    assert slot_events(events) == {"case_proof": "13800000001"}

@@ -36,7 +36,10 @@ def _uttered_by_code() -> set[str]:
     slots = {s for f in domain["forms"].values() for s in f["required_slots"]}
     names = {f"utter_ask_{slot}" for slot in slots}
     for path in (ROOT / "actions").glob("*.py"):
-        names |= set(re.findall(r'response="(utter_\w+)"', path.read_text(encoding="utf-8")))
+        source = path.read_text(encoding="utf-8")
+        names |= set(re.findall(r'response="(utter_\w+)"', source))
+        # A retrieval intent's responses by topic (actions.faq: f"utter_faq/{topic}").
+        names |= set(re.findall(r'response=f"(utter_\w+)/\{', source))
     names.add("utter_restart")  # what Rasa's action_restart says ("/restart")
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     policies = config.get("policies") or []
