@@ -36,6 +36,7 @@ from bot.services.severity import find_severity
 from bot.services.wording import clean, is_unknown_answer, wording
 from bot.store import StoreUnavailable
 from bot.store.cases import CaseRecord
+from bot.textnorm import has_digit
 from bot.validators import normalise_case_id
 
 # Requests that leave the case form for their own flow (the rules in data/rules.yml).
@@ -300,7 +301,7 @@ class ValidateCaseForm(FormValidationAction):
         if (
             requested in ("case_id", "case_proof")
             and not (ids or phones)
-            and (is_unknown_answer(text) or not any(ch.isdigit() for ch in text))
+            and (is_unknown_answer(text) or not has_digit(text))
         ):
             # "忘了 / 没有 / 那怎么办": where to find it, not a lookup (a wrong phone counts
             # as a failure, and "没有找到案例号 那怎么办" echoed words as an id).
@@ -339,7 +340,7 @@ def _chase_added(tracker: Tracker) -> bool:
         tracker.get_slot("case_action") == "status"
         and tracker.get_slot("requested_slot") in ("case_id", "case_proof")
         and (intent == "escalate_case" or wording().has_any("chase_words", clean(text)))
-        and not any(ch.isdigit() for ch in text)
+        and not has_digit(text)
     )
 
 

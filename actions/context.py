@@ -28,6 +28,7 @@ from bot.store.case_desk import CaseDeskRepository
 from bot.store.cases import CaseRepository
 from bot.store.contracts import ContractRepository
 from bot.store.nlu_misses import NluMissRepository
+from bot.textnorm import has_digit
 
 
 class Services:
@@ -166,7 +167,7 @@ def form_answer(tracker: Tracker, leaves: Collection[str] = ()) -> tuple[str | N
     if intent in leaves and confidence >= INTERRUPTION_CONFIDENCE:
         return None
     text = (tracker.latest_message.get("text") or "").strip()
-    if intent in CLOSINGS and confidence >= INTERRUPTION_CONFIDENCE and not _has_digit(text):
+    if intent in CLOSINGS and confidence >= INTERRUPTION_CONFIDENCE and not has_digit(text):
         # "谢谢" / "拜拜": the rule that ends the form answers (a fourteenth blind tester
         # was asked for the case number after each); a bare phone read as a goodbye
         # ("88…") is still an answer.
@@ -176,10 +177,6 @@ def form_answer(tracker: Tracker, leaves: Collection[str] = ()) -> tuple[str | N
 
 # Intents that end a number form rather than answer it (data/rules.yml).
 CLOSINGS = ("thank", "goodbye")
-
-
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
 
 
 def ask_again_with(dispatcher: CollectingDispatcher, slot: str, hint: str) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from bot.services.identity import Verdict, conversation_key
 from bot.services.wording import clean, is_unknown_answer, wording
 from bot.store import StoreUnavailable
 from bot.store.contracts import ContractRecord
+from bot.textnorm import has_digit
 from bot.validators import parse_phone
 
 MAX_FAILURES = 3
@@ -198,7 +199,7 @@ def _number_in(text: str, error_codes: list[str]) -> re.Match[str] | None:
     codes = {code.lower() for code in error_codes}
     for m in _ID.finditer(text):
         word = m.group()
-        if any(ch.isdigit() for ch in word) and word.lower() not in codes:
+        if has_digit(word) and word.lower() not in codes:
             return m
     return None
 

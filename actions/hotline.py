@@ -203,10 +203,27 @@ def answered_after_hotline(dispatcher: CollectingDispatcher, tracker: Tracker) -
         dispatcher.utter_message(response="utter_faq/phone_unreachable")
     elif w.has_any("calling_question_words", text):
         dispatcher.utter_message(response="utter_faq/calling_tips")
+    elif services().hotline.catalogue.is_outside_mainland(text):
+        # "国外能打吗" right after the DB2 number (a sixteenth blind tester: off-topic).
+        dispatcher.utter_message(text=services().hotline.outside_mainland_text())
     elif w.has_any("hours_question_words", text):
         dispatcher.utter_message(response="utter_faq/after_hours_urgent")
     else:
         return False
+    return True
+
+
+def answered_online_request(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer "在线提交的话多久有人回"; False for any other message.
+
+    The guide gives the phone's two hours, not the online request's: a sixteenth blind
+    tester's question was off-topic.
+    """
+    text, w = clean(tracker.latest_message.get("text")), wording()
+    if not (w.has_any("online_request_words", text) and w.has_any("when_words", text)):
+        return False
+    url = services().hotline.catalogue.websites["service_request"]
+    dispatcher.utter_message(text=render("online_request_when", service_request=url))
     return True
 
 
@@ -270,6 +287,8 @@ class ActionFallback(Action):
             return await request_handoff(dispatcher, tracker, domain)
         if await callback_follow_up(dispatcher, tracker, note=True):
             return []  # "我叫李雷，是informix的问题，麻烦早点回" after "留言 139…"
+        if answered_online_request(dispatcher, tracker):
+            return []
         if tracker.get_slot("last_case_id") and is_close_request(
             tracker.latest_message.get("text")
         ):

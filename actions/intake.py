@@ -39,6 +39,7 @@ from bot.services.products import match_product
 from bot.services.severity import description_of, suggest_severity
 from bot.store import StoreUnavailable
 from bot.store.contracts import ContractRecord
+from bot.textnorm import has_digit
 from bot.validators import mask_phone, normalise_contract_number, parse_phone
 
 logger = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class ValidateOutageForm(FormValidationAction):
     ) -> dict[str, Any]:
         """The customer or contract number looked up for the report, with ``phone``."""
         svc = services()
-        if not any(ch.isdigit() for ch in str(value)):
+        if not has_digit(str(value)):
             # "没有别的合同了 那咋办": no number to look up; say what can be done instead.
             general = general_line_text(svc.hotline.catalogue)
             dispatcher.utter_message(text=render("intake_contract_none", general=general))
@@ -773,7 +774,7 @@ class ActionFormGoodbye(Action):
     ) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         form = (tracker.active_loop or {}).get("name")
-        if form and any(ch.isdigit() for ch in text):
+        if form and has_digit(text):
             return [FollowupAction(form)]
         intent, _ = latest_intent(tracker)
         dispatcher.utter_message(response="utter_thank" if intent == "thank" else "utter_goodbye")

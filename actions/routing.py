@@ -23,6 +23,7 @@ from actions.contracts import coverage_follow_up
 from actions.handoff import asks_for_callback, callback_follow_up, request_handoff
 from actions.hotline import (
     answered_after_hotline,
+    answered_online_request,
     follow_up_product,
     hotline_reply,
     product_question_pending,
@@ -340,6 +341,8 @@ class ActionOutOfScope(Action):
             return []
         if await callback_follow_up(dispatcher, tracker, note=False):
             return []  # "什么时候回我" after "留言 139…"
+        if answered_online_request(dispatcher, tracker):
+            return []
         dispatcher.utter_message(response="utter_out_of_scope")
         gated = tracker.latest_message.get(GATED_KEY)
         if gated:

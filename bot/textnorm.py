@@ -24,6 +24,11 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def has_digit(text: str) -> bool:
+    """True when ``text`` holds a digit (a number, a phone, a case id may be in it)."""
+    return any(ch.isdigit() for ch in text)
+
+
 def to_halfwidth(text: str) -> str:
     """Map full-width ASCII variants (and the ideographic space) to ASCII, 1:1 in length."""
     chars = []

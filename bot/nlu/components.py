@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import bot.nlu.spacy_pipeline  # noqa: F401  (registers spaCy factories)
 from bot.nlu.evidence import GATED_KEY
 from bot.nlu.vocabulary import default_vocabulary
-from bot.textnorm import SpacingFixer, has_content, normalise, strip_control
+from bot.textnorm import SpacingFixer, has_content, has_digit, normalise, strip_control
 from bot.validators import parse_account_id, parse_email, parse_phone
 
 # Shapes the spaCy rules recognise exactly; for these the rule beats DIET's guess.
@@ -131,7 +131,7 @@ def learned_os(value: str) -> str | None:
 
 def learned_version(value: str) -> str | None:
     """``value`` when it can be a version: it has a digit (DIET tagged a lone "." of a log)."""
-    return value if any(ch.isdigit() for ch in value) else None
+    return value if has_digit(value) else None
 
 
 _LETTER = re.compile(r"[A-Za-z\u4e00-\u9fff]")

@@ -165,10 +165,14 @@ class HotlineService:
                 ask = render("hotline_region_needs_product", products=self._regional()) + ask
             return HotlineReply(ask, tuple(self.family_choices()))
         if abroad:
-            lines.append(render("hotline_outside_mainland", service_request=self._service_request))
+            lines.append(self.outside_mainland_text())
         if with_hours or unknown:
             lines.append(self.hours_text(now, told=hours_told))
         return HotlineReply("\n".join(lines))
+
+    def outside_mainland_text(self) -> str:
+        """The guide's numbers are mainland ones; from elsewhere, the online request."""
+        return render("hotline_outside_mainland", service_request=self._service_request)
 
     def _regional(self) -> str:
         """The products with north and south numbers, and the PAO line, as one list."""

@@ -57,7 +57,7 @@ from bot.services.wording import (
     wording,
     words_pattern,
 )
-from bot.textnorm import normalise, to_simplified
+from bot.textnorm import has_digit, normalise, to_simplified
 from bot.validators import mask_phone, parse_phone
 
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
@@ -591,7 +591,7 @@ def extract(
         requested in ASKED_VALUES
         and requested not in result.values
         and is_aside(text)
-        and not any(ch.isdigit() for ch in text)
+        and not has_digit(text)
     ):
         # A question about the field ("where do I find the version?"), not its value.
         result.values[requested] = None
@@ -600,7 +600,7 @@ def extract(
     if (
         requested == "version"
         and requested not in result.values
-        and not any(ch.isdigit() for ch in text)
+        and not has_digit(text)
         and not _skipped(requested, text)
     ):
         # "那MQ" was stored as the version (a tenth blind tester).
@@ -934,20 +934,20 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
     bare = re.sub(r"[\W_]+", "", clean(text))
     if bare in w["resume_phrases"]:
         return "intake_resumed"
-    has_digit = any(ch.isdigit() for ch in bare)
-    if not has_digit and len(bare) <= WAIT_CHARS and w.has_any("wait_words", bare):
+    digits = has_digit(bare)
+    if not digits and len(bare) <= WAIT_CHARS and w.has_any("wait_words", bare):
         return "intake_wait"
     if requested == "severity" and w.has_any("response_time_words", bare):
         return "intake_severity_response"
     if requested == "severity" and w.has_any("severity_question_words", bare):
         return "intake_severity_explained"
-    if requested != "severity" and not has_digit and w.has_any("callback_request_words", bare):
+    if requested != "severity" and not digits and w.has_any("callback_request_words", bare):
         # "太慢了，你让工程师直接打我电话吧" at the patch level question was stored as
         # the patch level (a ninth blind tester): the engineer calls once it is submitted.
         return "intake_callback_after_submit"
     if requested == "symptoms" and bare in w["skip_words"]:
         return "intake_symptoms_needed"  # "跳过" was stored as the symptom
-    if requested in HELD_AT and not has_digit and not is_unknown_answer(bare):
+    if requested in HELD_AT and not digits and not is_unknown_answer(bare):
         # "what's the case number" or "and then?" at the configuration or frequency
         # question was stored as its answer (a twelfth blind tester).
         if bare in w["no_answer_fillers"]:

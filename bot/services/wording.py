@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.textnorm import normalise
+from bot.textnorm import has_digit, normalise
 
 WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "intake.yml"
 _PUNCT = "。.!！~～?？ ，,"
@@ -41,7 +41,7 @@ def is_unknown_answer(text: str | None) -> bool:
     The caller cannot give the identity value asked for, and it must not be checked as one.
     """
     cleaned = clean(text)
-    if not cleaned or "@" in cleaned or any(ch.isdigit() for ch in cleaned):
+    if not cleaned or "@" in cleaned or has_digit(cleaned):
         return False
     return wording().has_any("unknown_answers", cleaned)
 

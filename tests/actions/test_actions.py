@@ -1821,3 +1821,18 @@ async def test_a_chase_sent_while_the_status_asks_the_phone_makes_it_a_chase(ser
     t = tracker("13800000001", "inform", phone, slots=slots, active_loop="case_form")
     events = await ValidateCaseForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
     assert slot_events(events) == {"case_proof": "13800000001"}
+
+
+async def test_abroad_right_after_a_number_and_the_online_request_asked_when(services):
+    """ "国外能打吗" after the DB2 number and "那在线提交的话多久有人回" were off-topic for a
+    sixteenth blind tester; the guide's numbers are mainland ones, and it gives the
+    phone's two hours, not the online request's."""
+    from actions.routing import ActionOutOfScope
+
+    t = after(tracker("国外能打吗", "out_of_scope"), "DB2热线", "action_find_hotline")
+    d, _ = await run(ActionOutOfScope(), t)
+    assert render("hotline_outside_mainland", service_request="")[:10] in texts(d)
+    d, _ = await run(ActionOutOfScope(), tracker("那在线提交的话多久有人回", "out_of_scope"))
+    assert "指南没有写" in texts(d) and "servicerequest" in texts(d)
+    d, _ = await run(ActionOutOfScope(), tracker("国外能打吗", "out_of_scope"))
+    assert [m.get("response") for m in d.messages] == ["utter_out_of_scope"]
