@@ -262,7 +262,24 @@ class ActionFindHotline(Action):
             # hotline question (a fifteenth blind tester got the DB2 number, and the
             # log was lost): the report starts with the log as its error log.
             return start_intake(dispatcher, tracker)
+        if answered_number_owner(dispatcher, tracker):
+            return []
         return hotline_reply(dispatcher, tracker)
+
+
+def answered_number_owner(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Say whose line a number of the guide is, when the message asks; False otherwise.
+
+    "10800-261-0417是哪个产品的电话" got the product menu (a sixteenth blind tester).
+    """
+    text = tracker.latest_message.get("text") or ""
+    if not wording().has_any("whose_number_words", clean(text)):
+        return False
+    owner = services().hotline.number_owner_text(text)
+    if owner is None:
+        return False
+    dispatcher.utter_message(text=owner)
+    return True
 
 
 class ActionFallback(Action):

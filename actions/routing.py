@@ -23,6 +23,7 @@ from actions.contracts import coverage_follow_up
 from actions.handoff import asks_for_callback, callback_follow_up, request_handoff
 from actions.hotline import (
     answered_after_hotline,
+    answered_number_owner,
     answered_online_request,
     follow_up_product,
     hotline_reply,
@@ -91,6 +92,8 @@ class ActionRouteInform(Action):
             return await request_handoff(dispatcher, tracker, domain)
         if await callback_follow_up(dispatcher, tracker, note=False):
             return []  # "算了 电话改成139…" after "留言 139…"
+        if answered_number_owner(dispatcher, tracker):
+            return []  # "10800-261-0417是哪个产品的电话"
         if adds_to_case(tracker):
             return await open_case_form(dispatcher, tracker, "add_info")
         case_ids = entity_values(tracker, "case_id")

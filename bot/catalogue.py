@@ -160,6 +160,25 @@ class Catalogue:
         """A severity level's definition."""
         return self.severities[level]
 
+    def line_of_number(self, text: str) -> tuple[Hotline, str] | None:
+        """The line and region key ("all", "north", "south") of a number in ``text``.
+
+        Digits are compared without separators, the longest number first, so an
+        extension line ("800-810-1818-5200") is not taken for the general line.
+        """
+        digits = re.sub(r"\D", "", to_halfwidth(text or ""))
+        if not digits:
+            return None
+        candidates = [
+            (re.sub(r"\D", "", number), line, region)
+            for line in (self.general_line, *self.hotlines.values())
+            for region, number in line.numbers.items()
+        ]
+        for bare, line, region in sorted(candidates, key=lambda c: -len(c[0])):
+            if bare in digits:
+                return line, region
+        return None
+
     def all_numbers(self) -> list[str]:
         """Every phone number in the catalogue (for the guide-consistency test)."""
         numbers = list(self.general_line.numbers.values())

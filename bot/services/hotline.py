@@ -170,6 +170,23 @@ class HotlineService:
             lines.append(self.hours_text(now, told=hours_told))
         return HotlineReply("\n".join(lines))
 
+    def number_owner_text(self, text: str) -> str | None:
+        """Whose line a number in ``text`` is ("10800-261-0417是哪个产品的电话"), or None."""
+        found = self.catalogue.line_of_number(text)
+        if found is None:
+            return None
+        line, region = found
+        where = self.catalogue.region_labels.get(region, "")
+        # The general line and the PAO line are named by their labels; the rest are a
+        # product family's support line.
+        key = "hotline_number_named" if line.key in ("general", "pao") else "hotline_number_owner"
+        return render(
+            key,
+            number=line.numbers[region],
+            label=line.label,
+            region=render("hotline_number_region", region_label=where) if where else "",
+        )
+
     def outside_mainland_text(self) -> str:
         """The guide's numbers are mainland ones; from elsewhere, the online request."""
         return render("hotline_outside_mainland", service_request=self._service_request)

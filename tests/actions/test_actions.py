@@ -1836,3 +1836,19 @@ async def test_abroad_right_after_a_number_and_the_online_request_asked_when(ser
     assert "指南没有写" in texts(d) and "servicerequest" in texts(d)
     d, _ = await run(ActionOutOfScope(), tracker("国外能打吗", "out_of_scope"))
     assert [m.get("response") for m in d.messages] == ["utter_out_of_scope"]
+
+
+async def test_whose_line_a_number_of_the_guide_is(services):
+    """ "10800-261-0417是哪个产品的电话" got the product menu (a sixteenth blind tester)."""
+    from actions.routing import ActionRouteInform
+
+    cognos = [{"entity": "phone", "value": "10800-261-0417"}]
+    d, _ = await run(ActionFindHotline(), tracker("10800-261-0417是哪个产品的电话", "find_hotline"))
+    assert texts(d) == "10800-261-0417 是Cognos 软件的技术支持热线（南方）。"
+    d, _ = await run(ActionRouteInform(), tracker("10800-261-0417是什么电话", "inform", cognos))
+    assert "Cognos" in texts(d) and "南方" in texts(d)
+    d, _ = await run(ActionFindHotline(), tracker("800-810-1818-5200是谁的", "find_hotline"))
+    assert texts(d).startswith("800-810-1818-5200 是i/p") and "DB2" in texts(d)
+    # A number not of the guide, or no question of whose: the usual answer.
+    d, _ = await run(ActionFindHotline(), tracker("13800000001是哪个产品的电话", "find_hotline"))
+    assert "13800000001" not in texts(d)
