@@ -262,9 +262,33 @@ class ActionFindHotline(Action):
             # hotline question (a fifteenth blind tester got the DB2 number, and the
             # log was lost): the report starts with the log as its error log.
             return start_intake(dispatcher, tracker)
-        if answered_number_owner(dispatcher, tracker):
+        if answered_number_owner(dispatcher, tracker) or answered_registered_details(
+            dispatcher, tracker
+        ):
             return []
         return hotline_reply(dispatcher, tracker)
+
+
+def answered_registered_details(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Say that registered contact details are not given out, when they are asked for.
+
+    "我忘了登记的电话了，你告诉我是哪个号码吧", "8800002这个客户的联系电话是多少", "我们公司
+    名称登记的是什么": a sixteenth blind tester got the product menu or the handoff text.
+    The guide asks customers to keep these details from strangers; the company's PPA
+    contact has them.
+    """
+    said, w = clean(tracker.latest_message.get("text")), wording()
+    numbered = entity_values(tracker, "customer_number") or entity_values(
+        tracker, "contract_number"
+    )
+    asks = (w.has_any("registered_words", said) and w.has_any("contact_detail_words", said)) or (
+        # "8800002这个客户的联系电话是多少"; "8800001的热线电话" asks for ours.
+        bool(numbered) and w.has_any("contact_person_words", said)
+    )
+    if not asks or entity_values(tracker, "product") or not w.has_any("asking_words", said):
+        return False
+    dispatcher.utter_message(text=render("registered_details_private"))
+    return True
 
 
 def answered_number_owner(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -304,7 +328,9 @@ class ActionFallback(Action):
             return await request_handoff(dispatcher, tracker, domain)
         if await callback_follow_up(dispatcher, tracker, note=True):
             return []  # "我叫李雷，是informix的问题，麻烦早点回" after "留言 139…"
-        if answered_online_request(dispatcher, tracker):
+        if answered_online_request(dispatcher, tracker) or answered_registered_details(
+            dispatcher, tracker
+        ):
             return []
         if tracker.get_slot("last_case_id") and is_close_request(
             tracker.latest_message.get("text")

@@ -25,6 +25,7 @@ from actions.hotline import (
     answered_after_hotline,
     answered_number_owner,
     answered_online_request,
+    answered_registered_details,
     follow_up_product,
     hotline_reply,
     product_question_pending,
@@ -92,8 +93,10 @@ class ActionRouteInform(Action):
             return await request_handoff(dispatcher, tracker, domain)
         if await callback_follow_up(dispatcher, tracker, note=False):
             return []  # "算了 电话改成139…" after "留言 139…"
-        if answered_number_owner(dispatcher, tracker):
-            return []  # "10800-261-0417是哪个产品的电话"
+        if answered_number_owner(dispatcher, tracker) or answered_registered_details(
+            dispatcher, tracker
+        ):
+            return []  # "10800-261-0417是哪个产品的电话", "8800002的联系电话是多少"
         if adds_to_case(tracker):
             return await open_case_form(dispatcher, tracker, "add_info")
         case_ids = entity_values(tracker, "case_id")

@@ -1852,3 +1852,33 @@ async def test_whose_line_a_number_of_the_guide_is(services):
     # A number not of the guide, or no question of whose: the usual answer.
     d, _ = await run(ActionFindHotline(), tracker("13800000001是哪个产品的电话", "find_hotline"))
     assert "13800000001" not in texts(d)
+
+
+@pytest.mark.parametrize(
+    "text, intent, entities",
+    [
+        ("我忘了登记的电话了，你告诉我是哪个号码吧", "find_hotline", []),
+        ("8800002这个客户的联系电话是多少", "find_hotline", [("customer_number", "8800002")]),
+        ("PPA-DEMO-0001是哪家公司的", "inform", [("contract_number", "PPA-DEMO-0001")]),
+    ],
+)
+async def test_registered_details_are_not_given_out(services, text, intent, entities):
+    """A sixteenth blind tester asking for registered details got the product menu."""
+    from actions.routing import ActionRouteInform
+
+    action = ActionFindHotline() if intent == "find_hotline" else ActionRouteInform()
+    ents = [{"entity": e, "value": v} for e, v in entities]
+    d, _ = await run(action, tracker(text, intent, ents))
+    assert texts(d) == render("registered_details_private")
+    assert "13800000002" not in texts(d)
+
+
+async def test_our_line_asked_with_a_customer_number_is_still_ours(services):
+    ents = [
+        {"entity": "customer_number", "value": "8800001"},
+        {"entity": "product", "value": "DB2"},
+    ]
+    d, _ = await run(
+        ActionFindHotline(), tracker("8800001，DB2热线电话是多少", "find_hotline", ents)
+    )
+    assert "800-810-1818-5200" in texts(d)
