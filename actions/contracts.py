@@ -161,7 +161,18 @@ class ValidateContractForm(FormValidationAction):
         if requested and requested not in values and values:
             # "13800000001" asked for the contract number is the phone given early: kept
             # as the proof, not also tried as the contract number.
-            if not (requested == "cc_customer_number" and "cc_contract_number" in values):
+            switched = [
+                values[slot]
+                for slot in NUMBER_SLOTS
+                if values.get(slot) and tracker.get_slot(slot) not in (None, values[slot])
+            ]
+            if switched:
+                # "那8800003呢" after 8800001: the check is now of that number, and says so
+                # (a sixteenth blind tester's phone for 8800001 was then refused unawares).
+                dispatcher.utter_message(
+                    text=render("contract_number_switched", number=switched[0])
+                )
+            elif not (requested == "cc_customer_number" and "cc_contract_number" in values):
                 dispatcher.utter_message(text=render("noted_ahead"))
             return [SlotSet(k, v) for k, v in values.items()]
         if requested and requested not in values and text:

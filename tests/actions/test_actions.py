@@ -1882,3 +1882,23 @@ async def test_our_line_asked_with_a_customer_number_is_still_ours(services):
         ActionFindHotline(), tracker("8800001，DB2热线电话是多少", "find_hotline", ents)
     )
     assert "800-810-1818-5200" in texts(d)
+
+
+async def test_another_number_at_the_proof_question_says_the_check_changed(services):
+    """ "那8800003呢" after 8800001 got "这些信息已先记下", and the phone for 8800001 was
+    then refused: a sixteenth blind tester never learnt the check had moved."""
+    from actions.contracts import ValidateContractForm
+
+    slots = {"cc_customer_number": "8800001", "requested_slot": "cc_proof"}
+    ents = [{"entity": "customer_number", "value": "8800003"}]
+    t = tracker("那8800003呢", "inform", ents, slots=slots, active_loop="contract_form")
+    d = CollectingDispatcher()
+    events = await ValidateContractForm().get_extraction_events(d, t, DOMAIN)
+    assert slot_events(events)["cc_customer_number"] == "8800003"
+    assert texts(d) == render("contract_number_switched", number="8800003")
+    # The same number again is only noted.
+    slots["cc_customer_number"] = "8800003"
+    t = tracker("8800003", "inform", ents, slots=slots, active_loop="contract_form")
+    d = CollectingDispatcher()
+    await ValidateContractForm().get_extraction_events(d, t, DOMAIN)
+    assert texts(d) == render("noted_ahead")
