@@ -307,6 +307,9 @@ def is_aside(text: str) -> bool:
     return ends or w.has_any("aside_question_words", said)
 
 
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
 def name_problem(name: str) -> str | None:
     """The reply key saying why ``name`` is not a person's name, or None when it will do.
 
@@ -334,6 +337,9 @@ def name_problem(name: str) -> str | None:
         or words_pattern(w["company_words"]).search(low) is not None  # "inc" not in "vincent"
         or w.has_any("report_words", low)
         or w.has_any("resume_words", low)
+        # "生产库每隔一小时就断一次，应用间歇报错" at the name question was the name (a
+        # seventeenth blind tester); Latin names are left alone ("Li Hang" holds "hang").
+        or (_CJK_CHAR.search(name) is not None and w.has_any("fault_words", low))
     ):
         return "intake_bad_name"
     return None
@@ -587,6 +593,14 @@ def extract(
                     result.values[slot] = value
             result.replies.append("noted_ahead")
             return result
+    if requested in SKIPPABLE and wording().has_any("skip_rest_words", clean(text)):
+        # "后面的都跳过，直接提交吧" was stored as the patch level, "剩下的都不知道" as the
+        # OS (a seventeenth blind tester): every optional detail left is "未提供".
+        for field in STAGE2_FIELDS[STAGE2_FIELDS.index(requested) :]:
+            if field in SKIPPABLE and not current.get(field):
+                result.values[field] = wording().not_provided
+        result.replies.append("intake_rest_skipped")
+        return result
     if (
         requested in ASKED_VALUES
         and requested not in result.values
@@ -959,6 +973,10 @@ def _holding_reply(requested: str | None, text: str) -> str | None:
         if len(bare) <= QUESTION_CHARS and (
             is_aside(text) or w.has_any("detail_question_words", bare)
         ):
+            return "intake_question_held"
+        if w.has_any("when_words", bare) and ("?" in text or "？" in text) and is_aside(text):
+            # "我就想问下，这个工程师几点会联系我？现在是凌晨" was stored as the
+            # configuration (a seventeenth blind tester): a question of when, however long.
             return "intake_question_held"
     return None
 

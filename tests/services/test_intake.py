@@ -1162,3 +1162,25 @@ def test_a_request_to_the_bot_is_no_company_or_name(text):
     assert company_problem(text) == "intake_bad_company"
     assert name_problem(text) == "intake_bad_name"
     assert company_problem("查氏集团") is None  # a company may start with 查
+
+
+def test_a_seventeenth_blind_testers_remarks_are_no_answers():
+    """A fault sentence was the name, "讲个笑话" the company, "后面的都跳过，直接提交吧" the
+    patch level and a question of when the configuration."""
+    from bot.services.intake import company_problem, name_problem
+
+    assert name_problem("生产库每隔一小时就断一次，应用间歇报错") == "intake_bad_name"
+    assert name_problem("Li Hang") is None and name_problem("张演示") is None
+    assert company_problem("讲个笑话") == "intake_bad_company"
+    current = {**SUMMARY, "product": "DB2", "version": "11.5"}
+    for field in ("patch_level", "os", "configuration", "other_info", "frequency"):
+        current.pop(field, None)
+    r = read_turn("patch_level", "后面的都跳过，直接提交吧", "inform", 0.9, [], current)
+    skipped = {k for k, v in r.values.items() if v == "未提供"}
+    assert {"patch_level", "os", "configuration", "other_info", "frequency"} <= skipped
+    assert "symptoms" not in r.values and r.replies == ["intake_rest_skipped"]
+    question = "我就想问下，这个工程师几点会联系我？现在是凌晨"
+    r = read_turn("configuration", question, "inform", 0.9, [], current)
+    assert r.values.get("configuration") is None
+    r = read_turn("patch_level", "刚才都说了啊", "inform", 0.9, [], current)
+    assert r.values.get("patch_level") is None
