@@ -23,6 +23,7 @@ from actions.intake import start_intake
 from bot.replies import render
 from bot.services.cases import is_close_request
 from bot.services.clarify import candidates
+from bot.services.contact_details import has_identity_values
 from bot.services.hours import utc_now
 from bot.services.intake import is_pasted_log
 from bot.services.nlu_review import record_miss
@@ -291,6 +292,20 @@ def answered_registered_details(dispatcher: CollectingDispatcher, tracker: Track
     return True
 
 
+def asks_to_report(tracker: Tracker) -> bool:
+    """True for a report asked for with the customer's details or a product's fault.
+
+    "我要报修，我是李四，星辰公司，电话137…，客户号8800002，DB2 生产库宕机了" fell between
+    a report and an answer (a seventeenth blind tester got "please rephrase").
+    """
+    text = clean(tracker.latest_message.get("text"))
+    entities = tracker.latest_message.get("entities") or []
+    if not wording().has_any("report_words", text):
+        return False
+    fault = bool(entity_values(tracker, "product")) and wording().has_any("fault_words", text)
+    return has_identity_values(entities) or fault
+
+
 def answered_number_owner(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Say whose line a number of the guide is, when the message asks; False otherwise.
 
@@ -332,6 +347,8 @@ class ActionFallback(Action):
             dispatcher, tracker
         ):
             return []
+        if asks_to_report(tracker):
+            return start_intake(dispatcher, tracker)
         if tracker.get_slot("last_case_id") and is_close_request(
             tracker.latest_message.get("text")
         ):

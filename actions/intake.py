@@ -24,6 +24,7 @@ from bot.services.description import describes_fault, fault_heard
 from bot.services.hotline import general_line_text
 from bot.services.hours import utc_now
 from bot.services.intake import (
+    PRODUCT_DETAILS,
     Outcome,
     asks_level,
     company_problem,
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 MAX_FAILURES = 3
 # The form stops but keeps what it has: action_open_case says how to carry on.
 _HOLD = {"requested_slot": None, "intake_next": Outcome.HOLD.value}
+REFUSED_PRODUCT_DETAILS = (*PRODUCT_DETAILS, "symptoms", "fault_opening")
 FORM_SLOTS = (*INTAKE_FIELDS_ALL, "severity", "case_confirmed")
 # Slots the intake keeps besides the form's own: all cleared with it.
 INTAKE_STATE = (
@@ -419,9 +421,12 @@ class ValidateOutageForm(FormValidationAction):
             registered = tracker.get_slot("contract_as_given") is None
             if result.outcome is CaseContractCheck.NOT_COVERED and result.contract and registered:
                 dispatcher.utter_message(text=not_covered_text(result.contract, product.name))
-                return await self._fail(
+                failed = await self._fail(
                     dispatcher, tracker, "product", "intake_product_not_in_contract"
                 )
+                # What was said of the refused product is not the next one's: a seventeenth
+                # blind tester's Informix case kept Cognos's version and symptoms.
+                return {**dict.fromkeys(REFUSED_PRODUCT_DETAILS), **failed}
         return {"product": product.name, "product_candidate": None, "intake_failures": 0}
 
     @_cleared_is_asked_again

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.catalogue import default_catalogue
 from bot.services.wording import alternation, wording, words_pattern
 from bot.textnorm import to_simplified
 
@@ -88,8 +89,12 @@ def _is_name(name: str) -> bool:
     w = wording()
     simplified = to_simplified(name)  # "此致 敬禮": the word lists are simplified
     if _LATIN_NAME.match(name):
-        return not w.has_any("company_words", name.lower()) and not any(
-            word.lower() in w["english_labels"] for word in name.split()
+        # "Cognos Analytics" is a product, not a person (a seventeenth blind tester's
+        # contact).
+        return (
+            not w.has_any("company_words", name.lower())
+            and not any(word.lower() in w["english_labels"] for word in name.split())
+            and not default_catalogue().find_products(name)
         )
     return bool(
         _NAME.match(name)

@@ -1902,3 +1902,38 @@ async def test_another_number_at_the_proof_question_says_the_check_changed(servi
     d = CollectingDispatcher()
     await ValidateContractForm().get_extraction_events(d, t, DOMAIN)
     assert texts(d) == render("noted_ahead")
+
+
+async def test_a_report_asked_for_with_details_is_one_even_when_unsure(services):
+    """ "我要报修，我是李四，星辰公司，电话137…，客户号8800002，DB2 生产库宕机了" was
+    "please rephrase" for a seventeenth blind tester (the NLU fell back)."""
+    from actions.hotline import ActionFallback
+
+    text = "我要报修，我是李四，星辰公司，电话13711112222，客户号8800002，DB2 生产库宕机了"
+    ents = [
+        {"entity": "phone", "value": "13711112222"},
+        {"entity": "customer_number", "value": "8800002"},
+        {"entity": "product", "value": "DB2"},
+    ]
+    d, events = await run(ActionFallback(), tracker(text, "nlu_fallback", ents))
+    assert events[-1] == {"event": "followup", "name": "outage_form", "timestamp": None}
+    assert "换个说法" not in texts(d)
+    d, _ = await run(ActionFallback(), tracker("我要报修手机", "nlu_fallback"))
+    assert "登记报修" not in texts(d)
+
+
+async def test_a_product_refused_for_the_contract_takes_its_details_with_it(services):
+    """A seventeenth blind tester's Informix case kept Cognos's version and symptoms."""
+    slots = {
+        "contract_number": "PPA-DEMO-0001",
+        "phone": "13800000001",
+        "version": "11.1",
+        "symptoms": "Cognos 报表服务起不来",
+    }
+    d = CollectingDispatcher()
+    out = await ValidateOutageForm().validate_product("Cognos", d, tracker(slots=slots), DOMAIN)
+    assert out["product"] is None and "只覆盖所列产品" in texts(d)
+    assert out["version"] is None and out["symptoms"] is None
+    d = CollectingDispatcher()
+    out = await ValidateOutageForm().validate_product("DB2", d, tracker(slots=slots), DOMAIN)
+    assert out == {"product": "DB2", "product_candidate": None, "intake_failures": 0}

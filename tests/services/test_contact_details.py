@@ -221,3 +221,11 @@ def test_a_full_name_after_a_nickname_and_the_company_said_as_such():
     assert "王小明" not in described and "演示科技" not in described
     # No cue, no company: "公司的DB2挂了" names none.
     assert read_contact_details(["公司的DB2挂了"])[0] == {}
+
+
+def test_a_product_name_is_no_contact():
+    """ "Cognos Analytics 11.1 报表服务起不来，客户号8800001，张演示" had the contact
+    "Cognos Analytics" (a seventeenth blind tester)."""
+    details, _ = read_contact_details(["Cognos Analytics 11.1 报表服务起不来", "张演示"])
+    assert details.get("contact_name") == "张演示"
+    assert read_contact_details(["John Smith"])[0] == {"contact_name": "John Smith"}
