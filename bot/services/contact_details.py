@@ -214,6 +214,9 @@ def read_contact_details(
             and not w.has_any("company_not_words", to_simplified(piece))
             # "本公司之Informix資料庫伺服器發生異常" is the fault, not the company.
             and not words_pattern(w["fault_words"]).search(to_simplified(piece).lower())
+            # "我哋公司個WebSphere Application Server" names our product, not the company
+            # (a seventeenth blind tester's company).
+            and (cued_company or not default_catalogue().find_products(company))
         ):
             found["company"] = company.rstrip(".。")  # "company Acme Shanghai."
             used.append(piece)

@@ -14,7 +14,7 @@ from typing import Any
 from bot.services.products import match_product
 from bot.services.severity import find_severity
 from bot.services.wording import alternation, clauses, clean, wording
-from bot.textnorm import to_simplified
+from bot.textnorm import cantonese_mapper, to_simplified
 from bot.validators import parse_phone
 
 CANCEL_CONFIDENCE = 0.6
@@ -39,9 +39,17 @@ def _cue(text: str) -> tuple[int, int] | None:
     return m.span("cue") if m else None
 
 
+def _mandarin(text: str | None) -> str:
+    """Simplified Mandarin, Cantonese words mapped first ("公司名錯咗，係…" is "错了，是…").
+
+    A seventeenth blind tester's company was stored as "错咗，系演示科技有限公司".
+    """
+    return to_simplified(cantonese_mapper().apply(text or ""))
+
+
 def has_correction_cue(text: str | None) -> bool:
     """True when ``text`` corrects something ("电话改成…", "不对，是…")."""
-    return bool(text) and _cue(to_simplified(text or "")) is not None
+    return bool(text) and _cue(_mandarin(text)) is not None
 
 
 def _field_before(text: str) -> str | None:
@@ -120,10 +128,19 @@ def _infer_field(value: str) -> str | None:
 def parse_correction(text: str | None) -> tuple[str | None, str | None]:
     """``(field, value)`` from "公司名写错了，应该是 XX 公司" or "不对，是 2 级", else ``(None, None)``.
 
+    Read in Mandarin; the value is returned as written (see :func:`_as_typed`).
+    """
+    slot, value = _read_correction(text)
+    return slot, _as_typed(value, text)
+
+
+def _read_correction(text: str | None) -> tuple[str | None, str | None]:
+    """``(field, value)`` from "公司名写错了，应该是 XX 公司" or "不对，是 2 级", else ``(None, None)``.
+
     The field is the one named before the cue (or right after it); without one it is
     inferred from the value (a phone, a severity, a product, a version).
     """
-    text = to_simplified(text or "")  # "補丁級別改成 FP1": the field words are simplified
+    text = _mandarin(text)  # "補丁級別改成 FP1": the field words are simplified
     cue = _cue(text)
     if cue is None:
         return None, None
@@ -164,6 +181,28 @@ def _checked(slot: str | None, value: str) -> tuple[str | None, str | None]:
 
 
 def parse_corrections(text: str | None, labelled: bool = False) -> list[tuple[str, str]]:
+    """Every ``(field, value)`` a message corrects, in order, values as written.
+
+    See :func:`_read_corrections`.
+    """
+    return [
+        (slot, _as_typed(value, text) or value) for slot, value in _read_corrections(text, labelled)
+    ]
+
+
+def _as_typed(value: str | None, text: str | None) -> str | None:
+    """``value``, read from the Mandarin form of ``text``, as the customer wrote it.
+
+    The Cantonese mapping keeps lengths, so the same span of the simplified text is
+    the value typed: "冇" stays "冇" while "錯咗，係…" is read as "错了，是…".
+    """
+    if not value or not text:
+        return value
+    at = _mandarin(text).find(value)
+    return to_simplified(text)[at : at + len(value)] if at >= 0 else value
+
+
+def _read_corrections(text: str | None, labelled: bool = False) -> list[tuple[str, str]]:
     """Every ``(field, value)`` a message corrects, in order.
 
     "补丁级别改为FC15，操作系统改为CentOS 7" names two fields, each followed by its cue
@@ -175,7 +214,7 @@ def parse_corrections(text: str | None, labelled: bool = False) -> list[tuple[st
     a cue ("操作系统是RHEL 8.4，补丁级别CSU 5", "错误日志：-908 …"). A tenth blind
     tester's second and third fields were dropped, and a log at the severity question.
     """
-    text = to_simplified(text or "")
+    text = _mandarin(text)
     if _cue(text) is None and not labelled:
         return []
     w = wording()

@@ -401,9 +401,22 @@ def _corrections(
         # operating system being corrected.
         pairs = {}
     for named, said in list(pairs.items()):
+        outside = _outside(entities, text.rfind(said), len(said))
+        own = [
+            e
+            for e in entities
+            if e not in outside and ENTITY_FIELDS.get(e.get("entity", "")) == named
+        ]
+        if own and named in (*ASKED_VALUES, "product"):
+            # "产品说错了，是MQ，WebSphere MQ 9.1": the product named, and the version with
+            # it is the new version; "MQ版本是9.1" is version 9.1 (a seventeenth blind
+            # tester's were asked again and stored as typed).
+            pairs[named] = str(max(own, key=lambda e: len(str(e.get("value"))))["value"])
+            entities = [e for e in entities if e not in own]
+            continue
         # "错误日志改为 … command was issued": the new value is the named field's; the
         # "was" in it (WebSphere Application Server) is no correction of the product.
-        entities = _outside(entities, text.rfind(said), len(said))
+        entities = outside
         if _skipped(named, said) or wording().has_prefix("clear_words", clean(said)):
             pairs[named] = wording().not_provided  # "其他信息改成没有", "引发操作清空"
     for slot, value in _entity_values(entities).items():
@@ -416,6 +429,8 @@ def _corrections(
             # The message is just this value: it answers the question asked
             # ("12345" for the phone), whatever the NLU thought it was.
             continue
+        if slot == "product" and _same_product(value, current.get(slot)):
+            continue  # "MQ版本是9.1" of the report's WebSphere MQ corrects the version only
         if correcting and current.get(slot) not in (None, value):
             result.values[slot] = value
             result.corrected.append(slot)
@@ -437,6 +452,14 @@ def _corrections(
         for slot in PRODUCT_DETAILS:
             if current.get(slot) is not None:
                 result.values.setdefault(slot, None)
+
+
+def _same_product(one: Any, other: Any) -> bool:
+    """True when both name the same catalogue product ("MQ", "WebSphere MQ")."""
+    if one is None or other is None:
+        return False
+    a, b = match_product(str(one)), match_product(str(other))
+    return a is not None and b is not None and a.product.name == b.product.name
 
 
 def _outside(
@@ -610,6 +633,18 @@ def extract(
         # A question about the field ("where do I find the version?"), not its value.
         result.values[requested] = None
         result.replies.append("intake_detail_question")
+        return result
+    if (
+        requested == "version"
+        and "os" in from_entities
+        and "version" not in from_entities
+        and requested not in result.values
+    ):
+        # "RHEL 7.9" at the version question was stored as the version (a seventeenth
+        # blind tester): it is the operating system, kept, and the version asked again.
+        result.values["os"] = from_entities["os"]
+        result.values[requested] = None
+        result.replies.append("intake_os_at_version")
         return result
     if (
         requested == "version"

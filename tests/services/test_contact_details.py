@@ -229,3 +229,12 @@ def test_a_product_name_is_no_contact():
     details, _ = read_contact_details(["Cognos Analytics 11.1 报表服务起不来", "张演示"])
     assert details.get("contact_name") == "张演示"
     assert read_contact_details(["John Smith"])[0] == {"contact_name": "John Smith"}
+
+
+def test_our_product_after_a_company_word_is_no_company():
+    """ "我哋公司個WebSphere Application Server 8.5.5 成日死機 … 演示科技有限公司": the
+    company was "個WebSphere Application Server" (a seventeenth blind tester)."""
+    text = "我哋公司個WebSphere Application Server 8.5.5 成日死機，我係張演示，演示科技有限公司，電話13800000001"
+    found = spans(text, ("phone", "13800000001"))
+    r = read_turn(None, text, "report_outage", 0.9, found, {})
+    assert r.values["company"] == "演示科技有限公司"

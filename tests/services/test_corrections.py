@@ -151,3 +151,10 @@ def test_labelled_fields_at_the_summary_each_get_their_value():
     assert parse_corrections(log, labelled=True) == [("error_log", log[5:])]
     # A field word inside a clause labels nothing: "生产系统" is no operating system.
     assert parse_corrections("生产系统宕机，影响所有用户的日志", labelled=True) == []
+
+
+def test_a_correction_in_cantonese():
+    """ "公司名錯咗，係演示科技有限公司" was stored as "错咗，系演示科技有限公司" and went into
+    a seventeenth blind tester's case."""
+    assert parse_correction("公司名錯咗，係演示科技有限公司") == ("company", "演示科技有限公司")
+    assert has_correction_cue("電話錯咗，係13800000001")

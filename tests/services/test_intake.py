@@ -1184,3 +1184,34 @@ def test_a_seventeenth_blind_testers_remarks_are_no_answers():
     assert r.values.get("configuration") is None
     r = read_turn("patch_level", "刚才都说了啊", "inform", 0.9, [], current)
     assert r.values.get("patch_level") is None
+
+
+def _spans(text, *pairs):  # type: ignore[no-untyped-def]
+    return [
+        {"entity": e, "value": v, "start": text.find(w), "end": text.find(w) + len(w)}
+        for e, v, w in pairs
+    ]
+
+
+def test_a_seventeenth_blind_testers_product_and_version_corrections():
+    """ "产品说错了，是MQ，WebSphere MQ 9.1" lost the 9.1, "RHEL 7.9" at the version question
+    was the version, and "版本不对，MQ版本是9.1" was stored as typed."""
+    text = "产品说错了，是MQ，WebSphere MQ 9.1"
+    ents = _spans(
+        text,
+        ("product", "MQ", "MQ"),
+        ("product", "websphere mq", "WebSphere MQ"),
+        ("version", "9.1", "9.1"),
+    )
+    was = {**SUMMARY, "product": "WebSphere Application Server", "version": "9.0.5"}
+    r = read_turn("patch_level", text, "inform", 0.7, ents, was)
+    assert r.values["version"] == "9.1" and r.values["product"].lower() == "websphere mq"
+    r = read_turn(
+        "version", "RHEL 7.9", "inform", 1.0, _spans("RHEL 7.9", ("os", "RHEL 7.9", "RHEL 7.9")), {}
+    )
+    assert r.values == {"os": "RHEL 7.9", "version": None}
+    text = "版本不对，MQ版本是9.1"
+    ents = _spans(text, ("product", "MQ", "MQ"), ("version", "9.1", "9.1"))
+    mq = {**SUMMARY, "product": "WebSphere MQ", "version": "RHEL 7.9"}
+    r = read_turn("case_confirmed", text, "inform", 0.7, ents, mq)
+    assert r.values == {"version": "9.1"}
