@@ -162,11 +162,21 @@ def last_answer_was_about_a_case(tracker: Tracker) -> bool:
     return False
 
 
+def asks_for_level(text: str | None) -> bool:
+    """True for a level asked for the case ("严重程度改成一级", "调到1级")."""
+    said = clean(text)
+    return find_severity(said) is not None and wording().has_any("level_change_words", said)
+
+
 def case_action(tracker: Tracker) -> str:
     """What the customer wants done with the case: status, escalation, closing, a note."""
     text = tracker.latest_message.get("text")
     if is_close_request(text):
         return "close"
+    if asks_for_level(text):
+        # "现在所有交易都失败了，严重程度改成一级" was only a note (a seventeenth blind
+        # tester's case stayed at 2): a level asked for goes to the case flow.
+        return "escalate"
     if adds_to_case(tracker):
         return "add_info"
     intent, _ = latest_intent(tracker)

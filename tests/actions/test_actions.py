@@ -1937,3 +1937,14 @@ async def test_a_product_refused_for_the_contract_takes_its_details_with_it(serv
     d = CollectingDispatcher()
     out = await ValidateOutageForm().validate_product("DB2", d, tracker(slots=slots), DOMAIN)
     assert out == {"product": "DB2", "product_candidate": None, "intake_failures": 0}
+
+
+def test_a_level_asked_for_the_case_is_no_note():
+    """ "现在所有交易都失败了，严重程度改成一级" was filed as a note and the case stayed at
+    2 (a seventeenth blind tester)."""
+    from actions.cases import case_action
+
+    t = tracker("现在所有交易都失败了，严重程度改成一级", "inform", slots={"last_case_id": "PMR-1"})
+    assert case_action(t) == "escalate"
+    t = tracker("补充一下，现在所有交易都失败了", "inform", slots={"last_case_id": "PMR-1"})
+    assert case_action(t) != "escalate"
