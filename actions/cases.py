@@ -21,6 +21,7 @@ from actions.context import (
     latest_intent,
     previous_bot_action,
     previous_turn,
+    ran_since_message,
     services,
 )
 from bot.replies import render
@@ -190,14 +191,26 @@ def case_action(tracker: Tracker) -> str:
     return "reopen" if w.has_any("reopen_words", said) else "status"
 
 
+def _pending_case(tracker: Tracker) -> str | None:
+    """The case the open case form is still asking about (for its phone), if any."""
+    if (tracker.active_loop or {}).get("name") != "case_form":
+        return None
+    return tracker.get_slot("case_id") or None
+
+
 async def case_request(
     dispatcher: CollectingDispatcher, tracker: Tracker, action: str
 ) -> list[dict[str, Any]]:
     """The case form's slots for ``action``: the customer's words and the case meant."""
+    # "PMR-… 现在什么进展？顺便把严重程度改成一级" arrives in two parts: the second,
+    # sent while the first's case waits for its phone, is about that case (a seventeenth
+    # blind tester was asked for the case number again, and the level went to another).
+    pending = _pending_case(tracker)
     # "查下PMR-…的进度，我电话138…": the phone given with the request is its proof.
+    proof = first(entity_values(tracker, "phone"))
     events = [
         SlotSet("case_action", action),
-        SlotSet("case_proof", first(entity_values(tracker, "phone"))),
+        SlotSet("case_proof", proof or (tracker.get_slot("case_proof") if pending else None)),
     ]
     if action in ("escalate", "close", "add_info", "reopen"):
         # The request in the customer's words (not the case id or phone the form
@@ -211,7 +224,7 @@ async def case_request(
             SlotSet("case_note", text[:NOTE_CHARS]),
             SlotSet("case_severity_wanted", wanted),
         ]
-    case_id = first(entity_values(tracker, "case_id"))
+    case_id = first(entity_values(tracker, "case_id")) or pending
     if not case_id:
         case_id = await _own_case(dispatcher, tracker)
     if not case_id and action == "escalate" and is_complaint(tracker.latest_message.get("text")):
@@ -291,12 +304,22 @@ class ValidateCaseForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if ran_since_message(tracker, "action_case_intent"):
+            # The request itself, taken this turn (its case id and phone with it): no
+            # answer to the question the form asked before it.
+            return []
         if _chase_added(tracker):
             # "PMR-… 进度怎么样了，顺便帮我催一下" arrives in two parts; the chase came
             # while the phone was asked and was lost (a sixteenth blind tester got the
-            # status alone). The request becomes the chase; the question stays.
+            # status alone). The request becomes the chase (or the level asked for, a
+            # seventeenth's "顺便把严重程度改成一级"); the question stays.
             text = tracker.latest_message.get("text") or ""
-            return [SlotSet("case_action", "escalate"), SlotSet("case_note", text[:NOTE_CHARS])]
+            level = find_severity(text) if asks_for_level(text) else None
+            return [
+                SlotSet("case_action", "escalate"),
+                SlotSet("case_note", text[:NOTE_CHARS]),
+                SlotSet("case_severity_wanted", str(level) if level else None),
+            ]
         answer = form_answer(tracker, leaves=LEAVES_CASE_FORM)
         if answer is None:
             return []
@@ -346,10 +369,15 @@ def _chase_added(tracker: Tracker) -> bool:
     """True for a chase with no number, sent while a status look-up asks for one."""
     text = tracker.latest_message.get("text") or ""
     intent, _ = latest_intent(tracker)
+    asks_more = (
+        intent == "escalate_case"
+        or wording().has_any("chase_words", clean(text))
+        or asks_for_level(text)
+    )
     return (
         tracker.get_slot("case_action") == "status"
         and tracker.get_slot("requested_slot") in ("case_id", "case_proof")
-        and (intent == "escalate_case" or wording().has_any("chase_words", clean(text)))
+        and asks_more
         and not has_digit(text)
     )
 

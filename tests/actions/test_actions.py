@@ -1815,7 +1815,11 @@ async def test_a_chase_sent_while_the_status_asks_the_phone_makes_it_a_chase(ser
     slots = {"case_action": "status", "requested_slot": "case_proof", "case_id": "PMR-1"}
     t = tracker("帮我催一下", "escalate_case", slots=slots, active_loop="case_form")
     events = await ValidateCaseForm().get_extraction_events(CollectingDispatcher(), t, DOMAIN)
-    assert slot_events(events) == {"case_action": "escalate", "case_note": "帮我催一下"}
+    assert slot_events(events) == {
+        "case_action": "escalate",
+        "case_note": "帮我催一下",
+        "case_severity_wanted": None,
+    }
     # The phone itself is the answer, as before.
     phone = [{"entity": "phone", "value": "13800000001"}]
     t = tracker("13800000001", "inform", phone, slots=slots, active_loop="case_form")
@@ -1948,3 +1952,20 @@ def test_a_level_asked_for_the_case_is_no_note():
     assert case_action(t) == "escalate"
     t = tracker("补充一下，现在所有交易都失败了", "inform", slots={"last_case_id": "PMR-1"})
     assert case_action(t) != "escalate"
+
+
+async def test_a_second_request_while_the_phone_is_asked_keeps_the_case(services):
+    """ "PMR-… 现在什么进展？顺便把严重程度改成一级" arrives in two parts; the second had
+    cleared the case number and a seventeenth blind tester's level went to another case."""
+    from actions.cases import ActionCaseIntent
+
+    slots = {"case_id": "PMR-261208-7574", "case_action": "status", "requested_slot": "case_proof"}
+    t = tracker("顺便把严重程度改成一级", "escalate_case", slots=slots, active_loop="case_form")
+    _, events = await run(ActionCaseIntent(), t)
+    filled = slot_events(events)
+    assert filled["case_id"] == "PMR-261208-7574" and filled["case_action"] == "escalate"
+    assert filled["case_severity_wanted"] == "1"
+    # Outside the form a request without a number is about no earlier lookup.
+    t = tracker("顺便把严重程度改成一级", "escalate_case", slots=slots)
+    _, events = await run(ActionCaseIntent(), t)
+    assert slot_events(events)["case_id"] is None
