@@ -174,13 +174,22 @@ async def callback_follow_up(
     said = clean(text)
     asks_when = wording().has_any("when_words", said) and find_phone(text) is None
     changes = find_phone(text) is not None and wording().has_any("callback_change_words", said)
-    if not (asks_when or changes or note):
+    # "我刚才留的号码是多少", "你确定记下了吗": the request read back (a seventeenth blind
+    # tester's got the product menu, or was added to it as a note).
+    reads_back = find_phone(text) is None and wording().has_any("callback_readback_words", said)
+    if not (asks_when or changes or reads_back or note):
         return False
     service = handoff_service()
     try:
         callback = await service.pending_callback(tracker.sender_id)
         if callback is None:
             return False
+        if reads_back:
+            notes = len(await service.handoffs.messages(callback.id))
+            dispatcher.utter_message(
+                text=render("handoff_callback_readback", phone=callback.callback_phone, notes=notes)
+            )
+            return True
         if asks_when:
             dispatcher.utter_message(text=callback_when_text(callback.callback_phone))
             return True

@@ -263,6 +263,8 @@ class ActionFindHotline(Action):
             # hotline question (a fifteenth blind tester got the DB2 number, and the
             # log was lost): the report starts with the log as its error log.
             return start_intake(dispatcher, tracker)
+        if await callback_follow_up(dispatcher, tracker, note=False):
+            return []  # "我刚才留的号码是多少" after "留言 139…"
         if answered_number_owner(dispatcher, tracker) or answered_registered_details(
             dispatcher, tracker
         ):

@@ -146,6 +146,11 @@ async def test_what_follows_a_callback_request_reaches_it(services, db):  # type
     assert callback.callback_phone == "13912345679"
     notes = [m.text for m in await repo.messages(callback.id)]
     assert notes == ["我叫李雷，是informix的问题，麻烦早点回", "算了 电话改成13912345679"]
+    # Read back (a seventeenth blind tester's got the product menu).
+    from actions.hotline import ActionFindHotline
+
+    back = await say(ActionFindHotline(), "我刚才留的号码是多少", "find_hotline")
+    assert "13912345679" in back and "2 条" in back
     # Inside a form its question comes first; another conversation has no callback.
     inside = await say(
         ActionOutOfScope(), "什么时候回我", "out_of_scope", active_loop="outage_form"
