@@ -76,6 +76,12 @@ def hotline_reply(
         # "Domino发不出邮件，算几级" then "那我先打电话吧，号码多少": the product just
         # named (a fourteenth blind tester got the list of products).
         products = _product_just_named(tracker)
+        if not products and (
+            known := tracker.get_slot("product") or tracker.get_slot("last_case_product")
+        ):
+            # "热线多少？" in the middle of a DB2 report, or about its case: that line (a
+            # seventeenth blind tester got the product menu).
+            products = [str(known)]
     original = tracker.latest_message.get("text") or ""
     if not products and not pao:
         # "SPSS 的热线是多少": a product the guide lacks gets the general line and says

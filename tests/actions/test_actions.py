@@ -1969,3 +1969,13 @@ async def test_a_second_request_while_the_phone_is_asked_keeps_the_case(services
     t = tracker("顺便把严重程度改成一级", "escalate_case", slots=slots)
     _, events = await run(ActionCaseIntent(), t)
     assert slot_events(events)["case_id"] is None
+
+
+async def test_the_line_asked_without_a_product_is_the_reports_or_the_cases(services):
+    """ "热线多少？" in the middle of a DB2 report got the product menu (a seventeenth
+    blind tester); with nothing in sight it still asks which product."""
+    for slots in ({"product": "DB2"}, {"last_case_product": "DB2"}):
+        d, _ = await run(ActionFindHotline(), tracker("热线多少？", "find_hotline", slots=slots))
+        assert "800-810-1818-5200" in texts(d) and not d.messages[0].get("buttons")
+    d, _ = await run(ActionFindHotline(), tracker("热线多少？", "find_hotline"))
+    assert d.messages[0].get("buttons")
