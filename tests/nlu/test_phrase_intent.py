@@ -572,3 +572,16 @@ def test_what_a_severity_means_is_the_guides_definitions(text, intent, expected)
     """A fifteenth blind tester's "Hello, what is severity 1?" was not understood."""
     config = CONFIGS["faq/severity_levels"]
     assert read(text, [], intent, config=config) == expected
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("我们想把Cognos也加到合同里，找谁", "find_hotline", "faq/contract_renewal"),
+        ("能不能在合同里增加产品", "out_of_scope", "faq/contract_renewal"),
+        ("Cognos热线多少", "find_hotline", None),
+    ],
+)
+def test_adding_a_product_to_the_contract_is_the_renewal_answer(text, intent, expected):
+    """A seventeenth blind tester's "把Cognos也加到合同里，找谁" got the Cognos hotline."""
+    assert_faq_rules(text, intent, expected, "faq/contract_renewal")
