@@ -41,6 +41,12 @@
     });
   }
 
+  // Whole minutes from an ISO time to now, or ``fallback`` when there is no such time.
+  function minutesSince(iso, fallback) {
+    const since = Date.parse(iso);
+    return Number.isNaN(since) ? fallback : Math.max(0, Math.floor((Date.now() - since) / 60000));
+  }
+
   const inbox = document.getElementById("inbox");
   if (inbox) {
     const source = new EventSource(inbox.dataset.stream);
@@ -58,7 +64,9 @@
         body.replaceChildren(...data[status].map((r) => {
           const tr = document.createElement("tr");
           if (r.severity === 1) tr.className = "urgent";
-          const waited = cell(r.waiting); waited.dataset.since = r.since;
+          // By this browser's clock, as the ticks below count: a list update must not set
+          // the minutes back to the server's count (the two clocks may differ).
+          const waited = cell(minutesSince(r.since, r.waiting)); waited.dataset.since = r.since;
           tr.append(cell(r.conversation, "nowrap"), cell(r.channel_label, "nowrap"), waited,
                     cell(r.severity, "severity"), cell(r.product), cell(r.case_id, "nowrap"),
                     cell(status === "callback" ? r.phone : r.agent, "nowrap"),
@@ -80,8 +88,7 @@
   if (inbox) {
     setInterval(() => {
       for (const td of inbox.querySelectorAll("[data-since]")) {
-        const since = Date.parse(td.dataset.since);
-        if (!Number.isNaN(since)) td.textContent = Math.max(0, Math.floor((Date.now() - since) / 60000));
+        td.textContent = minutesSince(td.dataset.since, td.textContent);
       }
     }, WAIT_TICK_MS);
   }
