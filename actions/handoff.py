@@ -171,12 +171,12 @@ async def callback_follow_up(
     if (tracker.active_loop or {}).get("name"):
         return False
     text = tracker.latest_message.get("text") or ""
-    said = clean(text)
-    asks_when = wording().has_any("when_words", said) and find_phone(text) is None
-    changes = find_phone(text) is not None and wording().has_any("callback_change_words", said)
+    said, w, phone = clean(text), wording(), find_phone(text)
+    asks_when = phone is None and w.has_any("when_words", said)
+    changes = phone is not None and w.has_any("callback_change_words", said)
     # "我刚才留的号码是多少", "你确定记下了吗": the request read back (a seventeenth blind
     # tester's got the product menu, or was added to it as a note).
-    reads_back = find_phone(text) is None and wording().has_any("callback_readback_words", said)
+    reads_back = phone is None and w.has_any("callback_readback_words", said)
     if not (asks_when or changes or reads_back or note):
         return False
     service = handoff_service()

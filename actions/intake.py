@@ -24,7 +24,7 @@ from bot.services.description import describes_fault, fault_heard
 from bot.services.hotline import general_line_text
 from bot.services.hours import utc_now
 from bot.services.intake import (
-    PRODUCT_DETAILS,
+    SAID_OF_PRODUCT,
     Outcome,
     asks_level,
     company_problem,
@@ -47,7 +47,6 @@ logger = logging.getLogger(__name__)
 MAX_FAILURES = 3
 # The form stops but keeps what it has: action_open_case says how to carry on.
 _HOLD = {"requested_slot": None, "intake_next": Outcome.HOLD.value}
-REFUSED_PRODUCT_DETAILS = (*PRODUCT_DETAILS, "symptoms", "fault_opening")
 FORM_SLOTS = (*INTAKE_FIELDS_ALL, "severity", "case_confirmed")
 # Slots the intake keeps besides the form's own: all cleared with it.
 INTAKE_STATE = (
@@ -426,7 +425,7 @@ class ValidateOutageForm(FormValidationAction):
                 )
                 # What was said of the refused product is not the next one's: a seventeenth
                 # blind tester's Informix case kept Cognos's version and symptoms.
-                return {**dict.fromkeys(REFUSED_PRODUCT_DETAILS), **failed}
+                return {**dict.fromkeys(SAID_OF_PRODUCT), **failed}
         return {"product": product.name, "product_candidate": None, "intake_failures": 0}
 
     @_cleared_is_asked_again

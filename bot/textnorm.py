@@ -24,6 +24,14 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_han(text: str) -> bool:
+    """True when ``text`` holds a Chinese character."""
+    return _HAN.search(text) is not None
+
+
 def has_digit(text: str) -> bool:
     """True when ``text`` holds a digit (a number, a phone, a case id may be in it)."""
     return any(ch.isdigit() for ch in text)

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.catalogue import default_catalogue
 from bot.services.wording import alternation, wording, words_pattern
-from bot.textnorm import to_simplified
+from bot.textnorm import has_han, to_simplified
 
 IDENTITY_ENTITIES = {"phone", "contract_number", "customer_number", "email"}
 # Split at punctuation and at spaces, except a space inside a Latin phrase ("Demo Tech
@@ -29,7 +29,6 @@ _PIECES = re.compile(
 _LEGAL_FORM_COMMA = re.compile(r"[,，]\s*(?=(?:ltd|limited|inc|llc|corp|co)\b)", re.I)
 _LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def spelled(text: str, ent: Mapping[str, Any]) -> str:
@@ -108,7 +107,7 @@ def _is_name(name: str) -> bool:
 
 def sentence_like(text: str) -> bool:
     """True for Chinese with characters of a sentence (``not_name_chars``), not of a name."""
-    return bool(_CJK.search(text)) and any(c in wording()["not_name_chars"] for c in text)
+    return has_han(text) and any(c in wording()["not_name_chars"] for c in text)
 
 
 @functools.lru_cache(maxsize=1)

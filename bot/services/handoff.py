@@ -244,12 +244,11 @@ class HandoffService:
         A new phone in them becomes the number to call ("算了 电话改成139…"): a
         sixteenth blind tester's change was answered "收到" and the old number kept.
         """
+        await self.handoffs.add_message(callback.id, "customer", text)
         phone = find_phone(text)
         if phone and phone != callback.callback_phone:
             await self.handoffs.set_callback_phone(callback.id, phone)
-            await self.handoffs.add_message(callback.id, "customer", text)
             return render("handoff_callback_updated", phone=phone)
-        await self.handoffs.add_message(callback.id, "customer", text)
         return render("handoff_callback_added", phone=callback.callback_phone)
 
     async def customer_turn(self, conversation_id: str, text: str) -> tuple[bool, str | None]:

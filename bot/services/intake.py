@@ -57,7 +57,7 @@ from bot.services.wording import (
     wording,
     words_pattern,
 )
-from bot.textnorm import has_digit, normalise, to_simplified
+from bot.textnorm import has_digit, has_han, normalise, to_simplified
 from bot.validators import mask_phone, parse_phone
 
 # Asked (as the form's requested slot) while a cancel waits for its confirmation.
@@ -110,6 +110,8 @@ FREE_TEXT_FIELDS = ("contact_name", "company")
 LABELLED_AT = ("case_confirmed", "severity")
 # What belongs to one product: asked again when the product is corrected.
 PRODUCT_DETAILS = ("version", "patch_level")
+# What is said of one product: not the next one's when the product changes or is refused.
+SAID_OF_PRODUCT = (*PRODUCT_DETAILS, "symptoms", "fault_opening")
 # Asked fields that keep every clause of a long answer no other field took (an eleventh
 # blind tester's symptom lost two of its three clauses).
 CLAUSE_FIELDS = (*SHORT_DESCRIPTIONS, "trigger_action", "repro_steps", "symptoms")
@@ -307,9 +309,6 @@ def is_aside(text: str) -> bool:
     return ends or w.has_any("aside_question_words", said)
 
 
-_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
-
-
 def name_problem(name: str) -> str | None:
     """The reply key saying why ``name`` is not a person's name, or None when it will do.
 
@@ -339,7 +338,7 @@ def name_problem(name: str) -> str | None:
         or w.has_any("resume_words", low)
         # "生产库每隔一小时就断一次，应用间歇报错" at the name question was the name (a
         # seventeenth blind tester); Latin names are left alone ("Li Hang" holds "hang").
-        or (_CJK_CHAR.search(name) is not None and w.has_any("fault_words", low))
+        or (has_han(name) and w.has_any("fault_words", low))
     ):
         return "intake_bad_name"
     return None
@@ -819,7 +818,7 @@ def _product_switch(
         return Extraction(values={"product": product})
     # The old product's version, patch and fault are not the new one's (the tester's
     # DataStage case kept "我司Cognos报表服务宕机" and its severity-1 suggestion).
-    reset = dict.fromkeys((*PRODUCT_DETAILS, "symptoms", "fault_opening"))
+    reset = dict.fromkeys(SAID_OF_PRODUCT)
     return Extraction(
         values={**reset, "product": product}, corrected=["product"], replies=["intake_updated"]
     )
